@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* A positional index of a JSON text.
+ *
+ * json-c parses values but reports no positions. This scanner walks the text
+ * once and records, for every value, where it starts and ends, its parent, and
+ * the key or array slot it sits in. With it we can
+ *   - name any value by its JSON path and its line:column in the original text,
+ *   - see duplicate object keys (json-c silently keeps the last one),
+ *   - hand json-c one array element at a time, so a large config never exists
+ *     as one json-c tree (json-c spends ~700 bytes per object).
+ * The scanner checks the structure (brackets, commas, colons, string ends);
+ * json-c still parses every scalar and every small subtree. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ignis/config.h"
+
+/* Deeper than any Ignition config needs; a cap keeps hostile input cheap. */
+#define IG_JSON_MAX_DEPTH 64
+
+enum ig_jtype {
+        IG_J_NULL,
+        IG_J_BOOL,
+        IG_J_NUMBER,
+        IG_J_STRING,
+        IG_J_OBJECT,
+        IG_J_ARRAY,
+};
+
+struct ig_jnode {
+        uint32_t start;         /* first byte of the value */
+        uint32_t end;           /* one past its last byte */
+        uint32_t parent;        /* IG_NODE_NONE for the root */
+        uint32_t first_child;
+        uint32_t next_sibling;
+        uint32_t key_off;       /* object members: offset of the raw key (inside the quotes) */
+        uint32_t key_len : 24;
+        uint32_t type : 8;
+};
+
+struct ig_jindex {
+        const char *text;
+        size_t len;
+        struct ig_jnode *nodes;
+        uint32_t n_nodes;
+        uint32_t n_alloc;
+        uint32_t *line_starts;  /* built on the first position lookup */
+        uint32_t n_lines;
+};
+
+struct ig_jerror {
+        size_t offset;
+        char message[160];
+};
+
+/* Largest text the index can describe (offsets are 32-bit); callers refuse
+ * configs above their own, smaller, limit first. */
+#define IG_JSON_MAX_TEXT (UINT32_MAX - 1)
+
+/* Returns 0, or -EINVAL with err filled for a structural error. */
+int ig_jindex_build(struct ig_jindex *ix, const char *text, size_t len, struct ig_jerror *err);
+void ig_jindex_free(struct ig_jindex *ix);
+
+/* Child lookups; IG_NODE_NONE when absent. The key lookup compares decoded
+ * key text and returns the last member with that key (json-c's choice). */
+uint32_t ig_jindex_member(const struct ig_jindex *ix, uint32_t node, const char *key);
+uint32_t ig_jindex_element(const struct ig_jindex *ix, uint32_t node, size_t i);
+
+/* Decoded key of an object member (escapes resolved), malloc'd. */
+char *ig_jindex_key(const struct ig_jindex *ix, uint32_t node);
+
+/* 1-based line and column (in bytes) of a byte offset. */
+void ig_jindex_position(struct ig_jindex *ix, size_t offset, unsigned *line, unsigned *col);
+
+/* "$.storage.files[2].path" for a node; suffix (may be NULL) is appended as
+ * a relative path ("path", "devices[1]", "[0]"). malloc'd. */
+char *ig_jindex_path(const struct ig_jindex *ix, uint32_t node, const char *suffix);
+
+/* Walks a relative path ("contents.source", "devices[1]") down from node as
+ * far as the text has it; returns the deepest node found. */
+uint32_t ig_jindex_descend(const struct ig_jindex *ix, uint32_t node, const char *suffix);

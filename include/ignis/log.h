@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+
+/* Levels follow syslog's numbering so they can go to the journal/kmsg as is. */
+enum log_level {
+        LOG_LVL_ERR = 3,
+        LOG_LVL_WARNING = 4,
+        LOG_LVL_NOTICE = 5,
+        LOG_LVL_INFO = 6,
+        LOG_LVL_DEBUG = 7,
+};
+
+void log_set_max_level(int level);
+int log_get_max_level(void);
+
+/* Returns -abs(err) so callers can write `return log_error_errno(r, ...)`;
+ * %m in the format expands to strerror(err). */
+int log_full_errno(int level, int err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+#define log_error(...) log_full_errno(LOG_LVL_ERR, 0, __VA_ARGS__)
+#define log_warning(...) log_full_errno(LOG_LVL_WARNING, 0, __VA_ARGS__)
+#define log_info(...) log_full_errno(LOG_LVL_INFO, 0, __VA_ARGS__)
+#define log_debug(...) log_full_errno(LOG_LVL_DEBUG, 0, __VA_ARGS__)
+#define log_error_errno(e, ...) log_full_errno(LOG_LVL_ERR, (e), __VA_ARGS__)
+#define log_warning_errno(e, ...) log_full_errno(LOG_LVL_WARNING, (e), __VA_ARGS__)
+
+/* Allocation failure is not a condition the agent can report usefully. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

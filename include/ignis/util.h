@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+/* Reads a whole file ("-" = stdin) into a NUL-terminated buffer. Refuses
+ * files larger than max with -EFBIG (without reading them to the end). */
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);

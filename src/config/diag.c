@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/diag.h"
+#include "ignis/log.h"
+
+static struct ig_diag *push(struct ig_diags *d, enum ig_severity sev)
+{
+        if (d->n == d->alloc) {
+                d->alloc = d->alloc ? d->alloc * 2 : 16;
+                d->v = xrealloc(d->v, d->alloc * sizeof(*d->v));
+        }
+        if (sev == IG_SEV_ERROR)
+                d->n_errors++;
+        else
+                d->n_warnings++;
+        d->v[d->n] = (struct ig_diag) { .severity = sev, .node = IG_NODE_NONE, .offset = SIZE_MAX };
+        return &d->v[d->n++];
+}
+
+void ig_diag_addv(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *suffix,
+                  const char *fmt, va_list ap)
+{
+        struct ig_diag *g = push(d, sev);
+
+        g->node = node;
+        g->suffix = suffix && *suffix ? xstrdup(suffix) : NULL;
+        if (vasprintf(&g->message, fmt, ap) < 0)
+                abort();
+}
+
+void ig_diag_add(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *suffix,
+                 const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        ig_diag_addv(d, sev, node, suffix, fmt, ap);
+        va_end(ap);
+}
+
+void ig_diag_add_at(struct ig_diags *d, enum ig_severity sev, size_t offset, const char *fmt, ...)
+{
+        struct ig_diag *g = push(d, sev);
+        va_list ap;
+
+        g->offset = offset;
+        va_start(ap, fmt);
+        if (vasprintf(&g->message, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+}
+
+void ig_diags_free(struct ig_diags *d)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                free(d->v[i].suffix);
+                free(d->v[i].message);
+        }
+        free(d->v);
+        *d = (struct ig_diags) {};
+}
+
+/* Where a diagnostic points in the text: the deepest value of its path that
+ * the text has. */
+static size_t diag_offset(const struct ig_diag *g, const struct ig_jindex *ix)
+{
+        uint32_t n;
+
+        if (g->offset != SIZE_MAX)
+                return g->offset;
+        if (!ix || !ix->nodes || g->node == IG_NODE_NONE)
+                return 0;
+        n = ig_jindex_descend(ix, g->node, g->suffix);
+        return ix->nodes[n].start;
+}
+
+static struct ig_jindex *sort_ix;
+
+static int cmp_diag(const void *a, const void *b)
+{
+        const struct ig_diag *x = a, *y = b;
+        size_t ox = diag_offset(x, sort_ix), oy = diag_offset(y, sort_ix);
+
+        if (ox != oy)
+                return ox < oy ? -1 : 1;
+        /* qsort is not stable; the message order within one value is the
+         * order the rules ran in, which the array order still has. */
+        return x < y ? -1 : x > y;
+}
+
+void ig_diags_sort(struct ig_diags *d, struct ig_jindex *ix)
+{
+        sort_ix = ix;
+        qsort(d->v, d->n, sizeof(*d->v), cmp_diag);
+        sort_ix = NULL;
+}
+
+static char *diag_path(const struct ig_diag *g, const struct ig_jindex *ix)
+{
+        if (g->offset != SIZE_MAX || !ix || !ix->nodes || g->node == IG_NODE_NONE)
+                return NULL;
+        return ig_jindex_path(ix, g->node, g->suffix);
+}
+
+void ig_diags_print(const struct ig_diags *d, const char *name, struct ig_jindex *ix, FILE *f)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                const struct ig_diag *g = &d->v[i];
+                const char *sev = g->severity == IG_SEV_ERROR ? "error" : "warning";
+                _cleanup_free_ char *path = diag_path(g, ix);
+
+                if (ix && ix->text) {
+                        unsigned line, col;
+                        ig_jindex_position(ix, diag_offset(g, ix), &line, &col);
+                        fprintf(f, "%s:%u:%u: %s: ", name, line, col, sev);
+                } else
+                        fprintf(f, "%s: %s: ", name, sev);
+                if (path)
+                        fprintf(f, "%s: ", path);
+                fprintf(f, "%s\n", g->message);
+        }
+}
+
+struct json_object *ig_diags_to_json(const struct ig_diags *d, const char *name, struct ig_jindex *ix)
+{
+        json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+        json_object_object_add(o, "file", json_object_new_string(name));
+        json_object_object_add(o, "valid", json_object_new_boolean(d->n_errors == 0));
+        json_object_object_add(o, "errors", json_object_new_int64((int64_t) d->n_errors));
+        json_object_object_add(o, "warnings", json_object_new_int64((int64_t) d->n_warnings));
+        for (size_t i = 0; i < d->n; i++) {
+                const struct ig_diag *g = &d->v[i];
+                json_object *e = json_object_new_object();
+                _cleanup_free_ char *path = diag_path(g, ix);
+
+                json_object_object_add(e, "severity",
+                                       json_object_new_string(g->severity == IG_SEV_ERROR ? "error" : "warning"));
+                if (path)
+                        json_object_object_add(e, "path", json_object_new_string(path));
+                if (ix && ix->text) {
+                        unsigned line, col;
+                        ig_jindex_position(ix, diag_offset(g, ix), &line, &col);
+                        json_object_object_add(e, "line", json_object_new_int(line));
+                        json_object_object_add(e, "column", json_object_new_int(col));
+                }
+                json_object_object_add(e, "message", json_object_new_string(g->message));
+                json_object_array_add(arr, e);
+        }
+        json_object_object_add(o, "diagnostics", arr);
+        return o;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+
+#include "ignis-build.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+        fputs("Usage: ignis COMMAND [OPTIONS...]\n"
+              "\n"
+              "First-boot provisioning from Ignition configs (spec 3.0.0 to 3.6.0).\n"
+              "\n"
+              "Commands:\n"
+              "  validate FILE...   check configs and report every problem with its line:col\n"
+              "  version            print the version\n"
+              "\n"
+              "Run 'ignis COMMAND --help' for a command's options.\n",
+              f);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct {
+                const char *name;
+                int (*fn)(int argc, char **argv);
+        } commands[] = {
+                { "validate", cmd_validate },
+        };
+
+        if (argc < 2) {
+                usage(stderr);
+                return 2;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+                usage(stdout);
+                return 0;
+        }
+        if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+                printf("ignis %s\n", IGNIS_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[1], commands[i].name) == 0)
+                        return commands[i].fn(argc - 1, argv + 1);
+
+        fprintf(stderr, "ignis: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/log.h"
+#include "ignis/util.h"
+
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, alloc = 0;
+        struct stat st;
+
+        if (strcmp(path, "-") == 0)
+                fd = dup(STDIN_FILENO);
+        else
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (S_ISREG(st.st_mode)) {
+                if ((size_t) st.st_size > max)
+                        return -EFBIG;
+                alloc = (size_t) st.st_size + 1;
+        }
+        if (alloc < 4096)
+                alloc = 4096;
+        buf = xmalloc(alloc);
+
+        for (;;) {
+                ssize_t n;
+
+                if (len + 1 >= alloc) {
+                        if (alloc > max + 1)
+                                return -EFBIG;
+                        alloc *= 2;
+                        buf = xrealloc(buf, alloc);
+                }
+                n = read(fd, buf + len, alloc - len - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len > max)
+                        return -EFBIG;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}

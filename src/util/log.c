@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ignis/log.h"
+
+static int max_level = LOG_LVL_INFO;
+
+void log_set_max_level(int level)
+{
+        max_level = level;
+}
+
+int log_get_max_level(void)
+{
+        return max_level;
+}
+
+static const char *level_name(int level)
+{
+        switch (level) {
+        case LOG_LVL_ERR: return "error";
+        case LOG_LVL_WARNING: return "warning";
+        case LOG_LVL_NOTICE: return "notice";
+        case LOG_LVL_INFO: return "info";
+        default: return "debug";
+        }
+}
+
+int log_full_errno(int level, int err, const char *fmt, ...)
+{
+        int saved = errno;
+        va_list ap;
+
+        if (err < 0)
+                err = -err;
+        if (level > max_level)
+                return -err;
+
+        /* glibc's %m reads errno: point it at the error being reported. */
+        errno = err;
+        fprintf(stderr, "ignis: %s: ", level_name(level));
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        errno = saved;
+        return -err;
+}
+
+static void oom(void)
+{
+        fputs("ignis: out of memory\n", stderr);
+        abort();
+}
+
+void *xmalloc(size_t n)
+{
+        void *p = malloc(n ? n : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+        void *p = calloc(n ? n : 1, m ? m : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+        p = realloc(p, n ? n : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+char *xstrdup(const char *s)
+{
+        char *p = strdup(s);
+        if (!p)
+                oom();
+        return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+        char *p = strndup(s, n);
+        if (!p)
+                oom();
+        return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *p;
+
+        va_start(ap, fmt);
+        if (vasprintf(&p, fmt, ap) < 0)
+                oom();
+        va_end(ap);
+        return p;
+}

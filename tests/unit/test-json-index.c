@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The positional index: structure, paths, positions, and hostile input. */
+
+#include <string.h>
+
+#include "ignis/json-index.h"
+#include "ignis/log.h"
+#include "tap.h"
+
+static void check_path(const char *text, const char *suffix, const char *want_path,
+                       unsigned want_line, unsigned want_col)
+{
+        struct ig_jindex ix;
+        struct ig_jerror err;
+        unsigned line = 0, col = 0;
+        uint32_t n;
+        char *path;
+
+        if (ig_jindex_build(&ix, text, strlen(text), &err) < 0) {
+                tap_ok(0, "index %s: %s", want_path, err.message);
+                ig_jindex_free(&ix);
+                return;
+        }
+        n = ig_jindex_descend(&ix, 0, suffix);
+        path = ig_jindex_path(&ix, n, NULL);
+        ig_jindex_position(&ix, ix.nodes[n].start, &line, &col);
+        tap_ok(strcmp(path, want_path) == 0 && line == want_line && col == want_col,
+               "%s -> %s at %u:%u (got %s at %u:%u)", suffix, want_path, want_line, want_col, path, line, col);
+        free(path);
+        ig_jindex_free(&ix);
+}
+
+static void check_error(const char *name, const char *text, size_t len, size_t want_off, const char *want_msg)
+{
+        struct ig_jindex ix;
+        struct ig_jerror err = {};
+        int r = ig_jindex_build(&ix, text, len, &err);
+
+        tap_ok(r < 0 && err.offset == want_off && strstr(err.message, want_msg),
+               "%s: error at %zu containing \"%s\" (got r=%d at %zu: %s)", name, want_off, want_msg, r,
+               err.offset, err.message);
+        ig_jindex_free(&ix);
+}
+
+int main(void)
+{
+        const char *doc =
+                "{\n"
+                "  \"storage\": {\n"
+                "    \"files\": [\n"
+                "      {\"path\": \"/a\"},\n"
+                "      {\"path\": \"/b\", \"mode\": 420}\n"
+                "    ]\n"
+                "  },\n"
+                "  \"we ird\": [[1], {\"x\\\"y\": true}]\n"
+                "}\n";
+
+        check_path(doc, "storage.files[1].mode", "$.storage.files[1].mode", 5, 30);
+        check_path(doc, "storage.files[0]", "$.storage.files[0]", 4, 7);
+        check_path(doc, "storage.files[0].path", "$.storage.files[0].path", 4, 16);
+        /* Missing members stop at the deepest existing value. */
+        check_path(doc, "storage.files[7].path", "$.storage.files", 3, 14);
+        check_path(doc, "", "$", 1, 1);
+
+        {
+                struct ig_jindex ix;
+                struct ig_jerror err;
+                uint32_t arr, obj, x;
+                char *path, *key;
+
+                ig_jindex_build(&ix, doc, strlen(doc), &err);
+                arr = ig_jindex_member(&ix, 0, "we ird");
+                obj = ig_jindex_element(&ix, arr, 1);
+                x = ig_jindex_member(&ix, obj, "x\"y");
+                key = ig_jindex_key(&ix, x);
+                path = ig_jindex_path(&ix, x, NULL);
+                tap_ok(x != IG_NODE_NONE && strcmp(key, "x\"y") == 0, "escaped key decoded (%s)", key);
+                tap_ok(strcmp(path, "$[\"we ird\"][1][\"x\\\"y\"]") == 0, "odd keys are quoted in paths (%s)", path);
+                tap_ok(ix.nodes[x].type == IG_J_BOOL, "literal typed as bool");
+                free(path);
+                free(key);
+                path = ig_jindex_path(&ix, 0, "storage.files[3].path");
+                tap_ok(strcmp(path, "$.storage.files[3].path") == 0, "suffix appended to path (%s)", path);
+                free(path);
+                ig_jindex_free(&ix);
+        }
+
+        {
+                /* Duplicate keys: the member lookup returns the last, as json-c does. */
+                const char *d = "{\"a\": 1, \"a\": 22}";
+                struct ig_jindex ix;
+                struct ig_jerror err;
+                ig_jindex_build(&ix, d, strlen(d), &err);
+                uint32_t a = ig_jindex_member(&ix, 0, "a");
+                tap_ok(a != IG_NODE_NONE && ix.nodes[a].start == 14, "duplicate key resolves to the last");
+                ig_jindex_free(&ix);
+        }
+
+        check_error("trailing comma", "[1,2,]", 6, 5, "trailing comma");
+        check_error("missing colon", "{\"a\" 1}", 7, 5, "expected ':'");
+        check_error("missing comma", "{\"a\":1 \"b\":2}", 13, 7, "expected ','");
+        check_error("unterminated string", "{\"a\":\"xyz", 9, 9, "end of input inside a string");
+        check_error("bad literal", "[tru]", 5, 1, "invalid literal");
+        check_error("single quotes", "{'a':1}", 7, 1, "expected a quoted object key");
+        check_error("control char", "[\"a\tb\"]", 7, 3, "control character");
+        check_error("trailing garbage", "{} x", 4, 3, "after the end");
+        check_error("empty", "   ", 3, 3, "empty document");
+        check_error("unclosed", "{\"a\": [1", 8, 8, "missing ']'");
+
+        {
+                size_t depth = 10000;
+                char *deep = xmalloc(2 * depth + 1);
+                memset(deep, '[', depth);
+                memset(deep + depth, ']', depth);
+                deep[2 * depth] = '\0';
+                check_error("10000-deep nesting", deep, 2 * depth, IG_JSON_MAX_DEPTH, "nesting deeper");
+                free(deep);
+        }
+
+        {
+                /* Positions on a long single line and after CRLF line ends. */
+                const char *crlf = "{\r\n\"a\":\r\n  5}";
+                check_path(crlf, "a", "$.a", 3, 3);
+        }
+        return tap_done();
+}
