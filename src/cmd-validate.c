@@ -31,12 +31,43 @@ static void usage(FILE *f)
               "\n"
               "  --strict   unknown keys, case-mismatched keys and duplicate keys are errors\n"
               "  --json     print a machine-readable report\n"
+              "  --summary  also print one line per valid config: its version and what it holds\n"
               "\n"
               "Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error or unreadable input.\n",
               f);
 }
 
-static int validate_one(const char *path, const struct ig_parse_options *opts, json_object *report)
+static void plural(FILE *f, bool *first, size_t n, const char *one, const char *many)
+{
+        if (n == 0)
+                return;
+        fprintf(f, "%s%zu %s", *first ? "" : ", ", n, n == 1 ? one : many);
+        *first = false;
+}
+
+static void print_summary(const char *name, const struct ig_config *c, FILE *f)
+{
+        bool first = true;
+
+        fprintf(f, "%s: valid, spec %s: ", name, ig_spec_name(c->spec));
+        plural(f, &first, c->ignition.config.merge.n + (c->ignition.config.replace.source ? 1 : 0),
+               "referenced config", "referenced configs");
+        plural(f, &first, c->storage.disks.n, "disk", "disks");
+        plural(f, &first, c->storage.raid.n, "RAID array", "RAID arrays");
+        plural(f, &first, c->storage.luks.n, "LUKS volume", "LUKS volumes");
+        plural(f, &first, c->storage.filesystems.n, "filesystem", "filesystems");
+        plural(f, &first, c->storage.files.n, "file", "files");
+        plural(f, &first, c->storage.directories.n, "directory", "directories");
+        plural(f, &first, c->storage.links.n, "link", "links");
+        plural(f, &first, c->systemd.units.n, "unit", "units");
+        plural(f, &first, c->passwd.users.n, "user", "users");
+        plural(f, &first, c->passwd.groups.n, "group", "groups");
+        plural(f, &first, c->kernel_arguments.should_exist.n + c->kernel_arguments.should_not_exist.n,
+               "kernel argument", "kernel arguments");
+        fprintf(f, "%s\n", first ? "empty" : "");
+}
+
+static int validate_one(const char *path, const struct ig_parse_options *opts, bool summary, json_object *report)
 {
         _cleanup_free_ char *text = NULL;
         struct ig_diags d = {};
@@ -56,6 +87,8 @@ static int validate_one(const char *path, const struct ig_parse_options *opts, j
                 return EXIT_USAGE;
         } else {
                 r = ig_config_load(text, len, opts, &ix, &c, &d);
+                if (r >= 0 && summary && !report)
+                        print_summary(name, &c, stdout);
                 ig_config_free(&c);
         }
 
@@ -76,12 +109,13 @@ int cmd_validate(int argc, char **argv)
         static const struct option options[] = {
                 { "strict", no_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
+                { "summary", no_argument, NULL, 'S' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct ig_parse_options opts = {};
         json_object *report = NULL;
-        bool json = false;
+        bool json = false, summary = false;
         int c, ret = EXIT_VALID;
 
         optind = 1;
@@ -92,6 +126,9 @@ int cmd_validate(int argc, char **argv)
                         break;
                 case 'j':
                         json = true;
+                        break;
+                case 'S':
+                        summary = true;
                         break;
                 case 'h':
                         usage(stdout);
@@ -110,7 +147,7 @@ int cmd_validate(int argc, char **argv)
         if (json)
                 report = json_object_new_array();
         for (int i = optind; i < argc; i++) {
-                int r = validate_one(argv[i], &opts, report);
+                int r = validate_one(argv[i], &opts, summary, report);
                 if (r > ret)
                         ret = r;
         }

@@ -2,3 +2,5 @@
 #pragma once
 
 int cmd_validate(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_run(int argc, char **argv);

@@ -13,6 +13,9 @@ static void usage(FILE *f)
               "\n"
               "Commands:\n"
               "  validate FILE...   check configs and report every problem with its line:col\n"
+              "  apply --root=DIR CONFIG\n"
+              "                     apply users, files, links and units to a directory tree\n"
+              "  run --stage=STAGE  run one provisioning stage (in the initramfs)\n"
               "  version            print the version\n"
               "\n"
               "Run 'ignis COMMAND --help' for a command's options.\n",
@@ -26,6 +29,8 @@ int main(int argc, char **argv)
                 int (*fn)(int argc, char **argv);
         } commands[] = {
                 { "validate", cmd_validate },
+                { "apply", cmd_apply },
+                { "run", cmd_run },
         };
 
         if (argc < 2) {

@@ -95,6 +95,8 @@ static int cmp_diag(const void *a, const void *b)
 
 void ig_diags_sort(struct ig_diags *d, struct ig_jindex *ix)
 {
+        if (d->n < 2)
+                return;
         sort_ix = ix;
         qsort(d->v, d->n, sizeof(*d->v), cmp_diag);
         sort_ix = NULL;

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Running external tools (useradd, systemctl, mkfs.*) without a shell. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct exec_result {
+        int status;     /* exit status, or 128+signal */
+        char *out;      /* captured stdout (NUL-terminated), may be NULL */
+        char *err;      /* captured stderr (NUL-terminated), may be NULL */
+};
+
+struct exec_options {
+        /* argv indexes whose values must never be logged (password hashes):
+         * they are printed as "<redacted>". Terminated by 0 (argv[0] is never
+         * secret). */
+        const int *secret_args;
+        /* Data written to the child's stdin (NULL: /dev/null). */
+        const char *input;
+        size_t input_len;
+};
+
+/* Runs argv[0] (looked up in PATH) and waits for it. Returns 0 when it ran
+ * (whatever its exit status: see r->status), or a negative errno when it
+ * could not be started. Logs the command line at debug level. */
+int exec_run(char *const argv[], const struct exec_options *o, struct exec_result *r);
+void exec_result_free(struct exec_result *r);
+
+/* "useradd --root /sysroot ... core", with secret arguments redacted. */
+char *exec_describe(char *const argv[], const int *secret_args);
+
+/* Runs argv and turns a non-zero exit into an error logged with the command
+ * (redacted) and its stderr. Returns 0 or a negative errno. */
+int exec_check(char *const argv[], const struct exec_options *o);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Getting a Resource's bytes: by URL scheme, then gunzip (if asked), then
+ * the hash check over the decompressed bytes, streamed in bounded chunks. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ignis/config.h"
+
+/* Whether the resource can be had without a network (data: URL or no/empty
+ * source). */
+bool fetch_is_local(const struct ig_resource *r);
+
+/* Streams the resource into fd (at its current offset). what names the
+ * config entry in messages ("$.storage.files[3] \"/etc/motd\""). Returns 0,
+ * -EBADMSG on a hash mismatch or corrupt data, -EOPNOTSUPP for a scheme
+ * this build cannot fetch yet, or another negative errno. Errors are logged. */
+int fetch_to_fd(const struct ig_resource *r, int fd, const char *what);
+
+/* Same, into memory (for small things such as CA bundles and key files). */
+int fetch_to_memory(const struct ig_resource *r, const char *what, char **ret, size_t *ret_len);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Every write into the target root goes through here. Paths are resolved
+ * with openat2(RESOLVE_IN_ROOT): symlinks already in the target (/etc -> /,
+ * /home/u/.ssh -> /root/.ssh) are followed the way a chroot would follow
+ * them, so no write can land outside the root. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct root {
+        int fd;         /* O_PATH|O_DIRECTORY on the root */
+        char *path;     /* for messages only */
+};
+
+int root_open(const char *path, struct root *r);
+void root_close(struct root *r);
+
+/* Opens (as O_PATH|O_DIRECTORY) the directory that holds path's last
+ * component, following symlinks inside the root. With create_parents,
+ * missing directories are created 0755 root:root (as Ignition does); their
+ * paths are added to *created (may be NULL). Returns the directory fd (>= 0)
+ * and points *name at the last component inside path, or a negative errno. */
+struct ig_strv;
+int root_open_parent(const struct root *r, const char *path, bool create_parents,
+                     struct ig_strv *created, const char **name);
+
+/* openat2(RESOLVE_IN_ROOT) of a path inside the root. */
+int root_openat(const struct root *r, const char *path, int flags, mode_t mode);
+
+/* A temporary file under a hidden name next to name in dirfd; root_tmp_link
+ * renames it into place atomically (replacing what is there). Durability
+ * comes from one syncfs() at the end of the stage (root_sync). */
+struct root_tmp {
+        int fd;
+        int dirfd;
+        char *tmpname;
+};
+int root_tmp_open(int dirfd, const char *name, struct root_tmp *t);
+int root_tmp_link(struct root_tmp *t, const char *name);
+void root_tmp_discard(struct root_tmp *t);
+
+/* Writes a whole small file atomically (temp + fsync + rename), then sets
+ * mode and owner. */
+int root_write_file(int dirfd, const char *name, const void *data, size_t len,
+                    mode_t mode, uid_t uid, gid_t gid);
+
+/* Flushes everything written under the root to disk. */
+int root_sync(const struct root *r);
+
+/* Removes whatever is at name (recursively for directories), like rm -rf,
+ * without following symlinks. Missing is not an error. */
+int root_remove_tree(int dirfd, const char *name);

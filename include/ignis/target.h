@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Writing a config into a target root (the files stage). Each function logs
+ * its own failure, naming the config entry, and returns a negative errno;
+ * the stage stops at the first failure, as Ignition does. */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ignis/config.h"
+#include "ignis/rootfs.h"
+
+struct target {
+        struct root root;
+        /* Top-most paths this run created (for SELinux relabelling). */
+        struct ig_strv created;
+};
+
+int target_open(const char *path, struct target *t);
+void target_close(struct target *t);
+
+/* Remembers a path the run created, for relabelling. */
+void target_note_created(struct target *t, const char *path);
+
+/* Users and groups (shadow-utils with --root) and SSH keys. */
+int target_passwd_apply(struct target *t, const struct ig_passwd *p);
+
+/* storage.files, .directories and .links, in Ignition's order. */
+int target_nodes_apply(struct target *t, const struct ig_storage *s);
+
+/* systemd units, drop-ins, masks and the preset file. */
+int target_units_apply(struct target *t, const struct ig_systemd *s);
+
+/* /etc/.ignition-result.json */
+int target_result_write(struct target *t, bool user_config_provided);
+
+/* setfiles over what the run created, when the target has an SELinux policy. */
+int target_relabel(struct target *t);
+
+/* Name lookups in the target root's /etc/passwd and /etc/group (not the
+ * host's): users created earlier in the same run are visible. Return 0,
+ * -ENOENT when there is no such entry, or another negative errno. */
+int target_lookup_user(struct target *t, const char *name, uid_t *uid, gid_t *gid, char **home);
+int target_lookup_uid(struct target *t, uid_t uid, char **name, gid_t *gid, char **home);
+int target_lookup_group(struct target *t, const char *name, gid_t *gid);

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs what is missing, builds ignis twice (plain with -Werror, and with
+# ASan+UBSan), runs every test in both, runs the unit tests under valgrind,
+# and ends with one line: "N passed, N failed, N skipped".
+set -eu
+cd "$(dirname "$0")"
+
+./tools/install-deps.sh
+
+status=0
+logs=""
+
+
+# 1. Plain build, warnings are errors.
+[ -d build ] || meson setup build -Dwerror_ci=true >/dev/null
+ninja -C build
+meson test -C build --print-errorlogs || status=1
+cp build/meson-logs/testlog.json /tmp/ignis-testlog-plain.json
+logs="$logs /tmp/ignis-testlog-plain.json"
+
+# 2. Sanitizers.
+[ -d build-asan ] || meson setup build-asan -Dwerror_ci=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dbuildtype=debug >/dev/null
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs --suite unit --suite config || status=1
+cp build-asan/meson-logs/testlog.json /tmp/ignis-testlog-asan.json
+logs="$logs /tmp/ignis-testlog-asan.json"
+
+# 3. valgrind on the unit tests (the plain build).
+meson test -C build --suite unit --print-errorlogs \
+        --wrap='valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite' \
+        || status=1
+cp build/meson-logs/testlog.json /tmp/ignis-testlog-valgrind.json
+logs="$logs /tmp/ignis-testlog-valgrind.json"
+
+# shellcheck disable=SC2086
+./tools/tap-summary.py $logs || status=1
+exit $status

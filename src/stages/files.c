@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <string.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/fetch.h"
+#include "ignis/log.h"
+#include "ignis/stages.h"
+#include "ignis/target.h"
+
+/* A URL for messages: scheme, host and path, without credentials or query
+ * (a presigned URL's query is a secret). */
+static char *url_for_message(const char *url)
+{
+        size_t end = strcspn(url, "?#");
+        const char *at, *scheme_end = strstr(url, "://");
+
+        if (scheme_end && (at = memchr(scheme_end + 3, '@', end - (size_t) (scheme_end + 3 - url))))
+                return xasprintf("%.*s://%.*s", (int) (scheme_end - url), url, (int) (end - (size_t) (at + 1 - url)),
+                                 at + 1);
+        return xstrndup(url, end);
+}
+
+static int check(const struct ig_resource *r, const char *what, size_t i)
+{
+        _cleanup_free_ char *u = NULL;
+
+        if (fetch_is_local(r))
+                return 0;
+        u = url_for_message(r->source);
+        log_error("%s[%zu]: fetching \"%s\" is not supported yet (only data: URLs can be used so far)", what, i, u);
+        return -EOPNOTSUPP;
+}
+
+int stage_files_check_sources(const struct ig_config *c)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < c->storage.files.n; i++) {
+                const struct ig_file *f = &c->storage.files.v[i];
+                if (check(&f->contents, "$.storage.files", i) < 0)
+                        r = -EOPNOTSUPP;
+                for (size_t j = 0; j < f->append.n; j++) {
+                        _cleanup_free_ char *what = xasprintf("$.storage.files[%zu].append", i);
+                        if (check(&f->append.v[j], what, j) < 0)
+                                r = -EOPNOTSUPP;
+                }
+        }
+        for (size_t i = 0; i < c->ignition.config.merge.n; i++)
+                if (check(&c->ignition.config.merge.v[i], "$.ignition.config.merge", i) < 0)
+                        r = -EOPNOTSUPP;
+        if (c->ignition.config.replace.source && check(&c->ignition.config.replace, "$.ignition.config.replace", 0) < 0)
+                r = -EOPNOTSUPP;
+        for (size_t i = 0; i < c->ignition.security.tls.certificate_authorities.n; i++)
+                if (check(&c->ignition.security.tls.certificate_authorities.v[i],
+                          "$.ignition.security.tls.certificateAuthorities", i) < 0)
+                        r = -EOPNOTSUPP;
+        return r;
+}
+
+int stage_files(const struct ig_config *c, const char *root, bool user_config_provided)
+{
+        struct target t;
+        int r;
+
+        r = target_open(root, &t);
+        if (r < 0)
+                return r;
+
+        r = target_passwd_apply(&t, &c->passwd);
+        if (r >= 0)
+                r = target_nodes_apply(&t, &c->storage);
+        if (r >= 0)
+                r = target_units_apply(&t, &c->systemd);
+        if (r >= 0)
+                r = target_result_write(&t, user_config_provided);
+        if (r >= 0)
+                r = target_relabel(&t);
+        /* Even after a failure, what was written should reach the disk: the
+         * failure report is more useful with the partial state intact. */
+        if (root_sync(&t.root) < 0 && r >= 0)
+                r = log_error_errno(errno, "Cannot sync the target filesystem: %m");
+        target_close(&t);
+        return r;
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* storage.files, storage.directories and storage.links, with Ignition's
+ * semantics: directories, files and symlinks shallowest first, hard links
+ * last (so they may point at deeper files); overwrite removes whatever is
+ * there first; without overwrite an existing node is an error, except a
+ * regular file whose entry has no contents (kept; append, mode and owner
+ * still apply) and a link that already points where it should. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/fetch.h"
+#include "ignis/log.h"
+#include "ignis/target.h"
+
+enum kind {
+        K_DIR,
+        K_FILE,
+        K_LINK,
+};
+
+struct entry {
+        enum kind kind;
+        size_t index;           /* in its config list */
+        const char *path;
+        unsigned depth;
+        const struct ig_node_owner *user, *group;
+        struct ig_bool overwrite;
+        union {
+                const struct ig_file *file;
+                const struct ig_directory *dir;
+                const struct ig_link *link;
+        };
+        char *what;             /* "$.storage.files[3] \"/etc/motd\"" */
+        char *resolved;         /* where the path lands after symlinks in the root */
+};
+
+static const char *const list_name[] = {
+        [K_DIR] = "directories",
+        [K_FILE] = "files",
+        [K_LINK] = "links",
+};
+
+static unsigned depth_of(const char *path)
+{
+        unsigned d = 0;
+
+        for (const char *p = path; *p; p++)
+                if (*p == '/' && p[1])
+                        d++;
+        return d;
+}
+
+static int cmp_depth(const void *a, const void *b)
+{
+        const struct entry *x = a, *y = b;
+
+        if (x->depth != y->depth)
+                return x->depth < y->depth ? -1 : 1;
+        /* Stable: keep directories, files, links and config order. */
+        return x < y ? -1 : x > y;
+}
+
+static int cmp_resolved(const void *a, const void *b)
+{
+        const struct entry *const *x = a, *const *y = b;
+        int c = strcmp((*x)->resolved, (*y)->resolved);
+
+        return c ? c : (*x < *y ? -1 : *x > *y);
+}
+
+/* Where a node lands after following the symlinks already in the root. */
+static char *resolve(struct target *t, const char *path)
+{
+        char proc[64], buf[PATH_MAX];
+        const char *name;
+        ssize_t n;
+        size_t rootlen = strlen(t->root.path);
+        int fd;
+
+        fd = root_open_parent(&t->root, path, false, NULL, &name);
+        if (fd < 0)
+                return xstrdup(path);
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n < 0)
+                return xstrdup(path);
+        buf[n] = '\0';
+        /* Strip the root's own host path; what is left is inside the root. */
+        if ((size_t) n >= rootlen && strncmp(buf, t->root.path, rootlen) == 0)
+                return xasprintf("%s/%s", buf + rootlen, name);
+        return xasprintf("%s/%s", buf, name);
+}
+
+static int resolve_owner(struct target *t, const struct entry *e, uid_t *uid, gid_t *gid)
+{
+        int r;
+
+        if (e->user && e->user->id.set)
+                *uid = (uid_t) e->user->id.v;
+        else if (e->user && e->user->name) {
+                r = target_lookup_user(t, e->user->name, uid, NULL, NULL);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "%s: no user \"%s\" in the target's /etc/passwd", e->what,
+                                               e->user->name);
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot look up user \"%s\": %m", e->what, e->user->name);
+        }
+        if (e->group && e->group->id.set)
+                *gid = (gid_t) e->group->id.v;
+        else if (e->group && e->group->name) {
+                r = target_lookup_group(t, e->group->name, gid);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "%s: no group \"%s\" in the target's /etc/group", e->what,
+                                               e->group->name);
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot look up group \"%s\": %m", e->what, e->group->name);
+        }
+        return 0;
+}
+
+/* Applies owner, then mode: chown clears setuid/setgid bits, so the mode
+ * must come last or a 3.6 config's 04755 would not survive. */
+static int set_owner_mode(const struct entry *e, int fd, uid_t uid, gid_t gid, const struct ig_int *mode)
+{
+        if (fchown(fd, uid, gid) < 0)
+                return log_error_errno(errno, "%s: cannot set owner %u:%u: %m", e->what, uid, gid);
+        if (mode && mode->set && fchmod(fd, (mode_t) mode->v) < 0)
+                return log_error_errno(errno, "%s: cannot set mode %04o: %m", e->what, (unsigned) mode->v);
+        return 0;
+}
+
+static void note_created(struct target *t, struct ig_strv *parents, const char *path)
+{
+        /* The top-most new thing is what needs relabelling. */
+        if (parents->n > 0)
+                target_note_created(t, parents->v[0]);
+        else
+                target_note_created(t, path);
+        for (size_t i = 0; i < parents->n; i++)
+                free(parents->v[i]);
+        free(parents->v);
+        *parents = (struct ig_strv) {};
+}
+
+static int append_all(const struct entry *e, int fd)
+{
+        const struct ig_file *f = e->file;
+
+        for (size_t i = 0; i < f->append.n; i++) {
+                int r = fetch_to_fd(&f->append.v[i], fd, e->what);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int apply_file(struct target *t, const struct entry *e, int dirfd, const char *name,
+                      struct ig_strv *parents)
+{
+        const struct ig_file *f = e->file;
+        struct stat st;
+        uid_t uid = 0;
+        gid_t gid = 0;
+        int r;
+
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                _cleanup_close_ int fd = -1;
+
+                if (!S_ISREG(st.st_mode))
+                        return log_error_errno(EEXIST, "%s: something other than a regular file exists there "
+                                               "and overwrite is false; set \"overwrite\": true to replace it",
+                                               e->what);
+                if (f->contents.source)
+                        return log_error_errno(EEXIST, "%s: a file already exists there and overwrite is false; "
+                                               "set \"overwrite\": true to replace it, use \"append\" to add to it, "
+                                               "or drop contents.source to keep it", e->what);
+                /* Kept as it is; its owner is the default. */
+                uid = st.st_uid;
+                gid = st.st_gid;
+                r = resolve_owner(t, e, &uid, &gid);
+                if (r < 0)
+                        return r;
+                fd = openat(dirfd, name, (f->append.n ? O_WRONLY | O_APPEND : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return log_error_errno(errno, "%s: cannot open the existing file: %m", e->what);
+                if (f->append.n) {
+                        log_info("appending to file \"%s\"", e->path);
+                        r = append_all(e, fd);
+                        if (r < 0)
+                                return r;
+                }
+                return set_owner_mode(e, fd, uid, gid, &f->mode);
+        } else if (errno != ENOENT)
+                return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
+
+        r = resolve_owner(t, e, &uid, &gid);
+        if (r < 0)
+                return r;
+
+        struct root_tmp tmp;
+        struct ig_int mode = f->mode.set ? f->mode : (struct ig_int) { .set = true, .v = 0644 };
+
+        log_info("writing file \"%s\"", e->path);
+        r = root_tmp_open(dirfd, name, &tmp);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot create a temporary file: %m", e->what);
+        r = fetch_to_fd(&f->contents, tmp.fd, e->what);
+        if (r >= 0)
+                r = append_all(e, tmp.fd);
+        if (r >= 0)
+                r = set_owner_mode(e, tmp.fd, uid, gid, &mode);
+        if (r >= 0) {
+                r = root_tmp_link(&tmp, name);
+                if (r < 0)
+                        log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
+        }
+        root_tmp_discard(&tmp);
+        if (r >= 0)
+                note_created(t, parents, e->path);
+        return r;
+}
+
+static int apply_dir(struct target *t, const struct entry *e, int dirfd, const char *name,
+                     struct ig_strv *parents)
+{
+        _cleanup_close_ int fd = -1;
+        struct ig_int mode = e->dir->mode;
+        struct stat st;
+        uid_t uid = 0;
+        gid_t gid = 0;
+        int r;
+
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (!S_ISDIR(st.st_mode))
+                        return log_error_errno(EEXIST, "%s: something other than a directory exists there and "
+                                               "overwrite is false; set \"overwrite\": true to replace it", e->what);
+                /* An existing directory keeps its owner and mode unless told. */
+                uid = st.st_uid;
+                gid = st.st_gid;
+        } else if (errno != ENOENT)
+                return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
+        else {
+                log_info("creating directory \"%s\"", e->path);
+                if (mkdirat(dirfd, name, 0755) < 0)
+                        return log_error_errno(errno, "%s: cannot create the directory: %m", e->what);
+                note_created(t, parents, e->path);
+                /* Exactly 0755 for a new one, whatever the umask. */
+                if (!mode.set)
+                        mode = (struct ig_int) { .set = true, .v = 0755 };
+        }
+
+        r = resolve_owner(t, e, &uid, &gid);
+        if (r < 0)
+                return r;
+        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open the directory: %m", e->what);
+        return set_owner_mode(e, fd, uid, gid, &mode);
+}
+
+/* Ignition compares symlink targets after cleaning them. */
+static char *clean_path(const char *p)
+{
+        size_t n = strlen(p);
+        char *out = xmalloc(n + 2), **parts = xcalloc(n + 1, sizeof(char *));
+        _cleanup_free_ char *copy = xstrdup(p);
+        size_t np = 0, len = 0;
+        bool abs = p[0] == '/';
+        char *save = NULL;
+
+        for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                if (strcmp(c, ".") == 0)
+                        continue;
+                if (strcmp(c, "..") == 0) {
+                        if (np > 0 && strcmp(parts[np - 1], "..") != 0)
+                                np--;
+                        else if (!abs)
+                                parts[np++] = c;
+                        continue;
+                }
+                parts[np++] = c;
+        }
+        if (abs)
+                out[len++] = '/';
+        for (size_t i = 0; i < np; i++) {
+                size_t l = strlen(parts[i]);
+                if (i)
+                        out[len++] = '/';
+                memcpy(out + len, parts[i], l);
+                len += l;
+        }
+        if (len == 0)
+                out[len++] = '.';
+        out[len] = '\0';
+        free(parts);
+        return out;
+}
+
+static int apply_link(struct target *t, const struct entry *e, int dirfd, const char *name,
+                      struct ig_strv *parents)
+{
+        const struct ig_link *l = e->link;
+        bool hard = ig_bool_or(l->hard, false);
+        struct stat st;
+        int r;
+
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (hard) {
+                        const char *tname;
+                        struct stat tst;
+                        _cleanup_close_ int tdir = root_open_parent(&t->root, l->target, false, NULL, &tname);
+                        if (tdir < 0 || fstatat(tdir, tname, &tst, AT_SYMLINK_NOFOLLOW) < 0)
+                                return log_error_errno(tdir < 0 ? tdir : -errno,
+                                                       "%s: hard link target \"%s\" does not exist", e->what,
+                                                       l->target);
+                        if (tst.st_dev != st.st_dev || tst.st_ino != st.st_ino)
+                                return log_error_errno(EEXIST, "%s: a file that is not the link's target exists "
+                                                       "there and overwrite is false", e->what);
+                        log_info("hard link \"%s\" to \"%s\" already exists", e->path, l->target);
+                        return 0;
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        char buf[PATH_MAX];
+                        ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
+                        _cleanup_free_ char *have = NULL, *want = NULL;
+                        if (n < 0)
+                                return log_error_errno(errno, "%s: cannot read the existing symlink: %m", e->what);
+                        buf[n] = '\0';
+                        have = clean_path(buf);
+                        want = clean_path(l->target);
+                        if (strcmp(have, want) != 0)
+                                return log_error_errno(EEXIST, "%s: a symlink to \"%s\" exists there, not to \"%s\", "
+                                                       "and overwrite is false", e->what, buf, l->target);
+                        log_info("symlink \"%s\" to \"%s\" already exists", e->path, l->target);
+                        return 0;
+                }
+                return log_error_errno(EEXIST, "%s: something other than a symlink exists there and overwrite "
+                                       "is false; set \"overwrite\": true to replace it", e->what);
+        } else if (errno != ENOENT)
+                return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
+
+        log_info("writing link \"%s\" -> \"%s\"", e->path, l->target);
+        if (hard) {
+                const char *tname;
+                _cleanup_close_ int tdir = root_open_parent(&t->root, l->target, false, NULL, &tname);
+                if (tdir < 0)
+                        return log_error_errno(tdir, "%s: hard link target \"%s\": %m", e->what, l->target);
+                if (linkat(tdir, tname, dirfd, name, 0) < 0)
+                        return log_error_errno(errno, "%s: cannot link to \"%s\": %m", e->what, l->target);
+                note_created(t, parents, e->path);
+                return 0;
+        }
+
+        uid_t uid = 0;
+        gid_t gid = 0;
+        r = resolve_owner(t, e, &uid, &gid);
+        if (r < 0)
+                return r;
+        if (symlinkat(l->target, dirfd, name) < 0)
+                return log_error_errno(errno, "%s: cannot create the symlink: %m", e->what);
+        if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                return log_error_errno(errno, "%s: cannot set the symlink's owner: %m", e->what);
+        note_created(t, parents, e->path);
+        return 0;
+}
+
+static int apply_entry(struct target *t, const struct entry *e)
+{
+        struct ig_strv parents = {};
+        _cleanup_close_ int dirfd = -1;
+        const char *name;
+        int r;
+
+        if (ig_bool_or(e->overwrite, false)) {
+                _cleanup_close_ int pfd = root_open_parent(&t->root, e->path, false, NULL, &name);
+                if (pfd >= 0) {
+                        r = root_remove_tree(pfd, name);
+                        if (r < 0)
+                                return log_error_errno(r, "%s: cannot remove what is there: %m", e->what);
+                } else if (pfd != -ENOENT)
+                        return log_error_errno(pfd, "%s: cannot resolve the parent directory: %m", e->what);
+        }
+
+        dirfd = root_open_parent(&t->root, e->path, true, &parents, &name);
+        if (dirfd < 0) {
+                note_created(t, &parents, e->path);
+                if (dirfd == -ENOTDIR)
+                        return log_error_errno(dirfd, "%s: a parent of the path is not a directory", e->what);
+                if (dirfd == -EXDEV)
+                        return log_error_errno(dirfd, "%s: the path leaves the target root", e->what);
+                return log_error_errno(dirfd, "%s: cannot create the parent directories: %m", e->what);
+        }
+
+        switch (e->kind) {
+        case K_FILE:
+                r = apply_file(t, e, dirfd, name, &parents);
+                break;
+        case K_DIR:
+                r = apply_dir(t, e, dirfd, name, &parents);
+                break;
+        default:
+                r = apply_link(t, e, dirfd, name, &parents);
+                break;
+        }
+        /* Parents created before a failure still need relabelling. */
+        note_created(t, &parents, e->path);
+        return r;
+}
+
+static void add(struct entry *v, size_t *n, enum kind k, size_t index, const char *path,
+                const struct ig_node_owner *user, const struct ig_node_owner *group, struct ig_bool overwrite,
+                const void *obj)
+{
+        struct entry *e = &v[(*n)++];
+
+        *e = (struct entry) {
+                .kind = k,
+                .index = index,
+                .path = path,
+                .depth = depth_of(path),
+                .user = user,
+                .group = group,
+                .overwrite = overwrite,
+                .file = obj,
+                .what = xasprintf("$.storage.%s[%zu] \"%s\"", list_name[k], index, path),
+        };
+}
+
+int target_nodes_apply(struct target *t, const struct ig_storage *s)
+{
+        size_t total = s->files.n + s->directories.n + s->links.n, n = 0, n_hard = 0;
+        _cleanup_free_ struct entry *v = NULL;
+        _cleanup_free_ struct entry **byres = NULL;
+        int r = 0;
+
+        if (total == 0)
+                return 0;
+        v = xcalloc(total, sizeof(*v));
+
+        for (size_t i = 0; i < s->directories.n; i++) {
+                const struct ig_directory *d = &s->directories.v[i];
+                add(v, &n, K_DIR, i, d->path, &d->user, &d->group, d->overwrite, d);
+        }
+        for (size_t i = 0; i < s->files.n; i++) {
+                const struct ig_file *f = &s->files.v[i];
+                add(v, &n, K_FILE, i, f->path, &f->user, &f->group, f->overwrite, f);
+        }
+        for (size_t i = 0; i < s->links.n; i++) {
+                const struct ig_link *l = &s->links.v[i];
+                if (!ig_bool_or(l->hard, false))
+                        add(v, &n, K_LINK, i, l->path, &l->user, &l->group, l->overwrite, l);
+        }
+        qsort(v, n, sizeof(*v), cmp_depth);
+        /* Hard links last, in config order: their targets may be deeper. */
+        for (size_t i = 0; i < s->links.n; i++) {
+                const struct ig_link *l = &s->links.v[i];
+                if (ig_bool_or(l->hard, false)) {
+                        add(v, &n, K_LINK, i, l->path, NULL, NULL, l->overwrite, l);
+                        n_hard++;
+                }
+        }
+
+        /* Two entries that land on the same place once the root's symlinks
+         * are followed would silently overwrite each other: refuse, before
+         * anything is written. */
+        byres = xcalloc(n, sizeof(*byres));
+        for (size_t i = 0; i < n; i++) {
+                v[i].resolved = resolve(t, v[i].path);
+                byres[i] = &v[i];
+        }
+        qsort(byres, n, sizeof(*byres), cmp_resolved);
+        for (size_t i = 1; i < n; i++)
+                if (strcmp(byres[i - 1]->resolved, byres[i]->resolved) == 0) {
+                        r = log_error_errno(EEXIST, "%s resolves to \"%s\" after following symlinks in the "
+                                            "target, where %s also lands", byres[i]->what, byres[i]->resolved,
+                                            byres[i - 1]->what);
+                        goto out;
+                }
+
+        for (size_t i = 0; i < n; i++) {
+                r = apply_entry(t, &v[i]);
+                if (r < 0)
+                        break;
+        }
+out:
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].what);
+                free(v[i].resolved);
+        }
+        (void) n_hard;
+        return r;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* /etc/.ignition-result.json, in Ignition's format: distro tools read it to
+ * tell when and whether a machine was provisioned. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/log.h"
+#include "ignis/target.h"
+#include "ignis/util.h"
+
+#define RESULT_PATH "/etc/.ignition-result.json"
+
+static char *boot_id(void)
+{
+        char *s = NULL;
+        size_t len;
+
+        if (read_full_file("/proc/sys/kernel/random/boot_id", 4096, &s, &len) < 0)
+                return xstrdup("");
+        while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
+                s[--len] = '\0';
+        return s;
+}
+
+static json_object *previous_report(struct target *t)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = root_openat(&t->root, RESULT_PATH, O_RDONLY | O_NOFOLLOW, 0);
+        char proc[64];
+        size_t len;
+
+        if (fd < 0)
+                return NULL;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        if (read_full_file(proc, 1024 * 1024, &text, &len) < 0)
+                return NULL;
+        return json_tokener_parse(text);
+}
+
+int target_result_write(struct target *t, bool user_config_provided)
+{
+        _cleanup_free_ char *bid = boot_id();
+        json_object *o = json_object_new_object(), *prev;
+        char date[64];
+        const char *name, *text;
+        time_t now = time(NULL);
+        struct tm tm;
+        struct ig_strv parents = {};
+        int dirfd, r;
+
+        gmtime_r(&now, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_object_object_add(o, "provisioningBootID", json_object_new_string(bid));
+        json_object_object_add(o, "provisioningDate", json_object_new_string(date));
+        json_object_object_add(o, "userConfigProvided", json_object_new_boolean(user_config_provided));
+        prev = previous_report(t);
+        if (prev) {
+                /* Ignition runs once; a second run is worth a word. */
+                log_warning("%s exists: this root was provisioned before; keeping that report as previousReport",
+                            RESULT_PATH);
+                json_object_object_add(o, "previousReport", prev);
+        }
+
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
+        dirfd = root_open_parent(&t->root, RESULT_PATH, true, &parents, &name);
+        if (dirfd < 0) {
+                json_object_put(o);
+                return log_error_errno(dirfd, "Cannot open the target's /etc: %m");
+        }
+        {
+                _cleanup_free_ char *buf = xasprintf("%s\n", text);
+                r = root_write_file(dirfd, name, buf, strlen(buf), 0600, 0, 0);
+        }
+        close(dirfd);
+        json_object_put(o);
+        for (size_t i = 0; i < parents.n; i++) {
+                target_note_created(t, parents.v[i]);
+                free(parents.v[i]);
+        }
+        free(parents.v);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s: %m", RESULT_PATH);
+        target_note_created(t, RESULT_PATH);
+        return 0;
+}

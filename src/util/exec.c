@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/exec.h"
+#include "ignis/log.h"
+
+extern char **environ;
+
+static bool is_secret(const int *secret, int i)
+{
+        for (; secret && *secret; secret++)
+                if (*secret == i)
+                        return true;
+        return false;
+}
+
+char *exec_describe(char *const argv[], const int *secret_args)
+{
+        size_t len = 0;
+        char *s;
+
+        for (int i = 0; argv[i]; i++)
+                len += (is_secret(secret_args, i) ? 12 : strlen(argv[i]) + 2) + 1;
+        s = xmalloc(len + 1);
+        s[0] = '\0';
+        for (int i = 0; argv[i]; i++) {
+                const char *a = is_secret(secret_args, i) ? "<redacted>" : argv[i];
+                bool quote = !*a || strpbrk(a, " \t\n'\"\\$") != NULL;
+                if (i)
+                        strcat(s, " ");
+                if (quote)
+                        strcat(s, "'");
+                strcat(s, a);
+                if (quote)
+                        strcat(s, "'");
+        }
+        return s;
+}
+
+struct sink {
+        int fd;
+        char *buf;
+        size_t len, alloc;
+};
+
+static void sink_read(struct sink *s)
+{
+        char tmp[4096];
+        ssize_t n = read(s->fd, tmp, sizeof(tmp));
+
+        if (n <= 0) {
+                if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                        close(s->fd);
+                        s->fd = -1;
+                }
+                return;
+        }
+        if (s->len + (size_t) n + 1 > s->alloc) {
+                s->alloc = (s->len + (size_t) n + 1) * 2;
+                s->buf = xrealloc(s->buf, s->alloc);
+        }
+        memcpy(s->buf + s->len, tmp, (size_t) n);
+        s->len += (size_t) n;
+        s->buf[s->len] = '\0';
+}
+
+int exec_run(char *const argv[], const struct exec_options *o, struct exec_result *r)
+{
+        static const struct exec_options none = {};
+        int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
+        posix_spawn_file_actions_t fa;
+        struct sink sinks[2];
+        size_t written = 0;
+        pid_t pid;
+        int status, e;
+
+        if (!o)
+                o = &none;
+        *r = (struct exec_result) {};
+        if (log_get_max_level() >= LOG_LVL_DEBUG) {
+                _cleanup_free_ char *cmd = exec_describe(argv, o->secret_args);
+                log_debug("executing: %s", cmd);
+        }
+
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0) {
+                e = -errno;
+                goto fail_pipes;
+        }
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+        e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(in[0]);
+        close(out[1]);
+        close(err[1]);
+        in[0] = out[1] = err[1] = -1;
+        if (e != 0) {
+                e = -e;
+                goto fail_pipes;
+        }
+
+        if (!o->input || o->input_len == 0) {
+                close(in[1]);
+                in[1] = -1;
+        } else
+                fcntl(in[1], F_SETFL, O_NONBLOCK);
+
+        sinks[0] = (struct sink) { .fd = out[0] };
+        sinks[1] = (struct sink) { .fd = err[0] };
+        /* Read both pipes and feed stdin together, so a chatty child cannot
+         * block on a full pipe while we wait for it. */
+        while (sinks[0].fd >= 0 || sinks[1].fd >= 0 || in[1] >= 0) {
+                struct pollfd p[3] = {
+                        { .fd = sinks[0].fd, .events = POLLIN },
+                        { .fd = sinks[1].fd, .events = POLLIN },
+                        { .fd = in[1], .events = POLLOUT },
+                };
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                for (int i = 0; i < 2; i++)
+                        if (p[i].revents)
+                                sink_read(&sinks[i]);
+                if (in[1] >= 0 && p[2].revents) {
+                        ssize_t n = (p[2].revents & POLLOUT)
+                                ? write(in[1], o->input + written, o->input_len - written) : -1;
+                        if (n > 0)
+                                written += (size_t) n;
+                        if (n < 0 && errno == EAGAIN)
+                                continue;
+                        if (n <= 0 || written == o->input_len) {
+                                close(in[1]);
+                                in[1] = -1;
+                        }
+                }
+        }
+        out[0] = err[0] = -1;   /* closed by sink_read */
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        r->out = sinks[0].buf;
+        r->err = sinks[1].buf;
+        return 0;
+
+fail_pipes:
+        for (int i = 0; i < 2; i++) {
+                if (out[i] >= 0)
+                        close(out[i]);
+                if (err[i] >= 0)
+                        close(err[i]);
+                if (in[i] >= 0)
+                        close(in[i]);
+        }
+        return e;
+}
+
+void exec_result_free(struct exec_result *r)
+{
+        free(r->out);
+        free(r->err);
+        *r = (struct exec_result) {};
+}
+
+int exec_check(char *const argv[], const struct exec_options *o)
+{
+        struct exec_result res;
+        int r;
+
+        r = exec_run(argv, o, &res);
+        if (r < 0)
+                return log_error_errno(r, "Failed to run %s: %m", argv[0]);
+        if (res.status != 0) {
+                _cleanup_free_ char *cmd = exec_describe(argv, o ? o->secret_args : NULL);
+                const char *err = res.err ? res.err : "";
+                size_t l = strlen(err);
+                while (l > 0 && err[l - 1] == '\n')
+                        l--;
+                log_error("%s failed with exit status %d%s%.*s", cmd, res.status,
+                          l ? ": " : "", (int) l, err);
+                exec_result_free(&res);
+                return -EIO;
+        }
+        exec_result_free(&res);
+        return 0;
+}
