@@ -27,6 +27,10 @@ struct ig_strv;
 int root_open_parent(const struct root *r, const char *path, bool create_parents,
                      struct ig_strv *created, const char **name);
 
+/* The user-space equivalent of openat2(RESOLVE_IN_ROOT), used where the
+ * kernel lacks openat2; exported for its tests. */
+int root_resolve_fallback(int rootfd, const char *path, int flags, mode_t mode);
+
 /* openat2(RESOLVE_IN_ROOT) of a path inside the root. */
 int root_openat(const struct root *r, const char *path, int flags, mode_t mode);
 

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,117 @@
 #include "ignis/log.h"
 #include "ignis/rootfs.h"
 
+#define MAX_SYMLINKS 40
+
+/* The same walk openat2(RESOLVE_IN_ROOT) does, in user space, for kernels
+ * before 5.6 and for valgrind (which does not know openat2): every
+ * component is opened with O_NOFOLLOW; a symlink's target is spliced into
+ * the rest of the path, absolute targets restart at the root, and ".."
+ * never climbs above it. */
+int root_resolve_fallback(int rootfd, const char *path, int flags, mode_t mode)
+{
+        int stack[PATH_MAX / 2];
+        unsigned depth = 0, links = 0;
+        _cleanup_free_ char *rest = xstrdup(path);
+        size_t pos = 0;
+        int r;
+
+        if (!*path)
+                return -ENOENT;
+        stack[0] = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (stack[0] < 0)
+                return -errno;
+
+        for (;;) {
+                char *comp, *slash;
+                bool last;
+                struct stat st;
+
+                while (rest[pos] == '/')
+                        pos++;
+                comp = rest + pos;
+                slash = strchr(comp, '/');
+                if (slash)
+                        *slash = '\0';
+                /* Trailing slashes make the last component a directory. */
+                last = !slash || slash[1 + strspn(slash + 1, "/")] == '\0';
+                pos = slash ? (size_t) (slash + 1 - rest) : strlen(rest);
+
+                if (*comp == '\0' || strcmp(comp, ".") == 0) {
+                        if (!last)
+                                continue;
+                        r = openat(stack[depth], ".", flags & ~(O_CREAT | O_EXCL), mode);
+                        r = r < 0 ? -errno : r;
+                        goto out;
+                }
+                if (strcmp(comp, "..") == 0) {
+                        if (depth > 0)
+                                close(stack[depth--]);
+                        if (!last)
+                                continue;
+                        r = openat(stack[depth], ".", flags & ~(O_CREAT | O_EXCL), mode);
+                        r = r < 0 ? -errno : r;
+                        goto out;
+                }
+
+                if (fstatat(stack[depth], comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT || !last || !(flags & O_CREAT)) {
+                                r = -errno;
+                                goto out;
+                        }
+                } else if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
+                        char target[PATH_MAX];
+                        ssize_t n = readlinkat(stack[depth], comp, target, sizeof(target) - 1);
+                        char *joined;
+
+                        if (n < 0) {
+                                r = -errno;
+                                goto out;
+                        }
+                        if (++links > MAX_SYMLINKS) {
+                                r = -ELOOP;
+                                goto out;
+                        }
+                        target[n] = '\0';
+                        if (target[0] == '/')
+                                while (depth > 0)
+                                        close(stack[depth--]);
+                        joined = xasprintf("%s/%s", target, rest + pos);
+                        free(rest);
+                        rest = joined;
+                        pos = 0;
+                        continue;
+                }
+
+                if (last) {
+                        r = openat(stack[depth], comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+                        r = r < 0 ? -errno : r;
+                        goto out;
+                }
+                if (!S_ISDIR(st.st_mode)) {
+                        r = -ENOTDIR;
+                        goto out;
+                }
+                if (depth + 1 >= ELEMENTSOF(stack)) {
+                        r = -ENAMETOOLONG;
+                        goto out;
+                }
+                r = openat(stack[depth], comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (r < 0) {
+                        r = -errno;
+                        goto out;
+                }
+                stack[++depth] = r;
+        }
+out:
+        for (unsigned i = 0; i <= depth; i++)
+                close(stack[i]);
+        return r;
+}
+
 static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
 {
+        static bool missing;
         struct open_how how = {
                 .flags = (uint64_t) flags | O_CLOEXEC,
                 .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
@@ -24,9 +134,15 @@ static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint
         };
         int fd;
 
+        if (missing)
+                return root_resolve_fallback(dirfd, path, flags, mode);
         do
                 fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
         while (fd < 0 && errno == EAGAIN);
+        if (fd < 0 && errno == ENOSYS) {
+                missing = true;
+                return root_resolve_fallback(dirfd, path, flags, mode);
+        }
         return fd < 0 ? -errno : fd;
 }
 
