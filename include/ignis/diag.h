@@ -21,6 +21,7 @@ struct ig_diag {
         uint32_t node;          /* the closest JSON value that exists in the text */
         char *suffix;           /* relative path below node ("path", "devices[1]"), may be NULL */
         size_t offset;          /* position when no node is known (syntax errors); SIZE_MAX if unused */
+        bool at_key;            /* point at the member's key rather than its value */
         char *message;
 };
 
@@ -36,6 +37,11 @@ void ig_diag_add(struct ig_diags *d, enum ig_severity sev, uint32_t node, const 
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void ig_diag_addv(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *suffix,
                   const char *fmt, va_list ap);
+/* A diagnostic about an object member's key (unknown, duplicate, ...): it
+ * points at the key, as Ignition does. */
+void ig_diag_add_key(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
 /* A diagnostic about a byte offset rather than a value (JSON syntax). */
 void ig_diag_add_at(struct ig_diags *d, enum ig_severity sev, size_t offset, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

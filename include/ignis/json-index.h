@@ -81,5 +81,7 @@ void ig_jindex_position(struct ig_jindex *ix, size_t offset, unsigned *line, uns
 char *ig_jindex_path(const struct ig_jindex *ix, uint32_t node, const char *suffix);
 
 /* Walks a relative path ("contents.source", "devices[1]") down from node as
- * far as the text has it; returns the deepest node found. */
-uint32_t ig_jindex_descend(const struct ig_jindex *ix, uint32_t node, const char *suffix);
+ * far as the text has it (keys matched exactly, else ignoring case, as Go
+ * matches them); returns the deepest node found, and in *rest (if not NULL)
+ * the part of the suffix below it that the text does not have ("" if all). */
+uint32_t ig_jindex_descend(const struct ig_jindex *ix, uint32_t node, const char *suffix, const char **rest);

@@ -43,6 +43,16 @@ void ig_diag_add(struct ig_diags *d, enum ig_severity sev, uint32_t node, const 
         va_end(ap);
 }
 
+void ig_diag_add_key(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        ig_diag_addv(d, sev, node, NULL, fmt, ap);
+        va_end(ap);
+        d->v[d->n - 1].at_key = true;
+}
+
 void ig_diag_add_at(struct ig_diags *d, enum ig_severity sev, size_t offset, const char *fmt, ...)
 {
         struct ig_diag *g = push(d, sev);
@@ -75,7 +85,9 @@ static size_t diag_offset(const struct ig_diag *g, const struct ig_jindex *ix)
                 return g->offset;
         if (!ix || !ix->nodes || g->node == IG_NODE_NONE)
                 return 0;
-        n = ig_jindex_descend(ix, g->node, g->suffix);
+        if (g->at_key && ix->nodes[g->node].key_off > 0)
+                return ix->nodes[g->node].key_off - 1;
+        n = ig_jindex_descend(ix, g->node, g->suffix, NULL);
         return ix->nodes[n].start;
 }
 
@@ -104,9 +116,15 @@ void ig_diags_sort(struct ig_diags *d, struct ig_jindex *ix)
 
 static char *diag_path(const struct ig_diag *g, const struct ig_jindex *ix)
 {
+        const char *rest = NULL;
+        uint32_t n;
+
         if (g->offset != SIZE_MAX || !ix || !ix->nodes || g->node == IG_NODE_NONE)
                 return NULL;
-        return ig_jindex_path(ix, g->node, g->suffix);
+        /* Name what the text has, as the text spells it ("Path" when the
+         * key matched only case-insensitively), then what it lacks. */
+        n = ig_jindex_descend(ix, g->node, g->suffix, &rest);
+        return ig_jindex_path(ix, n, rest);
 }
 
 void ig_diags_print(const struct ig_diags *d, const char *name, struct ig_jindex *ix, FILE *f)

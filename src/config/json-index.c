@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -178,7 +179,27 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
                         ix->nodes[node].end = (uint32_t) i;
                         break;
                 case '-':
-                case '0' ... '9':
+                case '0' ... '9': {
+                        size_t d = i + (t[i] == '-');
+                        /* json-c would say "number expected" after the digits;
+                         * a leading zero is usually an octal mode. */
+                        if (d + 1 < len && t[d] == '0' && t[d + 1] >= '0' && t[d + 1] <= '9') {
+                                size_t e = d;
+                                unsigned long v = 0;
+                                bool octal = true;
+                                while (e < len && t[e] >= '0' && t[e] <= '9') {
+                                        octal = octal && t[e] <= '7';
+                                        v = v * 8 + (unsigned long) (t[e] - '0');
+                                        e++;
+                                }
+                                if (octal && e - d <= 8)
+                                        return fail(err, i, "leading zero in number %.*s (JSON numbers are decimal: "
+                                                    "write mode %.*s as %lu)", (int) (e - i), t + i,
+                                                    (int) (e - i), t + i, v);
+                                return fail(err, i, "leading zero in number %.*s (JSON numbers are decimal)",
+                                            (int) (e - i), t + i);
+                        }
+                }
                         node = new_node(ix, IG_J_NUMBER, i, parent);
                         while (i < len && strchr("0123456789+-.eE", t[i]) && t[i] != '\0')
                                 i++;
@@ -385,13 +406,30 @@ char *ig_jindex_path(const struct ig_jindex *ix, uint32_t node, const char *suff
         return buf;
 }
 
-uint32_t ig_jindex_descend(const struct ig_jindex *ix, uint32_t node, const char *suffix)
+static uint32_t member_any_case(const struct ig_jindex *ix, uint32_t node, const char *key)
+{
+        uint32_t found = ig_jindex_member(ix, node, key);
+
+        if (found != IG_NODE_NONE || node == IG_NODE_NONE || ix->nodes[node].type != IG_J_OBJECT)
+                return found;
+        for (uint32_t c = ix->nodes[node].first_child; c != IG_NODE_NONE; c = ix->nodes[c].next_sibling) {
+                _cleanup_free_ char *k = ig_jindex_key(ix, c);
+                if (strcasecmp(k, key) == 0)
+                        found = c;
+        }
+        return found;
+}
+
+uint32_t ig_jindex_descend(const struct ig_jindex *ix, uint32_t node, const char *suffix, const char **rest)
 {
         const char *p = suffix;
 
+        if (rest)
+                *rest = suffix;
         if (node == IG_NODE_NONE)
                 return IG_NODE_NONE;
         while (p && *p) {
+                const char *start = p;
                 uint32_t next;
                 if (*p == '.')
                         p++;
@@ -405,12 +443,16 @@ uint32_t ig_jindex_descend(const struct ig_jindex *ix, uint32_t node, const char
                 } else {
                         size_t l = strcspn(p, ".[");
                         _cleanup_free_ char *key = xstrndup(p, l);
-                        next = ig_jindex_member(ix, node, key);
+                        next = member_any_case(ix, node, key);
                         p += l;
                 }
-                if (next == IG_NODE_NONE)
+                if (next == IG_NODE_NONE) {
+                        p = start;
                         break;
+                }
                 node = next;
         }
+        if (rest)
+                *rest = p && *p == '.' ? p + 1 : p;
         return node;
 }

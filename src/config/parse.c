@@ -237,7 +237,7 @@ static const struct ig_field *find_field(struct pctx *p, const struct ig_desc *d
                 if (f->since <= p->spec && strcasecmp(f->key, key) == 0) {
                         /* Go's JSON decoder matches keys case-insensitively, so
                          * Ignition applies such a key; so do we, loudly. */
-                        ig_diag_add(p->d, lenient(p), node, NULL,
+                        ig_diag_add_key(p->d, lenient(p), node,
                                     "key \"%s\" matches \"%s\" only when case is ignored; it is applied as \"%s\" "
                                     "(as Ignition does), did you mean \"%s\"?",
                                     key, f->key, f->key, f->key);
@@ -246,7 +246,7 @@ static const struct ig_field *find_field(struct pctx *p, const struct ig_desc *d
         }
 
         if (later) {
-                ig_diag_add(p->d, lenient(p), node, NULL,
+                ig_diag_add_key(p->d, lenient(p), node,
                             "unknown key \"%s\" in %s: it exists from spec %s on, but this config is %s; it is ignored",
                             key, desc->what, ig_spec_name(later->since), ig_spec_name(p->spec));
                 return NULL;
@@ -260,10 +260,10 @@ static const struct ig_field *find_field(struct pctx *p, const struct ig_desc *d
                 }
         }
         if (guess && best <= 2 && best < strlen(key))
-                ig_diag_add(p->d, lenient(p), node, NULL, "unknown key \"%s\" in %s is ignored; did you mean \"%s\"?",
+                ig_diag_add_key(p->d, lenient(p), node, "unknown key \"%s\" in %s is ignored; did you mean \"%s\"?",
                             key, desc->what, guess->key);
         else
-                ig_diag_add(p->d, lenient(p), node, NULL, "unknown key \"%s\" in %s is ignored", key, desc->what);
+                ig_diag_add_key(p->d, lenient(p), node, "unknown key \"%s\" in %s is ignored", key, desc->what);
         (void) parent;
         return NULL;
 }
@@ -494,7 +494,7 @@ static void parse_object(struct pctx *p, const struct ig_desc *desc, const struc
                 if (!v->obj && !key_is_valid(p, c))
                         continue;
                 if (dup[i]) {
-                        ig_diag_add(p->d, lenient(p), c, NULL,
+                        ig_diag_add_key(p->d, lenient(p), c,
                                     "duplicate key \"%s\": only its last occurrence is used", keys[i]);
                         continue;
                 }
@@ -540,8 +540,12 @@ static int parse_version(struct pctx *p, uint32_t root)
         unsigned major, minor, patch;
         int consumed = 0;
 
-        if (ign == IG_NODE_NONE || jtype(p, ign) != IG_J_OBJECT) {
-                ig_error(p->d, root, ign == IG_NODE_NONE ? "ignition.version" : "ignition",
+        if (ign != IG_NODE_NONE && jtype(p, ign) != IG_J_OBJECT) {
+                type_error(p, ign, "an object");
+                return -EINVAL;
+        }
+        if (ign == IG_NODE_NONE) {
+                ig_error(p->d, root, "ignition.version",
                          "not an Ignition config: ignition.version is missing (ignis reads spec %s)",
                          supported_versions);
                 return -EINVAL;

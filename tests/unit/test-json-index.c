@@ -21,7 +21,7 @@ static void check_path(const char *text, const char *suffix, const char *want_pa
                 ig_jindex_free(&ix);
                 return;
         }
-        n = ig_jindex_descend(&ix, 0, suffix);
+        n = ig_jindex_descend(&ix, 0, suffix, NULL);
         path = ig_jindex_path(&ix, n, NULL);
         ig_jindex_position(&ix, ix.nodes[n].start, &line, &col);
         tap_ok(strcmp(path, want_path) == 0 && line == want_line && col == want_col,
