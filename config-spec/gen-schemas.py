@@ -99,8 +99,8 @@ FS_FORMATS = [
 
 def hash_pattern(v):
     if in_range(v, "3.1.0"):
-        return "^(sha512-[0-9a-f]{128}|sha256-[0-9a-f]{64})$"
-    return "^sha512-[0-9a-f]{128}$"
+        return "^(sha512-[0-9a-fA-F]{128}|sha256-[0-9a-fA-F]{64})$"
+    return "^sha512-[0-9a-fA-F]{128}$"
 
 
 def http_url_pattern():
@@ -861,7 +861,7 @@ def build_doc(v):
     lines += ["## Notes", ""]
     notes = [mode_note(v), "Hashes: " + (
         "`sha512-<128 hex>` or `sha256-<64 hex>`" if in_range(v, "3.1.0")
-        else "`sha512-<128 hex>`") + " (lower-case hex in the schema).",
+        else "`sha512-<128 hex>`") + " (hex digits in either case, as Ignition accepts; ignis warns about upper case on referenced configs).",
         "URL schemes: " + url_schemes_text(v) + " (and the empty string for "
         "empty contents).",
         "Filesystem formats: " + ", ".join("`%s`" % f for f in fs_formats(v)) + "."]

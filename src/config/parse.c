@@ -381,7 +381,8 @@ static void strv_element(struct pctx *p, const struct jv *elem, size_t i, void *
         struct ig_strv *sv = userdata;
 
         if (jtype(p, elem->node) == IG_J_NULL) {
-                /* Go turns null into "" in a []string. */
+                /* Go turns null into "" in a []string; so do we, but say so. */
+                ig_warn(p->d, elem->node, NULL, "null in a list of strings is read as \"\"");
                 sv->v[i] = xstrdup("");
                 return;
         }

@@ -496,7 +496,9 @@ static void check_luks(struct vctx *v)
                 if (e)
                         v_error(v, at, "name", "duplicate LUKS volume: \"%s\" is already defined by storage.luks[%zu]",
                                 l->name ?: "", e->index);
-                if (l->name && strchr(l->name, '/'))
+                if (!v_nonempty(l->name))
+                        v_warn(v, at, "name", "empty LUKS volume name: opening the volume will fail");
+                else if (strchr(l->name, '/'))
                         v_error(v, at, "name", "LUKS volume name must not contain '/' (it becomes /dev/mapper/<name>)");
                 if (v_nonempty(l->label) && strlen(l->label) > 47)
                         v_error(v, at, "label", "LUKS label is %zu characters long (at most 47)", strlen(l->label));
