@@ -1,0 +1,2 @@
+printf '{"old": true}\n' > etc/.ignition-result.json
+chmod 0644 etc/.ignition-result.json

@@ -1,0 +1,1 @@
+ln -s skel etc/skel-alias

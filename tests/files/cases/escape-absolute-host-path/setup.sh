@@ -1,0 +1,2 @@
+mkdir srv
+ln -s "$OUTSIDE" srv/abs

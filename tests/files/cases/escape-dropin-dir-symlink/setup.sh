@@ -1,0 +1,1 @@
+ln -s "$OUTSIDE" etc/systemd/system/demo.service.d

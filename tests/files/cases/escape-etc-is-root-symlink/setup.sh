@@ -1,0 +1,4 @@
+# Ignition reads /etc/selinux/config through the link too
+mv etc/selinux selinux
+rm -rf etc
+ln -s / etc

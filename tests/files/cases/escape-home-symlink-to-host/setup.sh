@@ -1,0 +1,2 @@
+rm -rf home/existing
+ln -s "$OUTSIDE" home/existing

@@ -1,0 +1,2 @@
+mkdir srv
+ln -s ../../outside srv/up

@@ -1,0 +1,2 @@
+chown 5:6 etc/motd
+chmod 0640 etc/motd

@@ -1,0 +1,1 @@
+ln -s motd etc/motd-link

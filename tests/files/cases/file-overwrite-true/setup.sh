@@ -1,0 +1,2 @@
+chown 5:5 etc/motd
+chmod 0600 etc/motd

@@ -1,0 +1,1 @@
+ln etc/motd etc/motd.hard

@@ -1,0 +1,2 @@
+mv home var/home
+ln -s var/home home

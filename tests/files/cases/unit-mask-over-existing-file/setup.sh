@@ -1,0 +1,1 @@
+printf '[Service]\nExecStart=/bin/false\n' > etc/systemd/system/local.service

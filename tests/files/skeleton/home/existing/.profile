@@ -1,0 +1,2 @@
+# ~/.profile from the ignis test skeleton
+PATH="$HOME/bin:$PATH"
