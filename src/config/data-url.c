@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "ignis/dlopen-libs.h"
 
 #include "ignis/cleanup.h"
 #include "ignis/data-url.h"
@@ -479,12 +479,14 @@ int ig_data_url_decode(const char *url, unsigned char **out, size_t *out_len, ch
         n = strlen(data);
 
         if (p.base64) {
+                if (dlopen_crypto() < 0)
+                        return -EOPNOTSUPP;
                 buf = xmalloc(n / 4 * 3 + 1);
                 if (n > 0) {
                         /* EVP_DecodeBlock takes an int length; decode in groups that fit */
                         for (size_t off = 0; off < n;) {
                                 size_t chunk = n - off > (1u << 28) ? (1u << 28) : n - off;
-                                int k = EVP_DecodeBlock(buf + len, (const unsigned char *) data + off, (int) chunk);
+                                int k = sym_EVP_DecodeBlock(buf + len, (const unsigned char *) data + off, (int) chunk);
                                 if (k < 0)
                                         return -EINVAL;
                                 len += (size_t) k;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "ignis/dlopen-libs.h"
 
 #include "ignis/cleanup.h"
 #include "ignis/data-url.h"
@@ -380,14 +380,18 @@ static void curl_check(struct vctx *v, struct vloc at, const char *field, const 
                 v_warn(v, at, field, "%s URL has no bucket name: expected %s://<bucket>/<object>", scheme, scheme);
                 return;
         }
-        h = curl_url();
+        /* Only a cross-check: without libcurl the config is still judged by
+         * Ignition's own rules above. */
+        if (dlopen_curl() < 0)
+                return;
+        h = sym_curl_url();
         if (!h)
                 return;
-        rc = curl_url_set(h, CURLUPART_URL, s, CURLU_NON_SUPPORT_SCHEME);
+        rc = sym_curl_url_set(h, CURLUPART_URL, s, CURLU_NON_SUPPORT_SCHEME);
         if (rc != CURLUE_OK)
                 v_warn(v, at, field, "Ignition accepts this URL but libcurl cannot parse it (%s): fetching it will fail",
-                       curl_url_strerror(rc));
-        curl_url_cleanup(h);
+                       sym_curl_url_strerror(rc));
+        sym_curl_url_cleanup(h);
 }
 
 static const char *supported_schemes(enum ig_spec spec)

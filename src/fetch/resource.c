@@ -5,7 +5,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "ignis/dlopen-libs.h"
 #include <zlib.h>
 
 #include "ignis/cleanup.h"
@@ -67,7 +67,7 @@ struct pipeline {
 
 static int emit(struct pipeline *p, const void *data, size_t len)
 {
-        if (p->md && EVP_DigestUpdate(p->md, data, len) != 1)
+        if (p->md && sym_EVP_DigestUpdate(p->md, data, len) != 1)
                 return -EIO;
         return out_write(p->out, data, len);
 }
@@ -112,13 +112,13 @@ static int parse_hash(const char *spec, const EVP_MD **md, unsigned char want[EV
         if (!dash)
                 return -EINVAL;
         if ((size_t) (dash - spec) == 6 && strncmp(spec, "sha512", 6) == 0)
-                *md = EVP_sha512();
+                *md = sym_EVP_sha512();
         else if ((size_t) (dash - spec) == 6 && strncmp(spec, "sha256", 6) == 0)
-                *md = EVP_sha256();
+                *md = sym_EVP_sha256();
         else
                 return -EINVAL;
         hex_len = strlen(dash + 1);
-        if (hex_len != 2 * (size_t) EVP_MD_get_size(*md))
+        if (hex_len != 2 * (size_t) sym_EVP_MD_get_size(*md))
                 return -EINVAL;
         for (size_t i = 0; i < hex_len / 2; i++) {
                 unsigned v;
@@ -163,23 +163,25 @@ static int fetch(const struct ig_resource *res, struct out *out, const char *wha
         int r;
 
         if (res->verification.hash) {
+                if (dlopen_crypto() < 0)
+                        return log_error_errno(EOPNOTSUPP, "%s: cannot verify the hash without libcrypto", what);
                 if (parse_hash(res->verification.hash, &md, want, &want_len) < 0)
                         return log_error_errno(EINVAL, "%s: unusable verification hash", what);
-                p.md = EVP_MD_CTX_new();
-                if (!p.md || EVP_DigestInit_ex(p.md, md, NULL) != 1) {
-                        EVP_MD_CTX_free(p.md);
+                p.md = sym_EVP_MD_CTX_new();
+                if (!p.md || sym_EVP_DigestInit_ex(p.md, md, NULL) != 1) {
+                        sym_EVP_MD_CTX_free(p.md);
                         return log_error_errno(ENOMEM, "%s: cannot set up the hash", what);
                 }
         }
         if (res->compression && *res->compression) {
                 if (strcmp(res->compression, "gzip") != 0) {
-                        EVP_MD_CTX_free(p.md);
+                        sym_EVP_MD_CTX_free(p.md);
                         return log_error_errno(EINVAL, "%s: unsupported compression \"%s\"", what, res->compression);
                 }
                 p.gzip = true;
                 /* 16+MAX_WBITS: gzip framing only, as Ignition accepts. */
                 if (inflateInit2(&p.z, 16 + MAX_WBITS) != Z_OK) {
-                        EVP_MD_CTX_free(p.md);
+                        sym_EVP_MD_CTX_free(p.md);
                         return log_error_errno(ENOMEM, "%s: cannot set up gunzip", what);
                 }
         }
@@ -198,20 +200,20 @@ static int fetch(const struct ig_resource *res, struct out *out, const char *wha
         if (r >= 0 && p.gzip && !p.z_done && res->source && *res->source)
                 r = log_error_errno(EBADMSG, "%s: gzip data ends early (unexpected end of the stream)", what);
         if (r >= 0 && p.md) {
-                if (EVP_DigestFinal_ex(p.md, got, &got_len) != 1)
+                if (sym_EVP_DigestFinal_ex(p.md, got, &got_len) != 1)
                         r = log_error_errno(EIO, "%s: hash computation failed", what);
                 else if (got_len != want_len || memcmp(got, want, want_len) != 0) {
                         char gh[2 * EVP_MAX_MD_SIZE + 1], wh[2 * EVP_MAX_MD_SIZE + 1];
                         to_hex(got, got_len, gh);
                         to_hex(want, want_len, wh);
-                        const char *fn = md == EVP_sha512() ? "sha512" : "sha256";
+                        const char *fn = md == sym_EVP_sha512() ? "sha512" : "sha256";
                         r = log_error_errno(EBADMSG, "%s: hash verification failed: calculated %s-%s but the "
                                             "config expects %s-%s", what, fn, gh, fn, wh);
                 }
         }
         if (p.gzip)
                 inflateEnd(&p.z);
-        EVP_MD_CTX_free(p.md);
+        sym_EVP_MD_CTX_free(p.md);
         return r;
 }
 

@@ -30,7 +30,9 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
         if (S_ISREG(st.st_mode)) {
                 if ((size_t) st.st_size > max)
                         return -EFBIG;
-                alloc = (size_t) st.st_size + 1;
+                /* One spare byte for the NUL and one so that the read which
+                 * sees EOF does not force a doubling of a large buffer. */
+                alloc = (size_t) st.st_size + 2;
         }
         if (alloc < 4096)
                 alloc = 4096;

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* libcurl and libcrypto are loaded when first needed, not at start-up.
+ * Linked normally, libcurl alone (with its TLS, IDN, LDAP, SSH, ...
+ * dependencies) costs every ignis process ~10 ms and ~5 MiB before it does
+ * anything — most runs (validate, a config with only data: URLs) never use
+ * it. Callers call dlopen_curl()/dlopen_crypto() and then the sym_ pointers. */
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+int dlopen_curl(void);
+int dlopen_crypto(void);
+
+#define IGNIS_DLSYM_EXTERN(name) extern __typeof__(name) *sym_##name
+
+IGNIS_DLSYM_EXTERN(curl_url);
+IGNIS_DLSYM_EXTERN(curl_url_set);
+IGNIS_DLSYM_EXTERN(curl_url_cleanup);
+IGNIS_DLSYM_EXTERN(curl_url_strerror);
+
+IGNIS_DLSYM_EXTERN(EVP_DecodeBlock);
+IGNIS_DLSYM_EXTERN(EVP_MD_CTX_new);
+IGNIS_DLSYM_EXTERN(EVP_MD_CTX_free);
+IGNIS_DLSYM_EXTERN(EVP_DigestInit_ex);
+IGNIS_DLSYM_EXTERN(EVP_DigestUpdate);
+IGNIS_DLSYM_EXTERN(EVP_DigestFinal_ex);
+IGNIS_DLSYM_EXTERN(EVP_MD_get_size);
+IGNIS_DLSYM_EXTERN(EVP_sha256);
+IGNIS_DLSYM_EXTERN(EVP_sha512);

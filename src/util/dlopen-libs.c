@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ignis-build.h"
+#include "ignis/dlopen-libs.h"
+#include "ignis/log.h"
+
+#define DEFINE_SYM(name) __typeof__(name) *sym_##name
+#define SYM(name) { #name, (void **) &sym_##name }
+
+DEFINE_SYM(curl_url);
+DEFINE_SYM(curl_url_set);
+DEFINE_SYM(curl_url_cleanup);
+DEFINE_SYM(curl_url_strerror);
+
+DEFINE_SYM(EVP_DecodeBlock);
+DEFINE_SYM(EVP_MD_CTX_new);
+DEFINE_SYM(EVP_MD_CTX_free);
+DEFINE_SYM(EVP_DigestInit_ex);
+DEFINE_SYM(EVP_DigestUpdate);
+DEFINE_SYM(EVP_DigestFinal_ex);
+DEFINE_SYM(EVP_MD_get_size);
+DEFINE_SYM(EVP_sha256);
+DEFINE_SYM(EVP_sha512);
+
+struct sym {
+        const char *name;
+        void **ptr;
+};
+
+/* Loads soname once and resolves every symbol, or none: a half-loaded
+ * library would fail later in a place that cannot explain why. */
+static int load(const char *soname, const struct sym *syms, size_t n, void **handle, int *state)
+{
+        void *h;
+
+        if (*state != 0)
+                return *state > 0 ? 0 : *state;
+        h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+                log_error("Cannot load %s: %s", soname, dlerror());
+                return *state = -EOPNOTSUPP;
+        }
+        for (size_t i = 0; i < n; i++) {
+                *syms[i].ptr = dlsym(h, syms[i].name);
+                if (!*syms[i].ptr) {
+                        log_error("%s lacks %s: %s", soname, syms[i].name, dlerror());
+                        for (size_t j = 0; j < n; j++)
+                                *syms[j].ptr = NULL;
+                        dlclose(h);
+                        return *state = -EOPNOTSUPP;
+                }
+        }
+        *handle = h;
+        *state = 1;
+        return 0;
+}
+
+int dlopen_curl(void)
+{
+        static void *handle;
+        static int state;
+        static const struct sym syms[] = {
+                SYM(curl_url),
+                SYM(curl_url_set),
+                SYM(curl_url_cleanup),
+                SYM(curl_url_strerror),
+        };
+
+        return load(IGNIS_LIBCURL_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
+}
+
+int dlopen_crypto(void)
+{
+        static void *handle;
+        static int state;
+        static const struct sym syms[] = {
+                SYM(EVP_DecodeBlock),
+                SYM(EVP_MD_CTX_new),
+                SYM(EVP_MD_CTX_free),
+                SYM(EVP_DigestInit_ex),
+                SYM(EVP_DigestUpdate),
+                SYM(EVP_DigestFinal_ex),
+                SYM(EVP_MD_get_size),
+                SYM(EVP_sha256),
+                SYM(EVP_sha512),
+        };
+
+        return load(IGNIS_LIBCRYPTO_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
+}
