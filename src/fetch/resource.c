@@ -65,6 +65,13 @@ struct pipeline {
         int error;
 };
 
+/* libcrypto is only loaded when a hash is asked for. */
+static void md_free(EVP_MD_CTX *md)
+{
+        if (md)
+                sym_EVP_MD_CTX_free(md);
+}
+
 static int emit(struct pipeline *p, const void *data, size_t len)
 {
         if (p->md && sym_EVP_DigestUpdate(p->md, data, len) != 1)
@@ -169,19 +176,19 @@ static int fetch(const struct ig_resource *res, struct out *out, const char *wha
                         return log_error_errno(EINVAL, "%s: unusable verification hash", what);
                 p.md = sym_EVP_MD_CTX_new();
                 if (!p.md || sym_EVP_DigestInit_ex(p.md, md, NULL) != 1) {
-                        sym_EVP_MD_CTX_free(p.md);
+                        md_free(p.md);
                         return log_error_errno(ENOMEM, "%s: cannot set up the hash", what);
                 }
         }
         if (res->compression && *res->compression) {
                 if (strcmp(res->compression, "gzip") != 0) {
-                        sym_EVP_MD_CTX_free(p.md);
+                        md_free(p.md);
                         return log_error_errno(EINVAL, "%s: unsupported compression \"%s\"", what, res->compression);
                 }
                 p.gzip = true;
                 /* 16+MAX_WBITS: gzip framing only, as Ignition accepts. */
                 if (inflateInit2(&p.z, 16 + MAX_WBITS) != Z_OK) {
-                        sym_EVP_MD_CTX_free(p.md);
+                        md_free(p.md);
                         return log_error_errno(ENOMEM, "%s: cannot set up gunzip", what);
                 }
         }
@@ -213,7 +220,7 @@ static int fetch(const struct ig_resource *res, struct out *out, const char *wha
         }
         if (p.gzip)
                 inflateEnd(&p.z);
-        sym_EVP_MD_CTX_free(p.md);
+        md_free(p.md);
         return r;
 }
 
