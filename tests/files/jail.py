@@ -22,7 +22,8 @@
   CMD may then be the word `ignition-files CONFIG ROOT`, which runs the two
   stages `fetch-offline` and `files` like the initramfs does.
 
-Exit status: the command's (the first failing stage's for ignition-files).
+Exit status: the command's (the first failing stage's for ignition-files);
+128+N, with a line saying so, when it was killed by signal N.
 """
 
 import argparse
@@ -271,6 +272,16 @@ def ignition_env():
     return env
 
 
+def status_of(r):
+    """A command killed by a signal is reported and exits 128+N, like a shell."""
+    if r.returncode < 0:
+        import signal
+        sig = -r.returncode
+        print("jail: %s killed by signal %d (%s)" % (r.args[0], sig, signal.Signals(sig).name), flush=True)
+        return 128 + sig
+    return r.returncode
+
+
 def run_ignition_files(config, root, env):
     env = dict(env, IGNITION_CONFIG_FILE=os.path.abspath(config))
     common = ["-platform", "file", "-root", os.path.abspath(root), "-log-to-stdout"]
@@ -278,7 +289,7 @@ def run_ignition_files(config, root, env):
         print("=== ignition -stage %s" % stage, flush=True)
         r = subprocess.run([IGNITION, "-stage", stage] + common, env=env, cwd="/run/ignition")
         if r.returncode != 0:
-            return r.returncode
+            return status_of(r)
     return 0
 
 
@@ -298,7 +309,7 @@ def main():
         if len(cmd) != 3:
             ap.error("ignition-files CONFIG ROOT")
         return run_ignition_files(cmd[1], cmd[2], env)
-    return subprocess.run(cmd, env=env).returncode
+    return status_of(subprocess.run(cmd, env=env))
 
 
 if __name__ == "__main__":
