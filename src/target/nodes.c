@@ -39,6 +39,9 @@ struct entry {
                 const struct ig_link *link;
         };
         char *what;             /* "$.storage.files[3] \"/etc/motd\"" */
+        bool uid_set, gid_set;  /* owner asked for by the config, resolved up front */
+        uid_t uid;
+        gid_t gid;
         char *resolved;         /* where the path lands after symlinks in the root */
 };
 
@@ -100,30 +103,47 @@ static char *resolve(struct target *t, const char *path)
         return xasprintf("%s/%s", buf, name);
 }
 
-static int resolve_owner(struct target *t, const struct entry *e, uid_t *uid, gid_t *gid)
+/* Names are looked up in the target (users created by this run included)
+ * before any node is written, so an unknown name leaves nothing behind. */
+static int lookup_owner(struct target *t, struct entry *e)
 {
         int r;
 
-        if (e->user && e->user->id.set)
-                *uid = (uid_t) e->user->id.v;
-        else if (e->user && e->user->name) {
-                r = target_lookup_user(t, e->user->name, uid, NULL, NULL);
+        if (e->user && e->user->id.set) {
+                e->uid = (uid_t) e->user->id.v;
+                e->uid_set = true;
+        } else if (e->user && e->user->name && *e->user->name) {
+                r = target_lookup_user(t, e->user->name, &e->uid, NULL, NULL);
                 if (r == -ENOENT)
                         return log_error_errno(r, "%s: no user \"%s\" in the target's /etc/passwd", e->what,
                                                e->user->name);
                 if (r < 0)
                         return log_error_errno(r, "%s: cannot look up user \"%s\": %m", e->what, e->user->name);
+                e->uid_set = true;
         }
-        if (e->group && e->group->id.set)
-                *gid = (gid_t) e->group->id.v;
-        else if (e->group && e->group->name) {
-                r = target_lookup_group(t, e->group->name, gid);
+        if (e->group && e->group->id.set) {
+                e->gid = (gid_t) e->group->id.v;
+                e->gid_set = true;
+        } else if (e->group && e->group->name && *e->group->name) {
+                r = target_lookup_group(t, e->group->name, &e->gid);
                 if (r == -ENOENT)
                         return log_error_errno(r, "%s: no group \"%s\" in the target's /etc/group", e->what,
                                                e->group->name);
                 if (r < 0)
                         return log_error_errno(r, "%s: cannot look up group \"%s\": %m", e->what, e->group->name);
+                e->gid_set = true;
         }
+        return 0;
+}
+
+/* The owner to set: what the config asked for, else the given default
+ * (the existing owner, or root for something new). */
+static int resolve_owner(struct target *t, const struct entry *e, uid_t *uid, gid_t *gid)
+{
+        if (e->uid_set)
+                *uid = e->uid;
+        if (e->gid_set)
+                *gid = e->gid;
         return 0;
 }
 
@@ -485,6 +505,12 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
                                             byres[i - 1]->what);
                         goto out;
                 }
+
+        for (size_t i = 0; i < n; i++) {
+                r = lookup_owner(t, &v[i]);
+                if (r < 0)
+                        goto out;
+        }
 
         for (size_t i = 0; i < n; i++) {
                 r = apply_entry(t, &v[i]);

@@ -181,22 +181,16 @@ static void strv_push(struct ig_strv *sv, char *s)
         sv->v[sv->n++] = s;
 }
 
-int root_open_parent(const struct root *r, const char *path, bool create_parents,
-                     struct ig_strv *created, const char **name)
+/* Opens dir inside the root, creating what is missing (0755 root:root).
+ * A dangling symlink on the way (/home -> var/home before /var/home
+ * exists) gets its target created, inside the root, as Ignition does. */
+static int mkdir_in_root(const struct root *r, const char *dir, struct ig_strv *created, unsigned hops)
 {
-        _cleanup_free_ char *dir = NULL;
-        const char *slash = strrchr(path, '/');
-        size_t n;
+        size_t n = strlen(dir);
         int fd;
 
-        if (!slash || !slash[1])
-                return -EINVAL;
-        *name = slash + 1;
-        dir = xstrndup(path, (size_t) (slash - path));
-
-        fd = root_openat(r, dir, O_PATH | O_DIRECTORY, 0);
-        if (fd != -ENOENT || !create_parents)
-                return fd;
+        if (hops > MAX_SYMLINKS)
+                return -ELOOP;
 
         /* Walk down from the root. Every prefix is resolved from the root
          * again: RESOLVE_IN_ROOT treats its dirfd as "/", so resolving from
@@ -204,17 +198,35 @@ int root_open_parent(const struct root *r, const char *path, bool create_parents
         _cleanup_close_ int prev = root_openat(r, "/", O_PATH | O_DIRECTORY, 0);
         if (prev < 0)
                 return prev;
-        n = strlen(dir);
         for (size_t i = 1; i <= n; i++) {
                 _cleanup_free_ char *prefix = NULL;
                 const char *comp;
+                struct stat st;
 
                 if (i < n && dir[i] != '/')
                         continue;
                 prefix = xstrndup(dir, i);
                 comp = strrchr(prefix, '/') + 1;
+                if (!*comp)
+                        continue;
                 fd = root_openat(r, prefix, O_PATH | O_DIRECTORY, 0);
-                if (fd == -ENOENT) {
+                if (fd == -ENOENT && fstatat(prev, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+                        char target[PATH_MAX];
+                        ssize_t l = readlinkat(prev, comp, target, sizeof(target) - 1);
+                        _cleanup_free_ char *where = NULL;
+                        int tfd;
+
+                        if (l < 0)
+                                return -errno;
+                        target[l] = '\0';
+                        where = target[0] == '/' ? xstrdup(target)
+                                                 : xasprintf("%.*s/%s", (int) (comp - 1 - prefix), prefix, target);
+                        tfd = mkdir_in_root(r, where, created, hops + 1);
+                        if (tfd < 0)
+                                return tfd;
+                        close(tfd);
+                        fd = root_openat(r, prefix, O_PATH | O_DIRECTORY, 0);
+                } else if (fd == -ENOENT) {
                         if (mkdirat(prev, comp, 0755) < 0 && errno != EEXIST)
                                 return -errno;
                         fd = root_openat(r, prefix, O_RDONLY | O_DIRECTORY, 0);
@@ -229,12 +241,31 @@ int root_open_parent(const struct root *r, const char *path, bool create_parents
                         }
                         if (created)
                                 strv_push(created, TAKE_PTR(prefix));
-                } else if (fd < 0)
+                }
+                if (fd < 0)
                         return fd;
                 close(prev);
                 prev = fd;
         }
         return TAKE_FD(prev);
+}
+
+int root_open_parent(const struct root *r, const char *path, bool create_parents,
+                     struct ig_strv *created, const char **name)
+{
+        _cleanup_free_ char *dir = NULL;
+        const char *slash = strrchr(path, '/');
+        int fd;
+
+        if (!slash || !slash[1])
+                return -EINVAL;
+        *name = slash + 1;
+        dir = xstrndup(path, (size_t) (slash - path));
+
+        fd = root_openat(r, dir, O_PATH | O_DIRECTORY, 0);
+        if (fd != -ENOENT || !create_parents)
+                return fd;
+        return mkdir_in_root(r, dir, created, 0);
 }
 
 int root_tmp_open(int dirfd, const char *name, struct root_tmp *t)
