@@ -131,8 +131,13 @@ int cmd_apply(int argc, char **argv)
                 return 1;
         }
 
-        /* Everything that can be known before writing is checked first. */
-        r = check_unsupported(&c, ignore);
+        /* Everything that can be known before writing is checked first:
+         * referenced configs are fetched and merged before the first write. */
+        r = stage_files_check_sources(&c);
+        if (r >= 0)
+                r = stage_render_config(&c);
+        if (r >= 0)
+                r = check_unsupported(&c, ignore);
         if (r >= 0)
                 r = stage_files_check_sources(&c);
         if (r < 0) {

@@ -95,6 +95,7 @@ int cmd_run(int argc, char **argv)
                 return 2;
         }
 
+        /* The cache holds the rendered config: merges are not applied twice. */
         r = load_cache(cache, &c);
         if (r >= 0)
                 r = stage_files_check_sources(&c);

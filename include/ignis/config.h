@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #define IG_NODE_NONE UINT32_MAX
+/* Present, but assembled from several documents (merged configs): no position. */
+#define IG_NODE_MERGED (UINT32_MAX - 1)
 
 struct ig_bool {
         bool set;
@@ -363,6 +365,11 @@ int ig_config_validate(const struct ig_config *c, struct ig_diags *d);
 /* Applies the upward translation rules of the declared version (e.g. special
  * mode bits are dropped below 3.6.0). Run after validation. */
 void ig_config_translate(struct ig_config *c);
+
+/* parent ⊕ child with Ignition's merge rules (keyed lists, child wins, ...).
+ * child's contents are moved into parent; child is left empty. Positions
+ * are dropped (the result comes from several documents). */
+void ig_config_merge(struct ig_config *parent, struct ig_config *child);
 
 /* The whole pipeline on a text: index, parse, validate, translate. ix is left
  * built (for printing diagnostics) and must be freed by the caller.

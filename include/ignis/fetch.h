@@ -19,5 +19,6 @@ bool fetch_is_local(const struct ig_resource *r);
  * this build cannot fetch yet, or another negative errno. Errors are logged. */
 int fetch_to_fd(const struct ig_resource *r, int fd, const char *what);
 
-/* Same, into memory (for small things such as CA bundles and key files). */
-int fetch_to_memory(const struct ig_resource *r, const char *what, char **ret, size_t *ret_len);
+/* Same, into memory (for configs, CA bundles and key files), refusing more
+ * than max bytes after decompression (-EFBIG). The buffer is NUL-terminated. */
+int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len);

@@ -83,7 +83,7 @@ static size_t diag_offset(const struct ig_diag *g, const struct ig_jindex *ix)
 
         if (g->offset != SIZE_MAX)
                 return g->offset;
-        if (!ix || !ix->nodes || g->node == IG_NODE_NONE)
+        if (!ix || !ix->nodes || g->node >= ix->n_nodes)
                 return 0;
         if (g->at_key && ix->nodes[g->node].key_off > 0)
                 return ix->nodes[g->node].key_off - 1;
@@ -119,7 +119,7 @@ static char *diag_path(const struct ig_diag *g, const struct ig_jindex *ix)
         const char *rest = NULL;
         uint32_t n;
 
-        if (g->offset != SIZE_MAX || !ix || !ix->nodes || g->node == IG_NODE_NONE)
+        if (g->offset != SIZE_MAX || !ix || !ix->nodes || g->node >= ix->n_nodes)
                 return NULL;
         /* Name what the text has, as the text spells it ("Path" when the
          * key matched only case-insensitively), then what it lacks. */

@@ -5,14 +5,16 @@
 #include "ignis/cleanup.h"
 #include "schema.h"
 
-#define FIELD(type, k, kind_, member, since_, sub_) \
-        { .key = k, .kind = kind_, .offset = offsetof(type, member), .since = since_, .sub = sub_ }
+#define FIELD(type, k, kind_, member, since_, sub_, ...) \
+        { .key = k, .kind = kind_, .offset = offsetof(type, member), .since = since_, .sub = sub_, __VA_ARGS__ }
 #define STR(t, k, m, s) FIELD(t, k, IG_F_STRING, m, s, NULL)
 #define BOOL(t, k, m, s) FIELD(t, k, IG_F_BOOL, m, s, NULL)
 #define INT(t, k, m, s) FIELD(t, k, IG_F_INT, m, s, NULL)
 #define STRV(t, k, m, s) FIELD(t, k, IG_F_STRV, m, s, NULL)
+#define STRV_CONCAT(t, k, m, s) FIELD(t, k, IG_F_STRV, m, s, NULL, .merge_concat = true)
 #define OBJ(t, k, m, s, d) FIELD(t, k, IG_F_OBJECT, m, s, &d)
-#define LIST(t, k, m, s, d) FIELD(t, k, IG_F_LIST, m, s, &d)
+#define LIST(t, k, m, s, d, key) FIELD(t, k, IG_F_LIST, m, s, &d, .merge_key = key)
+#define LIST_CONCAT(t, k, m, s, d) FIELD(t, k, IG_F_LIST, m, s, &d, .merge_concat = true)
 
 #define DESC(name, what_, type, table)                                          \
         const struct ig_desc name = {                                          \
@@ -46,7 +48,7 @@ static DESC(desc_verification, "a verification", struct ig_verification, verific
 static const struct ig_field resource_fields[] = {
         STR(struct ig_resource, "source", source, V30),
         STR(struct ig_resource, "compression", compression, V30),
-        LIST(struct ig_resource, "httpHeaders", http_headers, V31, desc_header),
+        LIST(struct ig_resource, "httpHeaders", http_headers, V31, desc_header, "name"),
         OBJ(struct ig_resource, "verification", verification, V30, desc_verification),
 };
 static DESC(desc_resource, "a resource", struct ig_resource, resource_fields);
@@ -54,13 +56,13 @@ static DESC(desc_resource, "a resource", struct ig_resource, resource_fields);
 static const struct ig_field reference_fields[] = {
         STR(struct ig_resource, "source", source, V30),
         STR(struct ig_resource, "compression", compression, V31),
-        LIST(struct ig_resource, "httpHeaders", http_headers, V31, desc_header),
+        LIST(struct ig_resource, "httpHeaders", http_headers, V31, desc_header, "name"),
         OBJ(struct ig_resource, "verification", verification, V30, desc_verification),
 };
 static DESC(desc_reference, "a config or CA reference", struct ig_resource, reference_fields);
 
 static const struct ig_field config_refs_fields[] = {
-        LIST(struct ig_config_refs, "merge", merge, V30, desc_reference),
+        LIST(struct ig_config_refs, "merge", merge, V30, desc_reference, "source"),
         OBJ(struct ig_config_refs, "replace", replace, V30, desc_reference),
 };
 static DESC(desc_config_refs, "ignition.config", struct ig_config_refs, config_refs_fields);
@@ -72,7 +74,7 @@ static const struct ig_field timeouts_fields[] = {
 static DESC(desc_timeouts, "ignition.timeouts", struct ig_timeouts, timeouts_fields);
 
 static const struct ig_field tls_fields[] = {
-        LIST(struct ig_tls, "certificateAuthorities", certificate_authorities, V30, desc_reference),
+        LIST(struct ig_tls, "certificateAuthorities", certificate_authorities, V30, desc_reference, "source"),
 };
 static DESC(desc_tls, "ignition.security.tls", struct ig_tls, tls_fields);
 
@@ -113,7 +115,7 @@ static DESC(desc_partition, "a partition", struct ig_partition, partition_fields
 static const struct ig_field disk_fields[] = {
         STR(struct ig_disk, "device", device, V30),
         BOOL(struct ig_disk, "wipeTable", wipe_table, V30),
-        LIST(struct ig_disk, "partitions", partitions, V30, desc_partition),
+        LIST(struct ig_disk, "partitions", partitions, V30, desc_partition, "number|label"),
 };
 static DESC(desc_disk, "a disk", struct ig_disk, disk_fields);
 
@@ -122,7 +124,7 @@ static const struct ig_field raid_fields[] = {
         STR(struct ig_raid, "level", level, V30),
         STRV(struct ig_raid, "devices", devices, V30),
         INT(struct ig_raid, "spares", spares, V30),
-        STRV(struct ig_raid, "options", options, V30),
+        STRV_CONCAT(struct ig_raid, "options", options, V30),
 };
 static DESC(desc_raid, "a RAID array", struct ig_raid, raid_fields);
 
@@ -133,8 +135,8 @@ static const struct ig_field filesystem_fields[] = {
         BOOL(struct ig_filesystem, "wipeFilesystem", wipe_filesystem, V30),
         STR(struct ig_filesystem, "label", label, V30),
         STR(struct ig_filesystem, "uuid", uuid, V30),
-        STRV(struct ig_filesystem, "options", options, V30),
-        STRV(struct ig_filesystem, "mountOptions", mount_options, V31),
+        STRV_CONCAT(struct ig_filesystem, "options", options, V30),
+        STRV_CONCAT(struct ig_filesystem, "mountOptions", mount_options, V31),
 };
 static DESC(desc_filesystem, "a filesystem", struct ig_filesystem, filesystem_fields);
 
@@ -153,7 +155,7 @@ static const struct ig_field custom_fields[] = {
 static DESC(desc_custom, "a custom Clevis pin", struct ig_clevis_custom, custom_fields);
 
 static const struct ig_field clevis_fields[] = {
-        LIST(struct ig_clevis, "tang", tang, V32, desc_tang),
+        LIST(struct ig_clevis, "tang", tang, V32, desc_tang, "url"),
         BOOL(struct ig_clevis, "tpm2", tpm2, V32),
         INT(struct ig_clevis, "threshold", threshold, V32),
         OBJ(struct ig_clevis, "custom", custom, V32, desc_custom),
@@ -171,7 +173,7 @@ static const struct ig_field luks_fields[] = {
         OBJ(struct ig_luks, "keyFile", key_file, V32, desc_resource),
         STR(struct ig_luks, "label", label, V32),
         STR(struct ig_luks, "uuid", uuid, V32),
-        STRV(struct ig_luks, "options", options, V32),
+        STRV_CONCAT(struct ig_luks, "options", options, V32),
         BOOL(struct ig_luks, "wipeVolume", wipe_volume, V32),
         BOOL(struct ig_luks, "discard", discard, V34),
         STRV(struct ig_luks, "openOptions", open_options, V34),
@@ -192,7 +194,7 @@ static const struct ig_field file_fields[] = {
         OBJ(struct ig_file, "user", user, V30, desc_owner),
         OBJ(struct ig_file, "group", group, V30, desc_owner),
         OBJ(struct ig_file, "contents", contents, V30, desc_resource),
-        LIST(struct ig_file, "append", append, V30, desc_resource),
+        LIST_CONCAT(struct ig_file, "append", append, V30, desc_resource),
         INT(struct ig_file, "mode", mode, V30),
 };
 static DESC(desc_file, "a file", struct ig_file, file_fields);
@@ -217,13 +219,13 @@ static const struct ig_field link_fields[] = {
 static DESC(desc_link, "a link", struct ig_link, link_fields);
 
 static const struct ig_field storage_fields[] = {
-        LIST(struct ig_storage, "disks", disks, V30, desc_disk),
-        LIST(struct ig_storage, "raid", raid, V30, desc_raid),
-        LIST(struct ig_storage, "filesystems", filesystems, V30, desc_filesystem),
-        LIST(struct ig_storage, "luks", luks, V32, desc_luks),
-        LIST(struct ig_storage, "files", files, V30, desc_file),
-        LIST(struct ig_storage, "directories", directories, V30, desc_directory),
-        LIST(struct ig_storage, "links", links, V30, desc_link),
+        LIST(struct ig_storage, "disks", disks, V30, desc_disk, "device"),
+        LIST(struct ig_storage, "raid", raid, V30, desc_raid, "name"),
+        LIST(struct ig_storage, "filesystems", filesystems, V30, desc_filesystem, "device"),
+        LIST(struct ig_storage, "luks", luks, V32, desc_luks, "name"),
+        LIST(struct ig_storage, "files", files, V30, desc_file, "path"),
+        LIST(struct ig_storage, "directories", directories, V30, desc_directory, "path"),
+        LIST(struct ig_storage, "links", links, V30, desc_link, "path"),
 };
 static DESC(desc_storage, "the storage section", struct ig_storage, storage_fields);
 
@@ -238,12 +240,12 @@ static const struct ig_field unit_fields[] = {
         BOOL(struct ig_unit, "enabled", enabled, V30),
         BOOL(struct ig_unit, "mask", mask, V30),
         STR(struct ig_unit, "contents", contents, V30),
-        LIST(struct ig_unit, "dropins", dropins, V30, desc_dropin),
+        LIST(struct ig_unit, "dropins", dropins, V30, desc_dropin, "name"),
 };
 static DESC(desc_unit, "a systemd unit", struct ig_unit, unit_fields);
 
 static const struct ig_field systemd_fields[] = {
-        LIST(struct ig_systemd, "units", units, V30, desc_unit),
+        LIST(struct ig_systemd, "units", units, V30, desc_unit, "name"),
 };
 static DESC(desc_systemd, "the systemd section", struct ig_systemd, systemd_fields);
 
@@ -275,8 +277,8 @@ static const struct ig_field group_fields[] = {
 static DESC(desc_group, "a group", struct ig_group, group_fields);
 
 static const struct ig_field passwd_fields[] = {
-        LIST(struct ig_passwd, "users", users, V30, desc_user),
-        LIST(struct ig_passwd, "groups", groups, V30, desc_group),
+        LIST(struct ig_passwd, "users", users, V30, desc_user, "name"),
+        LIST(struct ig_passwd, "groups", groups, V30, desc_group, "name"),
 };
 static DESC(desc_passwd, "the passwd section", struct ig_passwd, passwd_fields);
 

@@ -6,6 +6,7 @@
  * function and (later) merging are all driven by these tables, so a field is
  * described exactly once. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ignis/config.h"
@@ -27,6 +28,11 @@ struct ig_field {
         size_t offset;
         enum ig_spec since;
         const struct ig_desc *sub;
+        /* Merging (parent ⊕ child): lists of objects are keyed by this field
+         * of their elements; lists with merge_concat are simply appended;
+         * other string lists are unions by value. */
+        const char *merge_key;
+        bool merge_concat;
 };
 
 struct ig_desc {

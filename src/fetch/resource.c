@@ -24,7 +24,7 @@ bool fetch_is_local(const struct ig_resource *r)
 struct out {
         int fd;
         char *buf;
-        size_t len, alloc;
+        size_t len, alloc, max;
 };
 
 static int out_write(struct out *o, const void *data, size_t len)
@@ -32,6 +32,9 @@ static int out_write(struct out *o, const void *data, size_t len)
         const char *p = data;
 
         if (o->fd < 0) {
+                /* A small gzip stream can inflate to gigabytes. */
+                if (o->max && o->len + len > o->max)
+                        return -EFBIG;
                 if (o->len + len + 1 > o->alloc) {
                         o->alloc = (o->len + len + 1) * 2;
                         o->buf = xrealloc(o->buf, o->alloc);
@@ -79,13 +82,24 @@ static int emit(struct pipeline *p, const void *data, size_t len)
         return out_write(p->out, data, len);
 }
 
+static int emit_logged(struct pipeline *p, const void *data, size_t len)
+{
+        int r = emit(p, data, len);
+
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s: larger than the limit of %zu bytes", p->what, p->out->max);
+        if (r < 0)
+                return log_error_errno(r, "%s: write failed: %m", p->what);
+        return 0;
+}
+
 static int pipeline_feed(struct pipeline *p, const void *data, size_t len)
 {
         unsigned char buf[CHUNK];
-        int r;
+        int r, e;
 
         if (!p->gzip)
-                return emit(p, data, len);
+                return emit_logged(p, data, len);
         if (p->z_done)
                 return len ? log_error_errno(EBADMSG, "%s: trailing data after the gzip stream", p->what) : 0;
 
@@ -98,9 +112,9 @@ static int pipeline_feed(struct pipeline *p, const void *data, size_t len)
                 if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
                         return log_error_errno(EBADMSG, "%s: corrupt gzip data: %s", p->what,
                                                p->z.msg ? p->z.msg : "inflate failed");
-                r = emit(p, buf, sizeof(buf) - p->z.avail_out) ? -EIO : r;
-                if (r == -EIO)
-                        return log_error_errno(EIO, "%s: write failed: %m", p->what);
+                e = emit_logged(p, buf, sizeof(buf) - p->z.avail_out);
+                if (e < 0)
+                        return e;
                 if (r == Z_STREAM_END) {
                         p->z_done = true;
                         if (p->z.avail_in)
@@ -231,9 +245,9 @@ int fetch_to_fd(const struct ig_resource *r, int fd, const char *what)
         return fetch(r, &o, what);
 }
 
-int fetch_to_memory(const struct ig_resource *r, const char *what, char **ret, size_t *ret_len)
+int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len)
 {
-        struct out o = { .fd = -1 };
+        struct out o = { .fd = -1, .max = max };
         int e;
 
         e = fetch(r, &o, what);
