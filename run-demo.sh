@@ -1,22 +1,48 @@
 #!/bin/sh
 # The main job: install what is missing, build, and run ignis on the configs
-# in examples/. (Until the boot integration lands, the job is validation of
-# every example plus a broken config, to show what a user sees.)
+# in examples/: validate every example, provision a scratch root from
+# examples/qemu-fwcfg.json with `ignis apply` and show what changed, and show
+# how a broken config is reported. (The QEMU first-boot demo replaces the
+# apply step when the boot integration lands.)
 set -eu
 cd "$(dirname "$0")"
 
 ./tools/install-deps.sh
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
-IGNIS=build/ignis
+IGNIS=build/src/ignis
 
 echo "== ignis $($IGNIS --version | cut -d' ' -f2): validating examples/"
 for f in examples/*.json; do
         $IGNIS validate --summary "$f"
 done
 
-broken=$(mktemp /tmp/ignis-demo-XXXXXX.json)
-trap 'rm -f "$broken"' EXIT
+scratch=$(mktemp -d /tmp/ignis-demo-XXXXXX)
+chmod 755 "$scratch"
+trap 'rm -rf "$scratch"' EXIT
+
+echo
+echo "== ignis apply: provisioning a scratch root from examples/qemu-fwcfg.json"
+root="$scratch/root"
+mkdir "$root"
+# A small Debian-like /etc (passwd, shadow, login.defs, skel, units) from the
+# files-stage tests, plus the sudo group Debian has.
+/usr/bin/python3 -c "import sys; sys.path.insert(0, 'tests/files'); import testroot; testroot.build_skeleton(sys.argv[1])" "$root"
+echo "sudo:x:27:" >>"$root/etc/group"
+echo "sudo:*::" >>"$root/etc/gshadow"
+/usr/bin/python3 tests/files/manifest.py "$root" >"$scratch/before"
+start=$(date +%s%N)
+$IGNIS apply --root="$root" examples/qemu-fwcfg.json
+end=$(date +%s%N)
+/usr/bin/python3 tests/files/manifest.py "$root" >"$scratch/after"
+echo "-- what changed in the root (+ added, ~ changed), applied in $(( (end - start) / 1000000 )) ms:"
+/usr/bin/python3 tests/files/manifest.py --diff "$scratch/before" "$scratch/after" | sed "s|$scratch||g; s/^/    /"
+echo "-- /etc/systemd/system-preset/20-ignition.preset:"
+sed 's/^/    /' "$root/etc/systemd/system-preset/20-ignition.preset"
+echo "-- /etc/motd:"
+sed 's/^/    /' "$root/etc/motd"
+
+broken="$scratch/broken.json"
 cat >"$broken" <<'JSON'
 {
   "ignition": {"version": "3.3.0"},

@@ -259,7 +259,8 @@ static const struct ig_field *find_field(struct pctx *p, const struct ig_desc *d
                         guess = f;
                 }
         }
-        if (guess && best <= 2 && best < strlen(key))
+        /* Close enough to be a typo: two edits, three in longer keys. */
+        if (guess && best < strlen(key) && (best <= 2 || (best == 3 && strlen(key) >= 6)))
                 ig_diag_add_key(p->d, lenient(p), node, "unknown key \"%s\" in %s is ignored; did you mean \"%s\"?",
                             key, desc->what, guess->key);
         else
