@@ -78,6 +78,8 @@ int exec_run(char *const argv[], const struct exec_options *o, struct exec_resul
         static const struct exec_options none = {};
         int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
         posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t dflt;
         struct sink sinks[2];
         size_t written = 0;
         pid_t pid;
@@ -95,12 +97,21 @@ int exec_run(char *const argv[], const struct exec_options *o, struct exec_resul
                 e = -errno;
                 goto fail_pipes;
         }
+        /* A child that exits without reading its stdin must not kill us
+         * with SIGPIPE; it gets the default disposition back. */
+        signal(SIGPIPE, SIG_IGN);
+        sigemptyset(&dflt);
+        sigaddset(&dflt, SIGPIPE);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setsigdefault(&attr, &dflt);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
         posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-        e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+        e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
         close(in[0]);
         close(out[1]);
         close(err[1]);
