@@ -23,7 +23,7 @@ logs="$logs /tmp/ignis-testlog-plain.json"
         -Db_lundef=false -Dbuildtype=debug >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        meson test -C build-asan --print-errorlogs --suite unit --suite config || status=1
+        meson test -C build-asan --print-errorlogs || status=1
 cp build-asan/meson-logs/testlog.json /tmp/ignis-testlog-asan.json
 logs="$logs /tmp/ignis-testlog-asan.json"
 
@@ -31,7 +31,7 @@ logs="$logs /tmp/ignis-testlog-asan.json"
 meson test -C build --suite unit --print-errorlogs \
         --wrap='valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite' \
         || status=1
-cp build/meson-logs/testlog.json /tmp/ignis-testlog-valgrind.json
+cp build/meson-logs/testlog-valgrind.json /tmp/ignis-testlog-valgrind.json
 logs="$logs /tmp/ignis-testlog-valgrind.json"
 
 # shellcheck disable=SC2086
