@@ -72,8 +72,6 @@ int cmd_apply(int argc, char **argv)
         struct ig_parse_options opts = {};
         _cleanup_free_ char *text = NULL;
         const char *root = NULL, *path, *name;
-        struct ig_jindex ix = {};
-        struct ig_diags d = {};
         struct ig_config c;
         bool ignore = false;
         size_t len;
@@ -120,11 +118,7 @@ int cmd_apply(int argc, char **argv)
                 return 2;
         }
 
-        r = ig_config_load(text, len, &opts, &ix, &c, &d);
-        ig_diags_sort(&d, ix.nodes ? &ix : NULL);
-        ig_diags_print(&d, name, ix.text ? &ix : NULL, stderr);
-        ig_diags_free(&d);
-        ig_jindex_free(&ix);
+        r = ig_config_load_report(text, len, &opts, name, &c);
         if (r < 0) {
                 log_error("%s: the config is invalid; nothing was written", name);
                 ig_config_free(&c);

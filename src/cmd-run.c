@@ -33,22 +33,15 @@ static void usage(FILE *f)
 static int load_cache(const char *path, struct ig_config *c)
 {
         _cleanup_free_ char *text = NULL;
-        struct ig_jindex ix = {};
-        struct ig_diags d = {};
         size_t len;
         int r;
 
         r = read_full_file(path, IG_CONFIG_MAX_SIZE, &text, &len);
         if (r < 0)
                 return log_error_errno(r, "Cannot read the cached config %s (did the fetch stage run?): %m", path);
-        r = ig_config_load(text, len, NULL, &ix, c, &d);
-        if (r < 0) {
-                ig_diags_sort(&d, ix.nodes ? &ix : NULL);
-                ig_diags_print(&d, path, ix.text ? &ix : NULL, stderr);
+        r = ig_config_load_report(text, len, NULL, path, c);
+        if (r < 0)
                 log_error("The cached config %s is invalid", path);
-        }
-        ig_diags_free(&d);
-        ig_jindex_free(&ix);
         return r;
 }
 

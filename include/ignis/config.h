@@ -322,6 +322,8 @@ struct ig_config {
         enum ig_spec spec;
 };
 
+/* An empty config: everything unset, every object absent. */
+void ig_config_init(struct ig_config *c);
 void ig_config_free(struct ig_config *c);
 
 /* Convenience for "unset means this default". */
@@ -376,3 +378,8 @@ void ig_config_merge(struct ig_config *parent, struct ig_config *child);
  * Returns 0 for a valid config, -EINVAL for an invalid one. */
 int ig_config_load(const char *text, size_t len, const struct ig_parse_options *opts,
                    struct ig_jindex *ix, struct ig_config *c, struct ig_diags *d);
+
+/* ig_config_load, then the diagnostics (sorted, with positions) printed to
+ * stderr under name. Returns what ig_config_load returns. */
+int ig_config_load_report(const char *text, size_t len, const struct ig_parse_options *opts,
+                          const char *name, struct ig_config *c);

@@ -68,6 +68,9 @@ void ig_jindex_free(struct ig_jindex *ix);
 /* Child lookups; IG_NODE_NONE when absent. The key lookup compares decoded
  * key text and returns the last member with that key (json-c's choice). */
 uint32_t ig_jindex_member(const struct ig_jindex *ix, uint32_t node, const char *key);
+/* Same, but when no key matches exactly, the last one that matches
+ * ignoring case (Go's JSON decoder matches keys that way). */
+uint32_t ig_jindex_member_any_case(const struct ig_jindex *ix, uint32_t node, const char *key);
 uint32_t ig_jindex_element(const struct ig_jindex *ix, uint32_t node, size_t i);
 
 /* Decoded key of an object member (escapes resolved), malloc'd. */

@@ -406,7 +406,7 @@ char *ig_jindex_path(const struct ig_jindex *ix, uint32_t node, const char *suff
         return buf;
 }
 
-static uint32_t member_any_case(const struct ig_jindex *ix, uint32_t node, const char *key)
+uint32_t ig_jindex_member_any_case(const struct ig_jindex *ix, uint32_t node, const char *key)
 {
         uint32_t found = ig_jindex_member(ix, node, key);
 
@@ -443,7 +443,7 @@ uint32_t ig_jindex_descend(const struct ig_jindex *ix, uint32_t node, const char
                 } else {
                         size_t l = strcspn(p, ".[");
                         _cleanup_free_ char *key = xstrndup(p, l);
-                        next = member_any_case(ix, node, key);
+                        next = ig_jindex_member_any_case(ix, node, key);
                         p += l;
                 }
                 if (next == IG_NODE_NONE) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ignis/config.h"
@@ -103,5 +104,20 @@ int ig_config_load(const char *text, size_t len, const struct ig_parse_options *
         if (d->n_errors > 0)
                 return -EINVAL;
         ig_config_translate(c);
+        return r;
+}
+
+int ig_config_load_report(const char *text, size_t len, const struct ig_parse_options *opts,
+                          const char *name, struct ig_config *c)
+{
+        struct ig_jindex ix = {};
+        struct ig_diags d = {};
+        int r;
+
+        r = ig_config_load(text, len, opts, &ix, c, &d);
+        ig_diags_sort(&d, ix.nodes ? &ix : NULL);
+        ig_diags_print(&d, name, ix.text ? &ix : NULL, stderr);
+        ig_diags_free(&d);
+        ig_jindex_free(&ix);
         return r;
 }

@@ -516,27 +516,12 @@ static void parse_object(struct pctx *p, const struct ig_desc *desc, const struc
 
 /* ---- the version ---- */
 
-/* Finds a member the way Go would: exact key first, else ignoring case. */
-static uint32_t member_ci(const struct ig_jindex *ix, uint32_t node, const char *key)
-{
-        uint32_t found = ig_jindex_member(ix, node, key);
-
-        if (found != IG_NODE_NONE || node == IG_NODE_NONE)
-                return found;
-        for (uint32_t c = ix->nodes[node].first_child; c != IG_NODE_NONE; c = ix->nodes[c].next_sibling) {
-                _cleanup_free_ char *k = ig_jindex_key(ix, c);
-                if (strcasecmp(k, key) == 0)
-                        found = c;
-        }
-        return found;
-}
-
 static const char *const supported_versions =
         "3.0.0, 3.1.0, 3.2.0, 3.3.0, 3.4.0, 3.5.0, 3.6.0 and 3.7.0-experimental";
 
 static int parse_version(struct pctx *p, uint32_t root)
 {
-        uint32_t ign = member_ci(p->ix, root, "ignition"), ver;
+        uint32_t ign = ig_jindex_member_any_case(p->ix, root, "ignition"), ver;
         json_object *o;
         const char *s;
         unsigned major, minor, patch;
@@ -552,7 +537,7 @@ static int parse_version(struct pctx *p, uint32_t root)
                          supported_versions);
                 return -EINVAL;
         }
-        ver = member_ci(p->ix, ign, "version");
+        ver = ig_jindex_member_any_case(p->ix, ign, "version");
         if (ver == IG_NODE_NONE || jtype(p, ver) == IG_J_NULL) {
                 ig_error(p->d, ign, "version", "ignition.version is missing (ignis reads spec %s)",
                          supported_versions);

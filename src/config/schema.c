@@ -346,6 +346,11 @@ void ig_desc_free(const struct ig_desc *desc, void *obj)
         }
 }
 
+void ig_config_init(struct ig_config *c)
+{
+        ig_desc_init(&ig_desc_config, c);
+}
+
 void ig_config_free(struct ig_config *c)
 {
         if (!c)

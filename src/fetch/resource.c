@@ -12,6 +12,7 @@
 #include "ignis/data-url.h"
 #include "ignis/fetch.h"
 #include "ignis/log.h"
+#include "ignis/util.h"
 
 #define CHUNK (64 * 1024)
 
@@ -44,17 +45,7 @@ static int out_write(struct out *o, const void *data, size_t len)
                 o->buf[o->len] = '\0';
                 return 0;
         }
-        while (len > 0) {
-                ssize_t n = write(o->fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
+        return loop_write(o->fd, p, len);
 }
 
 /* The pipeline after the transport: optional gunzip, hash, output. */

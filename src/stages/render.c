@@ -22,19 +22,14 @@
 static int load_child(const struct ig_resource *res, const char *what, struct ig_config *child)
 {
         _cleanup_free_ char *text = NULL;
-        struct ig_jindex ix = {};
-        struct ig_diags d = {};
         size_t len;
         int r;
 
+        ig_config_init(child);
         r = fetch_to_memory(res, what, IG_CONFIG_MAX_SIZE, &text, &len);
         if (r < 0)
                 return r;
-        r = ig_config_load(text, len, NULL, &ix, child, &d);
-        ig_diags_sort(&d, ix.nodes ? &ix : NULL);
-        ig_diags_print(&d, what, ix.text ? &ix : NULL, stderr);
-        ig_diags_free(&d);
-        ig_jindex_free(&ix);
+        r = ig_config_load_report(text, len, NULL, what, child);
         if (r < 0)
                 return log_error_errno(r, "%s: the referenced config is invalid", what);
         return 0;

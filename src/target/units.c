@@ -30,6 +30,7 @@
 #include "ignis/exec.h"
 #include "ignis/log.h"
 #include "ignis/target.h"
+#include "ignis/util.h"
 
 #define UNITS_DIR "/etc/systemd/system"
 #define PRESET_PATH "/etc/systemd/system-preset/20-ignition.preset"
@@ -106,21 +107,6 @@ static int open_parent(struct target *t, const char *path, const char **name, bo
                 *created = made.n > 0;
         strv_clear(&made);
         return fd;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
 }
 
 /* A unit file or drop-in: 0644 root:root, replaced atomically, like
@@ -309,7 +295,7 @@ static int write_presets(struct target *t, struct presets *p)
         /* Explicit mode and owner: the umask must not change a new file. */
         if (created && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0))
                 return -errno;
-        r = write_all(fd, buf, len);
+        r = loop_write(fd, buf, len);
         if (r < 0)
                 return r;
         if (fsync(fd) < 0)

@@ -64,3 +64,20 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
         *ret_len = len;
         return 0;
 }
+
+int loop_write(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}

@@ -15,6 +15,7 @@
 #include "ignis/config.h"
 #include "ignis/log.h"
 #include "ignis/rootfs.h"
+#include "ignis/util.h"
 
 #define MAX_SYMLINKS 40
 
@@ -315,23 +316,6 @@ void root_tmp_discard(struct root_tmp *t)
         t->fd = -1;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-        const char *p = data;
-
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 int root_write_file(int dirfd, const char *name, const void *data, size_t len,
                     mode_t mode, uid_t uid, gid_t gid)
 {
@@ -341,7 +325,7 @@ int root_write_file(int dirfd, const char *name, const void *data, size_t len,
         r = root_tmp_open(dirfd, name, &t);
         if (r < 0)
                 return r;
-        r = write_all(t.fd, data, len);
+        r = loop_write(t.fd, data, len);
         if (r >= 0 && fchown(t.fd, uid, gid) < 0)
                 r = -errno;
         if (r >= 0 && fchmod(t.fd, mode) < 0)
