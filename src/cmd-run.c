@@ -1,74 +1,79 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ignis run --stage=STAGE [--root=/sysroot] [--config-cache=PATH]
+/* ignis run --stage=STAGE [--platform=ID] [--root=/sysroot] [--config-cache=PATH]
  *
- * What the initramfs units call, one process per stage. The fetch stages
- * write the validated config to the cache; later stages read it from there. */
+ * What the initramfs units call, one process per stage. */
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "ignis/cleanup.h"
-#include "ignis/config.h"
-#include "ignis/diag.h"
-#include "ignis/json-index.h"
 #include "ignis/log.h"
 #include "ignis/stages.h"
-#include "ignis/util.h"
 #include "commands.h"
-
-#define DEFAULT_CACHE "/run/ignis/config.json"
 
 static void usage(FILE *f)
 {
-        fputs("Usage: ignis run --stage=STAGE [--root=/sysroot] [--config-cache=PATH]\n"
+        fputs("Usage: ignis run --stage=STAGE [--platform=ID] [--root=/sysroot] [--config-cache=PATH]\n"
               "\n"
-              "Runs one provisioning stage inside the initramfs. Stages: files.\n"
-              "The config is read from the cache the fetch stage wrote\n"
-              "(default " DEFAULT_CACHE ").\n",
+              "Runs one first-boot stage in the initramfs. Stages, in order:\n"
+              "  fetch-offline  find the config (kernel command line, /run|/etc|/usr/lib/ignition,\n"
+              "                 the platform), validate and render it, cache it\n"
+              "  fetch          the same when the network is needed\n"
+              "  kargs          kernel arguments, through the distro's ignis-kargs-helper\n"
+              "  disks, mount   partitions, RAID, LUKS, filesystems (not supported yet)\n"
+              "  files          users, groups, files, directories, links, units into the root\n"
+              "  umount         unmount what mount mounted\n"
+              "\n"
+              "  --platform=ID        the platform (default: ignition.platform.id= from the kernel\n"
+              "                       command line); supported: qemu, metal\n"
+              "  --root=DIR           the real root (default /sysroot)\n"
+              "  --config-cache=PATH  the cache between stages (default /run/ignis/config.json)\n"
+              "\n"
+              "Exit status: 0 done, 1 failed (a summary is printed on every console), 2 usage error.\n",
               f);
-}
-
-static int load_cache(const char *path, struct ig_config *c)
-{
-        _cleanup_free_ char *text = NULL;
-        size_t len;
-        int r;
-
-        r = read_full_file(path, IG_CONFIG_MAX_SIZE, &text, &len);
-        if (r < 0)
-                return log_error_errno(r, "Cannot read the cached config %s (did the fetch stage run?): %m", path);
-        r = ig_config_load_report(text, len, NULL, path, c);
-        if (r < 0)
-                log_error("The cached config %s is invalid", path);
-        return r;
 }
 
 int cmd_run(int argc, char **argv)
 {
         static const struct option options[] = {
                 { "stage", required_argument, NULL, 's' },
+                { "platform", required_argument, NULL, 'p' },
                 { "root", required_argument, NULL, 'r' },
                 { "config-cache", required_argument, NULL, 'c' },
+                /* For tests that run stages outside an initramfs. */
+                { "cmdline-file", required_argument, NULL, 'k' },
+                { "console-dir", required_argument, NULL, 'd' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        const char *stage = NULL, *root = "/sysroot", *cache = DEFAULT_CACHE;
-        struct ig_config c;
-        int opt, r;
+        struct stage_options o = {
+                .root = "/sysroot",
+                .cache = "/run/ignis/config.json",
+                .cmdline_file = "/proc/cmdline",
+                .console_dir = "/dev",
+        };
+        int opt;
 
         optind = 1;
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 switch (opt) {
                 case 's':
-                        stage = optarg;
+                        o.stage = optarg;
+                        break;
+                case 'p':
+                        o.platform = optarg;
                         break;
                 case 'r':
-                        root = optarg;
+                        o.root = optarg;
                         break;
                 case 'c':
-                        cache = optarg;
+                        o.cache = optarg;
+                        break;
+                case 'k':
+                        o.cmdline_file = optarg;
+                        break;
+                case 'd':
+                        o.console_dir = *optarg ? optarg : NULL;
                         break;
                 case 'h':
                         usage(stdout);
@@ -78,26 +83,15 @@ int cmd_run(int argc, char **argv)
                         return 2;
                 }
         }
-        if (!stage || optind != argc) {
+        if (!o.stage || optind != argc) {
                 log_error("run: --stage=STAGE is required");
                 usage(stderr);
                 return 2;
         }
-        if (strcmp(stage, "files") != 0) {
-                log_error("run: stage \"%s\" is not part of this build (available: files)", stage);
+        if (!stage_name_valid(o.stage)) {
+                log_error("run: unknown stage \"%s\" (fetch-offline, fetch, kargs, disks, mount, files, umount)",
+                          o.stage);
                 return 2;
         }
-
-        /* The cache holds the rendered config: merges are not applied twice. */
-        r = load_cache(cache, &c);
-        if (r >= 0)
-                r = stage_files_check_sources(&c);
-        if (r >= 0)
-                r = stage_files(&c, root, true);
-        ig_config_free(&c);
-        if (r < 0) {
-                log_error("stage files failed");
-                return 1;
-        }
-        return 0;
+        return stage_run(&o) < 0 ? 1 : 0;
 }

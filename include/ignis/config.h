@@ -373,6 +373,10 @@ void ig_config_translate(struct ig_config *c);
  * are dropped (the result comes from several documents). */
 void ig_config_merge(struct ig_config *parent, struct ig_config *child);
 
+/* The config as JSON text in the newest spec's shape (unset fields left
+ * out), for the stage cache. malloc'd. */
+char *ig_config_to_json(const struct ig_config *c);
+
 /* The whole pipeline on a text: index, parse, validate, translate. ix is left
  * built (for printing diagnostics) and must be freed by the caller.
  * Returns 0 for a valid config, -EINVAL for an invalid one. */

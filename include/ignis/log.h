@@ -14,6 +14,11 @@ enum log_level {
 };
 
 void log_set_max_level(int level);
+
+/* The first error logged (or noted) by this process, for the failure
+ * summary printed on the consoles; NULL if none. */
+const char *log_first_error(void);
+void log_note_error(const char *message);
 int log_get_max_level(void);
 
 /* Returns -abs(err) so callers can write `return log_error_errno(r, ...)`;

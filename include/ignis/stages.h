@@ -5,6 +5,28 @@
 
 #include "ignis/config.h"
 
+struct cmdline;
+
+/* How `ignis run` was asked to run a stage. */
+struct stage_options {
+        const char *stage;
+        const char *platform;           /* NULL: ignition.platform.id from the command line */
+        const char *root;               /* the target, /sysroot */
+        const char *cache;              /* /run/ignis/config.json; state.json beside it */
+        const char *cmdline_file;       /* /proc/cmdline */
+        const char *console_dir;        /* /dev: where the failure summary goes */
+};
+
+bool stage_name_valid(const char *name);
+
+/* Runs one stage; on failure prints the summary on every console. */
+int stage_run(const struct stage_options *o);
+
+/* fetch-offline/fetch: find, render, check and cache the config. */
+int stage_fetch(const char *platform, const struct cmdline *cl, const char *cache, bool offline);
+int stage_write_cache(const struct ig_config *c, bool user_config_provided, const char *cache);
+int stage_read_state(const char *cache, bool *user_config_provided);
+
 /* The files stage against a root directory: users and groups, then files,
  * directories and links, then units, then the result file, then SELinux
  * labels; everything synced to disk before it returns 0. */

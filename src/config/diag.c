@@ -143,6 +143,12 @@ void ig_diags_print(const struct ig_diags *d, const char *name, struct ig_jindex
                 if (path)
                         fprintf(f, "%s: ", path);
                 fprintf(f, "%s\n", g->message);
+                if (g->severity == IG_SEV_ERROR) {
+                        /* The root cause of a failed boot, for its summary. */
+                        char *line = xasprintf("%s: %s%s%s", name, path ? path : "", path ? ": " : "", g->message);
+                        log_note_error(line);
+                        free(line);
+                }
         }
 }
 

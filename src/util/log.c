@@ -6,6 +6,18 @@
 #include "ignis/log.h"
 
 static int max_level = LOG_LVL_INFO;
+static char *first_error;
+
+const char *log_first_error(void)
+{
+        return first_error;
+}
+
+void log_note_error(const char *message)
+{
+        if (!first_error)
+                first_error = strdup(message);
+}
 
 void log_set_max_level(int level)
 {
@@ -40,8 +52,17 @@ int log_full_errno(int level, int err, const char *fmt, ...)
 
         /* glibc's %m reads errno: point it at the error being reported. */
         errno = err;
-        fprintf(stderr, "ignis: %s: ", level_name(level));
         va_start(ap, fmt);
+        if (level == LOG_LVL_ERR && !first_error) {
+                char *msg;
+                va_list aq;
+                va_copy(aq, ap);
+                if (vasprintf(&msg, fmt, aq) >= 0)
+                        first_error = msg;
+                va_end(aq);
+                errno = err;
+        }
+        fprintf(stderr, "ignis: %s: ", level_name(level));
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fputc('\n', stderr);

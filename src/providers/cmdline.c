@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/log.h"
+#include "ignis/providers.h"
+#include "ignis/util.h"
+
+static void push(struct cmdline *c, char *word)
+{
+        char *eq = strchr(word, '=');
+
+        c->keys = xrealloc(c->keys, (c->n + 1) * sizeof(char *));
+        c->values = xrealloc(c->values, (c->n + 1) * sizeof(char *));
+        if (eq) {
+                c->keys[c->n] = xstrndup(word, (size_t) (eq - word));
+                c->values[c->n] = xstrdup(eq + 1);
+        } else {
+                c->keys[c->n] = xstrdup(word);
+                c->values[c->n] = NULL;
+        }
+        c->n++;
+}
+
+/* The kernel's rules (lib/cmdline.c next_arg): whitespace separates, a
+ * double quote toggles quoting anywhere in a word and is dropped. */
+int cmdline_parse(const char *text, struct cmdline *c)
+{
+        size_t len = strlen(text);
+        _cleanup_free_ char *word = xmalloc(len + 1);
+        size_t w = 0;
+        bool quoted = false, in_word = false;
+
+        *c = (struct cmdline) {};
+        for (size_t i = 0; i <= len; i++) {
+                char ch = text[i];
+                bool space = ch == '\0' || (!quoted && (ch == ' ' || ch == '\t' || ch == '\n'));
+
+                if (space) {
+                        if (in_word) {
+                                word[w] = '\0';
+                                push(c, word);
+                                w = 0;
+                                in_word = false;
+                        }
+                        continue;
+                }
+                in_word = true;
+                if (ch == '"') {
+                        quoted = !quoted;
+                        continue;
+                }
+                word[w++] = ch;
+        }
+        return 0;
+}
+
+int cmdline_read(const char *path, struct cmdline *c)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = read_full_file(path, 1024 * 1024, &text, &len);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read %s: %m", path);
+        return cmdline_parse(text, c);
+}
+
+void cmdline_free(struct cmdline *c)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                free(c->keys[i]);
+                free(c->values[i]);
+        }
+        free(c->keys);
+        free(c->values);
+        *c = (struct cmdline) {};
+}
+
+bool cmdline_get(const struct cmdline *c, const char *key, const char **value)
+{
+        bool found = false;
+
+        for (size_t i = 0; i < c->n; i++)
+                if (strcmp(c->keys[i], key) == 0) {
+                        found = true;
+                        if (value)
+                                *value = c->values[i];
+                }
+        return found;
+}
+
+bool cmdline_is_firstboot(const struct cmdline *c)
+{
+        const char *v = NULL;
+
+        if (!cmdline_get(c, "ignition.firstboot", &v))
+                return false;
+        if (!v || !*v)
+                return true;
+        return strcasecmp(v, "0") != 0 && strcasecmp(v, "no") != 0 && strcasecmp(v, "off") != 0 &&
+               strcasecmp(v, "false") != 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ignis/log.h"
+#include "ignis/providers.h"
+
+void fetched_config_free(struct fetched_config *f)
+{
+        free(f->data);
+        free(f->source);
+        *f = (struct fetched_config) {};
+}
+
+int provider_fetch(const char *platform, struct fetched_config *out)
+{
+        const char *sysfs = getenv("IGNIS_FW_CFG_ROOT");
+
+        *out = (struct fetched_config) {};
+        if (!platform || !*platform)
+                return log_error_errno(EINVAL, "No platform: boot with ignition.platform.id=<platform> "
+                                       "(e.g. qemu or metal)");
+        if (strcmp(platform, "qemu") == 0)
+                /* The sysfs root can be moved for tests that fake fw_cfg. */
+                return provider_qemu_fetch(sysfs ? sysfs : "/sys/firmware/qemu_fw_cfg", out);
+        if (strcmp(platform, "metal") == 0) {
+                /* Bare metal has no config source of its own: the config comes
+                 * from ignition.config.url or a system config, or there is none. */
+                log_info("platform metal: no provider config (use ignition.config.url)");
+                return 0;
+        }
+        return log_error_errno(EOPNOTSUPP, "Platform \"%s\" is not supported yet (supported: qemu, metal)", platform);
+}

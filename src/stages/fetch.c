@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The fetch stages: find the config, render it, check that this build can
+ * apply everything it asks for, and cache it for the later stages.
+ *
+ * Where the config comes from, first hit wins (as Ignition):
+ *   1. ignition.config.url= on the kernel command line,
+ *   2. user.ign in /run/ignition, /etc/ignition, /usr/lib/ignition,
+ *   3. the platform provider (ignition.platform.id).
+ * Base configs (base.d/ and base.platform.d/<platform>/ in the same
+ * directories) are the parent of the user config. "No config" is not an
+ * error: the machine boots with an empty one. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/config.h"
+#include "ignis/fetch.h"
+#include "ignis/log.h"
+#include "ignis/providers.h"
+#include "ignis/rootfs.h"
+#include "ignis/stages.h"
+#include "ignis/util.h"
+
+/* Highest priority first. */
+static const char *const system_dirs[] = { "/run/ignition", "/etc/ignition", "/usr/lib/ignition" };
+
+static const char *sysconf_prefix(void)
+{
+        /* Tests point this at a scratch tree; in the initramfs it is "". */
+        const char *p = getenv("IGNIS_SYSTEM_CONFIG_PREFIX");
+        return p ? p : "";
+}
+
+static int load_text(const char *text, size_t len, const char *name, struct ig_config *c)
+{
+        int r = ig_config_load_report(text, len, NULL, name, c);
+
+        if (r < 0)
+                return log_error_errno(r, "%s: the config is invalid", name);
+        return 0;
+}
+
+static int from_cmdline_url(const char *url, struct fetched_config *out)
+{
+        struct ig_resource res = { .source = (char *) url };
+        size_t len;
+        int r;
+
+        if (!fetch_is_local(&res)) {
+                /* Names only scheme and host: the rest may carry a token. */
+                size_t end = strcspn(url, "?#");
+                return log_error_errno(EOPNOTSUPP, "ignition.config.url=%.*s: fetching remote configs is not "
+                                       "supported yet (data: URLs are)", (int) end, url);
+        }
+        r = fetch_to_memory(&res, "ignition.config.url", IG_CONFIG_MAX_SIZE, &out->data, &len);
+        if (r < 0)
+                return r;
+        out->len = len;
+        out->source = xstrdup("ignition.config.url");
+        return 0;
+}
+
+static int from_system_dirs(struct fetched_config *out)
+{
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
+                _cleanup_free_ char *p = xasprintf("%s%s/user.ign", sysconf_prefix(), system_dirs[i]);
+                int r = read_full_file(p, IG_CONFIG_MAX_SIZE, &out->data, &out->len);
+
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return log_error_errno(r, "Cannot read %s: %m", p);
+                out->source = TAKE_PTR(p);
+                return 1;
+        }
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* base.d/ (or base.platform.d/<platform>/): for each file name the
+ * highest-priority directory wins; fragments merge in name order. */
+static int merge_base_dir(const char *sub, struct ig_config *base)
+{
+        struct ig_strv names = {};
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
+                _cleanup_free_ char *dir = xasprintf("%s%s/%s", sysconf_prefix(), system_dirs[i], sub);
+                DIR *d = opendir(dir);
+                struct dirent *de;
+
+                if (!d)
+                        continue;
+                while ((de = readdir(d))) {
+                        bool seen = false;
+                        if (de->d_name[0] == '.')
+                                continue;
+                        for (size_t j = 0; j < names.n; j++)
+                                if (strcmp(strrchr(names.v[j], '/') + 1, de->d_name) == 0)
+                                        seen = true;
+                        if (seen)
+                                continue;
+                        names.v = xrealloc(names.v, (names.n + 1) * sizeof(char *));
+                        names.v[names.n++] = xasprintf("%s/%s", dir, de->d_name);
+                }
+                closedir(d);
+        }
+        /* Sort by file name, not by directory. */
+        for (size_t i = 0; i < names.n; i++) {
+                char *slash = strrchr(names.v[i], '/');
+                char *keyed = xasprintf("%s\t%s", slash + 1, names.v[i]);
+                free(names.v[i]);
+                names.v[i] = keyed;
+        }
+        qsort(names.v, names.n, sizeof(char *), cmp_str);
+
+        for (size_t i = 0; i < names.n && r >= 0; i++) {
+                const char *path = strchr(names.v[i], '\t') + 1;
+                _cleanup_free_ char *text = NULL;
+                struct ig_config frag;
+                size_t len;
+
+                ig_config_init(&frag);
+                r = read_full_file(path, IG_CONFIG_MAX_SIZE, &text, &len);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot read base config %s: %m", path);
+                        break;
+                }
+                r = load_text(text, len, path, &frag);
+                if (r >= 0) {
+                        log_info("merging base config %s", path);
+                        ig_config_merge(base, &frag);
+                }
+                ig_config_free(&frag);
+        }
+        for (size_t i = 0; i < names.n; i++)
+                free(names.v[i]);
+        free(names.v);
+        return r;
+}
+
+/* Parts of the spec this build cannot apply yet. Refusing them here, before
+ * any stage touches a disk, is what "no half-configured machine" means. */
+static int check_supported(const struct ig_config *c)
+{
+        static const char *const names[] = { "storage.disks", "storage.raid", "storage.luks", "storage.filesystems" };
+        size_t counts[] = { c->storage.disks.n, c->storage.raid.n, c->storage.luks.n, c->storage.filesystems.n };
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(counts); i++)
+                if (counts[i] > 0)
+                        r = log_error_errno(EOPNOTSUPP, "$.%s[0]: disks, RAID, LUKS and filesystems are not "
+                                            "supported yet by this build of ignis", names[i]);
+        if (stage_files_check_sources(c) < 0)
+                r = -EOPNOTSUPP;
+        return r;
+}
+
+int stage_write_cache(const struct ig_config *c, bool user_config_provided, const char *cache)
+{
+        _cleanup_free_ char *text = ig_config_to_json(c), *dir = xstrdup(cache);
+        _cleanup_free_ char *state_text = NULL;
+        _cleanup_close_ int dfd = -1;
+        char *slash = strrchr(dir, '/');
+        int r;
+
+        if (!slash)
+                return log_error_errno(EINVAL, "Cache path %s is not absolute", cache);
+        *slash = '\0';
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create %s: %m", dir);
+        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return log_error_errno(errno, "Cannot open %s: %m", dir);
+        /* 0600: the config may hold secrets (password hashes, keys). */
+        r = root_write_file(dfd, slash + 1, text, strlen(text), 0600, 0, 0);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s: %m", cache);
+        state_text = xasprintf("{\"userConfigProvided\": %s}\n", user_config_provided ? "true" : "false");
+        r = root_write_file(dfd, "state.json", state_text, strlen(state_text), 0600, 0, 0);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s/state.json: %m", dir);
+        return 0;
+}
+
+int stage_read_state(const char *cache, bool *user_config_provided)
+{
+        _cleanup_free_ char *dir = xstrdup(cache), *path = NULL, *text = NULL;
+        char *slash = strrchr(dir, '/');
+        json_object *o, *v;
+        size_t len;
+        int r;
+
+        *user_config_provided = false;
+        if (slash)
+                *slash = '\0';
+        path = xasprintf("%s/state.json", dir);
+        r = read_full_file(path, 4096, &text, &len);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read %s: %m", path);
+        o = json_tokener_parse(text);
+        if (o && json_object_object_get_ex(o, "userConfigProvided", &v))
+                *user_config_provided = json_object_get_boolean(v);
+        json_object_put(o);
+        return 0;
+}
+
+int stage_fetch(const char *platform, const struct cmdline *cl, const char *cache, bool offline)
+{
+        struct fetched_config fc = {};
+        struct ig_config user, base;
+        _cleanup_free_ char *platform_dir = NULL;
+        const char *url = NULL;
+        bool provided = false;
+        int r;
+
+        ig_config_init(&user);
+        ig_config_init(&base);
+
+        if (cmdline_get(cl, "ignition.config.url", &url) && url && *url)
+                r = from_cmdline_url(url, &fc);
+        else {
+                r = from_system_dirs(&fc);
+                if (r == 0)
+                        r = provider_fetch(platform, &fc);
+        }
+        if (r < 0)
+                goto out;
+
+        if (fc.data && fc.len > 0) {
+                bool blank = true;
+                for (size_t i = 0; i < fc.len; i++)
+                        if (!strchr(" \t\r\n", fc.data[i]))
+                                blank = false;
+                if (!blank) {
+                        log_info("config from %s (%zu bytes)", fc.source, fc.len);
+                        r = load_text(fc.data, fc.len, fc.source, &user);
+                        if (r < 0)
+                                goto out;
+                        provided = true;
+                }
+        }
+        if (!provided)
+                log_info("no user config: booting with an empty config");
+
+        r = stage_render_config(&user);
+        if (r < 0)
+                goto out;
+
+        r = merge_base_dir("base.d", &base);
+        if (r >= 0 && platform && *platform) {
+                platform_dir = xasprintf("base.platform.d/%s", platform);
+                r = merge_base_dir(platform_dir, &base);
+        }
+        if (r < 0)
+                goto out;
+        ig_config_merge(&base, &user);
+
+        r = check_supported(&base);
+        if (r < 0)
+                goto out;
+        r = stage_write_cache(&base, provided, cache);
+        if (r >= 0)
+                log_info("%s: config cached in %s", offline ? "fetch-offline" : "fetch", cache);
+out:
+        fetched_config_free(&fc);
+        ig_config_free(&user);
+        ig_config_free(&base);
+        return r;
+}
