@@ -22,3 +22,7 @@ int fetch_to_fd(const struct ig_resource *r, int fd, const char *what);
 /* Same, into memory (for configs, CA bundles and key files), refusing more
  * than max bytes after decompression (-EFBIG). The buffer is NUL-terminated. */
 int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len);
+
+/* A URL fit for a log line: scheme, host and path, without user:password@,
+ * query or fragment (a presigned URL's query is a secret). malloc'd. */
+char *url_for_message(const char *url);

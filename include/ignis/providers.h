@@ -35,6 +35,10 @@ struct fetched_config {
 
 void fetched_config_free(struct fetched_config *f);
 
+/* Whether Ignition knows this platform id (this build may still not
+ * support fetching from it). */
+bool provider_known(const char *platform);
+
 /* Returns 0 (config or none), -EOPNOTSUPP for a platform this build cannot
  * serve yet, or another negative errno. Logs its own errors. */
 int provider_fetch(const char *platform, struct fetched_config *out);

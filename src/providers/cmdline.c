@@ -25,8 +25,10 @@ static void push(struct cmdline *c, char *word)
         c->n++;
 }
 
-/* The kernel's rules (lib/cmdline.c next_arg): whitespace separates, a
- * double quote toggles quoting anywhere in a word and is dropped. */
+/* Split as systemd does for the kernel command line: whitespace separates,
+ * a double quote toggles quoting anywhere in a word and is dropped (the
+ * kernel's own next_arg keeps quotes in the middle of a word; user space
+ * sees the systemd reading). */
 int cmdline_parse(const char *text, struct cmdline *c)
 {
         size_t len = strlen(text);

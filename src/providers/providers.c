@@ -13,6 +13,22 @@ void fetched_config_free(struct fetched_config *f)
         *f = (struct fetched_config) {};
 }
 
+bool provider_known(const char *platform)
+{
+        /* Ignition's registered ids; "file" is its test platform. */
+        static const char *const ids[] = {
+                "akamai", "aliyun", "applehv", "aws", "azure", "azurestack", "brightbox", "cloudstack",
+                "digitalocean", "exoscale", "file", "gcp", "hetzner", "hyperv", "ibmcloud", "kubevirt",
+                "metal", "nutanix", "nvidiabluefield", "openstack", "oraclecloud", "packet", "powervs",
+                "proxmoxve", "qemu", "scaleway", "upcloud", "virtualbox", "vmware", "vultr", "zvm",
+        };
+
+        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+                if (strcmp(platform, ids[i]) == 0)
+                        return true;
+        return false;
+}
+
 int provider_fetch(const char *platform, struct fetched_config *out)
 {
         const char *sysfs = getenv("IGNIS_FW_CFG_ROOT");

@@ -55,7 +55,13 @@ int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out)
         }
         if (r < 0)
                 return log_error_errno(r, "Cannot read %s: %m", size_path);
-        size = strtoull(size_text, NULL, 10);
+        {
+                char *end;
+                errno = 0;
+                size = strtoull(size_text, &end, 10);
+                if (errno || end == size_text || (*end && *end != '\n'))
+                        return log_error_errno(EINVAL, "%s: not a size: \"%s\"", size_path, size_text);
+        }
         if (size > IG_CONFIG_MAX_SIZE)
                 return log_error_errno(EFBIG, "The fw_cfg config is %zu bytes, larger than the limit of %u MiB", size,
                                        IG_CONFIG_MAX_SIZE / (1024 * 1024));

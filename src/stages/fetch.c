@@ -55,10 +55,9 @@ static int from_cmdline_url(const char *url, struct fetched_config *out)
         int r;
 
         if (!fetch_is_local(&res)) {
-                /* Names only scheme and host: the rest may carry a token. */
-                size_t end = strcspn(url, "?#");
-                return log_error_errno(EOPNOTSUPP, "ignition.config.url=%.*s: fetching remote configs is not "
-                                       "supported yet (data: URLs are)", (int) end, url);
+                _cleanup_free_ char *shown = url_for_message(url);
+                return log_error_errno(EOPNOTSUPP, "ignition.config.url=%s: fetching remote configs is not "
+                                       "supported yet (data: URLs are)", shown);
         }
         r = fetch_to_memory(&res, "ignition.config.url", IG_CONFIG_MAX_SIZE, &out->data, &len);
         if (r < 0)
@@ -124,7 +123,8 @@ static int merge_base_dir(const char *sub, struct ig_config *base)
                 free(names.v[i]);
                 names.v[i] = keyed;
         }
-        qsort(names.v, names.n, sizeof(char *), cmp_str);
+        if (names.n > 1)
+                qsort(names.v, names.n, sizeof(char *), cmp_str);
 
         for (size_t i = 0; i < names.n && r >= 0; i++) {
                 const char *path = strchr(names.v[i], '\t') + 1;
@@ -229,6 +229,16 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
 
         ig_config_init(&user);
         ig_config_init(&base);
+
+        /* An id Ignition does not know is a typo in the boot entry: say so
+         * now, not only when the provider turns out to be needed (and never
+         * read base.platform.d/<something odd>/). */
+        if (platform && *platform && !provider_known(platform)) {
+                r = log_error_errno(EINVAL, "Platform \"%s\" is not supported yet (supported: qemu, metal), and it "
+                                    "is not a platform Ignition knows either: check ignition.platform.id",
+                                    platform);
+                goto out;
+        }
 
         if (cmdline_get(cl, "ignition.config.url", &url) && url && *url)
                 r = from_cmdline_url(url, &fc);

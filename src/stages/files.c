@@ -8,19 +8,6 @@
 #include "ignis/stages.h"
 #include "ignis/target.h"
 
-/* A URL for messages: scheme, host and path, without credentials or query
- * (a presigned URL's query is a secret). */
-static char *url_for_message(const char *url)
-{
-        size_t end = strcspn(url, "?#");
-        const char *at, *scheme_end = strstr(url, "://");
-
-        if (scheme_end && (at = memchr(scheme_end + 3, '@', end - (size_t) (scheme_end + 3 - url))))
-                return xasprintf("%.*s://%.*s", (int) (scheme_end - url), url, (int) (end - (size_t) (at + 1 - url)),
-                                 at + 1);
-        return xstrndup(url, end);
-}
-
 static int check(const struct ig_resource *r, const char *what, size_t i)
 {
         _cleanup_free_ char *u = NULL;
