@@ -1,0 +1,22 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The Debian packages the VM tests need on the host (only the missing ones
+# are installed): QEMU, dracut (+ systemd and udev, whose files dracut's
+# systemd-initrd module copies), debootstrap for the root image, e2fsprogs
+# for mkfs.ext4 -d / debugfs / e2fsck, and apt/dpkg/kmod for the kernel.
+# The ignis build dependencies are tools/install-deps.sh's business.
+set -eu
+PKGS="qemu-system-x86 dracut-core systemd udev debootstrap e2fsprogs cpio kmod
+passwd python3 apt dpkg xz-utils"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "tests/vm: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 $missing >/dev/null

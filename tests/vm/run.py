@@ -1,0 +1,559 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""ignis end-to-end tests: boot real VMs (QEMU TCG) and check what ignis did.
+
+    tests/vm/run.py [--build-dir build] [--ignis build/src/ignis] [-j 2]
+                    [--keep] [--require] [--list] [SCENARIO...]
+
+Builds (or reuses from the cache, BUILD/vm-cache by default) Debian's kernel
+(fetch-kernel.sh), a dracut initramfs with dracut-module/30ignis
+(mk-initramfs.sh) and a Debian root disk with systemd and the checker
+(mk-root.sh), then boots every scenario under tests/vm/scenarios/ (or the
+ones named), at most --jobs VMs at a time with one vCPU each, and prints TAP
+plus a timing summary. Work files go to BUILD/vm-tests/NAME/ (disk images
+are deleted after a pass unless --keep).
+
+A scenario is a directory:
+  config.json  the Ignition config, given as fw_cfg opt/com.coreos/config
+               (no file: no fw_cfg entry at all)
+  config-from  instead of config.json: a path relative to the repository
+  cmdline      extra kernel arguments, one line per boot (a blank line is a
+               boot with none); every boot uses the same disk, in order
+  checks       bash fragment the guest's checker sources after its standard
+               report (helpers check_file, check_cat, check_unit, check_user,
+               check_group, check_cmd; see guest/vm-check)
+  disks        extra blank disks, one line each: SIZE (e.g. 64M)
+  metadata/    turns on the (restricted) network: served at 169.254.169.254
+  expect       what must hold, one directive per line (shell quoting;
+               "@N" = after/of boot N, default the last boot, "@all" = each):
+    boots N                      number of boots (default: lines of cmdline)
+    timeout SECS                 per boot (default 300)
+    initramfs ignis|harness      harness: without the ignis module
+    stop-on TEXT                 kill QEMU 2 s after TEXT is on the console
+    outcome [@N] checked|poweroff|stopped   how the boot must end; default
+                                 "checked": QEMU exited by itself and the
+                                 checker printed "VM-CHECK: end"
+    log [@N] TEXT / no-log [@N] TEXT        console contains / lacks TEXT
+    log-re [@N] RE / no-log-re [@N] RE      the same with a regex (multiline)
+    file [@N] PATH exists|absent             on the root disk (debugfs)
+    file [@N] PATH contains TEXT | equals TEXT | mode OCTAL | owner U:G |
+         type regular|directory|symlink | target TEXT | json KEY VALUE
+    no-file [@N] PATH
+    unchanged PATH @N            PATH after the last boot = PATH after boot N
+    fsck [@N]                    e2fsck -fn finds nothing to fix
+  In file contains/equals and stop-on, TEXT may use \\n and \\t; log TEXT
+  is literal (the checker prints newlines in contents as a literal \\n).
+  Regexes are best single-quoted. Names in "owner" are looked up in the image.
+
+Exit status 0 when nothing failed (skips are fine). --require turns missing
+tools or a missing dracut module into failures instead of skips (for CI).
+"""
+
+import argparse
+import concurrent.futures
+import fcntl
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import vmrun  # noqa: E402
+
+TOOLS = ["qemu-system-x86_64", "dracut", "debootstrap", "mkfs.ext4", "debugfs",
+         "e2fsck", "dpkg", "apt-get", "depmod", "cpio"]
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[@-Z\\-_]")
+_print_lock = threading.Lock()
+
+
+def out(line=""):
+    with _print_lock:
+        print(line, flush=True)
+
+
+def unescape(s):
+    return re.sub(r"\\([nt\\])", lambda m: {"n": "\n", "t": "\t", "\\": "\\"}[m.group(1)], s)
+
+
+# ---------------------------------------------------------------- host side
+
+class Ext4:
+    """Read-only look into an ext4 image with debugfs (no mount, no loop)."""
+
+    def __init__(self, img):
+        self.img = img
+
+    def _debugfs(self, req):
+        p = subprocess.run(["debugfs", "-R", req, self.img], capture_output=True)
+        return p.stdout, p.stderr.decode("utf-8", "replace")
+
+    @staticmethod
+    def _q(path):
+        return '"' + path.replace('"', '\\"') + '"'
+
+    def stat(self, path):
+        o, e = self._debugfs("stat " + self._q(path))
+        text = o.decode("utf-8", "replace")
+        if "Inode:" not in text:
+            return None
+        st = {}
+        m = re.search(r"Type:\s+(\S+)\s+Mode:\s+(\d+)", text)
+        if m:
+            st["type"], st["mode"] = m.group(1), int(m.group(2), 8)
+        m = re.search(r"User:\s+(\d+)\s+Group:\s+(\d+)", text)
+        if m:
+            st["uid"], st["gid"] = int(m.group(1)), int(m.group(2))
+        m = re.search(r"Size:\s+(\d+)", text)
+        if m:
+            st["size"] = int(m.group(1))
+        m = re.search(r'Fast link dest:\s+"(.*)"', text)
+        if m:
+            st["target"] = m.group(1)
+        elif st.get("type") == "symlink":
+            st["target"] = self.cat(path).decode("utf-8", "replace")
+        return st
+
+    def cat(self, path):
+        """Contents; the last component is not followed (a symlink gives its target)."""
+        o, _ = self._debugfs("cat " + self._q(path))
+        return o
+
+    def names(self, file):
+        """name -> id from the image's /etc/passwd or /etc/group."""
+        d = {}
+        for line in self.cat(file).decode("utf-8", "replace").splitlines():
+            f = line.split(":")
+            if len(f) > 2 and f[2].isdigit():
+                d[f[0]] = int(f[2])
+        return d
+
+    def recover(self):
+        """Replay the journal if the guest did not unmount cleanly."""
+        p = subprocess.run(["dumpe2fs", "-h", self.img], capture_output=True, text=True)
+        if "needs_recovery" in p.stdout:
+            subprocess.run(["e2fsck", "-y", "-E", "journal_only", self.img], capture_output=True)
+
+    def fsck(self):
+        p = subprocess.run(["e2fsck", "-fn", self.img], capture_output=True, text=True)
+        return p.returncode, (p.stdout + p.stderr).strip()
+
+
+# ---------------------------------------------------------------- scenarios
+
+class Directive:
+    def __init__(self, lineno, words, boot):
+        self.lineno, self.words, self.boot = lineno, words, boot
+
+    def __str__(self):
+        return " ".join(shlex.quote(w) for w in self.words)
+
+
+class Scenario:
+    def __init__(self, path):
+        self.path = path
+        self.name = os.path.basename(path)
+        self.config = None
+        p = os.path.join(path, "config.json")
+        if os.path.exists(p):
+            self.config = p
+        p = os.path.join(path, "config-from")
+        if os.path.exists(p):
+            self.config = os.path.join(REPO, open(p).read().strip())
+        self.cmdlines = [""]
+        p = os.path.join(path, "cmdline")
+        if os.path.exists(p):
+            lines = [l.strip() for l in open(p).read().splitlines() if not l.lstrip().startswith("#")]
+            while lines and lines[-1] == "" and len(lines) > 1:
+                lines.pop()
+            self.cmdlines = lines or [""]
+        self.checks = os.path.join(path, "checks") if os.path.exists(os.path.join(path, "checks")) else None
+        self.disks = []
+        p = os.path.join(path, "disks")
+        if os.path.exists(p):
+            self.disks = [l.split()[0] for l in open(p) if l.strip() and not l.startswith("#")]
+        self.metadata = os.path.join(path, "metadata") if os.path.isdir(os.path.join(path, "metadata")) else None
+        self.boots = None
+        self.timeout = 300.0
+        self.initramfs = "ignis"
+        self.stop_on = []
+        self.directives = []
+        self.description = ""
+        p = os.path.join(path, "expect")
+        for n, raw in enumerate(open(p).read().splitlines() if os.path.exists(p) else [], 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                if line.startswith("#") and not self.description and n == 1:
+                    self.description = line.lstrip("# ").strip()
+                continue
+            words = shlex.split(line)
+            cmd = words[0]
+            if cmd == "boots":
+                self.boots = int(words[1])
+            elif cmd == "timeout":
+                self.timeout = float(words[1])
+            elif cmd == "initramfs":
+                self.initramfs = words[1]
+            elif cmd == "stop-on":
+                self.stop_on.append(unescape(words[1]))
+            else:
+                boot = None
+                rest = [w for w in words[1:]]
+                if rest and re.fullmatch(r"@(\d+|all)", rest[0]):
+                    boot = rest.pop(0)[1:]
+                if cmd == "unchanged":
+                    if len(rest) != 2 or not re.fullmatch(r"@\d+", rest[1]):
+                        raise ValueError(f"{p}:{n}: unchanged PATH @N")
+                self.directives.append(Directive(n, [cmd] + rest, boot))
+        if self.boots is None:
+            self.boots = len(self.cmdlines)
+        while len(self.cmdlines) < self.boots:
+            self.cmdlines.append(self.cmdlines[-1])
+        for d in self.directives:
+            if d.words[0] not in ("outcome", "log", "no-log", "log-re", "no-log-re", "file",
+                                  "no-file", "unchanged", "fsck"):
+                raise ValueError(f"{p}:{d.lineno}: unknown directive {d.words[0]!r}")
+
+    def boots_of(self, d):
+        if d.boot == "all":
+            return list(range(1, self.boots + 1))
+        return [int(d.boot) if d.boot else self.boots]
+
+
+def check_file(img, d, failures, passwd_cache):
+    words = d.words
+    if words[0] == "no-file":
+        words = ["file", words[1], "absent"]
+    if len(words) < 3:
+        failures.append(f"line {d.lineno}: {d}: incomplete")
+        return
+    path, what, args = words[1], words[2], words[3:]
+    st = img.stat(path)
+    where = f"line {d.lineno}: {path}"
+    if what == "absent":
+        if st is not None:
+            failures.append(f"{where}: exists, expected absent")
+        return
+    if st is None:
+        failures.append(f"{where}: does not exist ({d})")
+        return
+    if what == "exists":
+        return
+    if what in ("contains", "equals", "json"):
+        data = img.cat(path).decode("utf-8", "replace")
+        if what == "contains" and unescape(args[0]) not in data:
+            failures.append(f"{where}: does not contain {args[0]!r}; it is {data[:300]!r}")
+        elif what == "equals" and unescape(args[0]) != data:
+            failures.append(f"{where}: is {data[:300]!r}, expected {unescape(args[0])!r}")
+        elif what == "json":
+            try:
+                v = json.loads(data)
+                for k in args[0].split("."):
+                    v = v[k]
+            except (ValueError, KeyError, TypeError) as e:
+                failures.append(f"{where}: no JSON value {args[0]} ({e}); it is {data[:300]!r}")
+                return
+            if json.dumps(v) != args[1] and str(v) != args[1]:
+                failures.append(f"{where}: {args[0]} is {json.dumps(v)}, expected {args[1]}")
+    elif what == "mode":
+        if st.get("mode", -1) & 0o7777 != int(args[0], 8):
+            failures.append(f"{where}: mode {st.get('mode', 0) & 0o7777:04o}, expected {args[0]}")
+    elif what == "owner":
+        u, _, g = args[0].partition(":")
+        if "passwd" not in passwd_cache:
+            passwd_cache["passwd"] = img.names("/etc/passwd")
+            passwd_cache["group"] = img.names("/etc/group")
+        uid = int(u) if u.isdigit() else passwd_cache["passwd"].get(u)
+        gid = int(g) if g.isdigit() else passwd_cache["group"].get(g)
+        if (st.get("uid"), st.get("gid")) != (uid, gid):
+            failures.append(f"{where}: owner {st.get('uid')}:{st.get('gid')}, expected {args[0]} ({uid}:{gid})")
+    elif what == "type":
+        if st.get("type") != args[0]:
+            failures.append(f"{where}: type {st.get('type')}, expected {args[0]}")
+    elif what == "target":
+        if st.get("target") != args[0]:
+            failures.append(f"{where}: symlink target {st.get('target')!r}, expected {args[0]!r}")
+    else:
+        failures.append(f"line {d.lineno}: unknown file check {what!r}")
+
+
+def check_log(text, d, n, failures):
+    cmd, arg = d.words[0], d.words[1] if len(d.words) > 1 else ""
+    if cmd in ("log", "no-log"):
+        found = arg in text
+    else:
+        found = re.search(arg, text, re.M) is not None
+    if cmd.startswith("no-") and found:
+        failures.append(f"line {d.lineno}: boot {n}: console shows {arg!r}, must not")
+    elif not cmd.startswith("no-") and not found:
+        failures.append(f"line {d.lineno}: boot {n}: console lacks {arg!r}")
+
+
+SHOW = re.compile(r"ignis|VM-CHECK: |^\*{20,}")
+STATUS = re.compile(r"^(\[ *(OK|FAILED|DEPEND) *\]| +(Starting|Stopping|Mounting|Unmounting) )")
+
+
+def show_lines(log):
+    """The interesting console lines: ignis's, the summary, the checker's."""
+    lines = []
+    for line in open(log, errors="replace").read().splitlines():
+        if SHOW.search(line) and not STATUS.match(line) and not line.startswith("VM-CHECK: cmdline"):
+            lines.append(re.sub(r"^\[ *\d+\.\d+\] ", "", line))
+    return lines
+
+
+def guest_times(text):
+    m = re.search(r"VM-CHECK: times initrd=(\S+) switch-root=(\S+) check=(\S+)", text)
+    return {"initrd": float(m.group(1)), "switch": float(m.group(2)), "check": float(m.group(3))} if m else None
+
+
+def run_scenario(sc, env, args):
+    """-> (status 'ok'|'not ok'|'skip', failures, boots info, wall)."""
+    start = time.monotonic()
+    initrd = env["initramfs"].get(sc.initramfs)
+    if initrd is None:
+        return "skip", [env["initramfs_why"].get(sc.initramfs, "no initramfs")], [], 0.0
+    work = os.path.join(env["work"], sc.name)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    disk0 = os.path.join(work, "root.img")
+    subprocess.run(["cp", "--reflink=auto", "--sparse=always", env["root"], disk0], check=True)
+    disks = [disk0]
+    for i, size in enumerate(sc.disks, 1):
+        p = os.path.join(work, f"disk{i}.img")
+        subprocess.run(["truncate", "-s", size, p], check=True)
+        disks.append(p)
+    fw = []
+    if sc.checks:
+        fw.append(("opt/ignis-test/checks", sc.checks))
+    net = None
+    if sc.metadata:
+        net = os.path.join(work, "metadata")
+        shutil.copytree(sc.metadata, net)
+    img = Ext4(disk0)
+    failures, boots, snapshots = [], [], {}
+    unchanged_paths = [d.words[1] for d in sc.directives if d.words[0] == "unchanged"]
+    for n in range(1, sc.boots + 1):
+        log = os.path.join(work, f"console-{n}.log")
+        r = vmrun.boot(env["kernel"], initrd, disks, log, config=sc.config, fw_cfg=fw,
+                       append=sc.cmdlines[n - 1], timeout=sc.timeout, stop_on=sc.stop_on,
+                       net=net, smp=1, accel=args.accel)
+        text = ANSI.sub("", r.text)
+        with open(log + ".txt", "w") as f:
+            f.write(text)
+        boots.append({"n": n, "outcome": r.outcome, "wall": r.wall, "log": log + ".txt",
+                      "guest": guest_times(text)})
+        img.recover()
+        want = "checked"
+        for d in sc.directives:
+            if d.words[0] == "outcome" and n in sc.boots_of(d):
+                want = d.words[1]
+        got = r.outcome
+        if got == "poweroff" and "VM-CHECK: end" in text:
+            ok = want in ("checked", "poweroff")
+        else:
+            ok = want == got
+        if not ok:
+            extra = "" if "VM-CHECK: end" in text else ", no \"VM-CHECK: end\""
+            failures.append(f"boot {n}: ended {got} after {r.wall:.0f}s{extra}, expected {want}")
+        passwd = {}
+        for d in sc.directives:
+            if n not in sc.boots_of(d):
+                continue
+            c = d.words[0]
+            if c in ("log", "no-log", "log-re", "no-log-re"):
+                check_log(text, d, n, failures)
+            elif c in ("file", "no-file"):
+                check_file(img, d, failures, passwd)
+            elif c == "fsck":
+                rc, msg = img.fsck()
+                if rc != 0:
+                    failures.append(f"line {d.lineno}: boot {n}: e2fsck -fn rc={rc}: {msg[-300:]}")
+        for p in unchanged_paths:
+            snapshots[(p, n)] = (img.cat(p), img.stat(p))
+    for d in sc.directives:
+        if d.words[0] == "unchanged":
+            p, ref = d.words[1], int(d.words[2][1:])
+            a, b = snapshots.get((p, ref)), snapshots.get((p, sc.boots))
+            if a is None or b is None or a[1] is None:
+                failures.append(f"line {d.lineno}: {p}: missing after boot {ref}")
+            elif a != b:
+                failures.append(f"line {d.lineno}: {p} changed between boot {ref} and boot {sc.boots}: "
+                                f"{a[0][:200]!r} -> {b[0][:200]!r}")
+    if len(failures) > 15:
+        failures[15:] = [f"... and {len(failures) - 15} more"]
+    if failures:
+        last = boots[-1]["log"] if boots else None
+        if last and os.path.exists(last):
+            tail = open(last, errors="replace").read().splitlines()[-25:]
+            failures.append("console tail of " + os.path.relpath(last, REPO) + ":")
+            failures += ["  | " + l for l in tail]
+    elif not args.keep:
+        for p in disks:
+            os.unlink(p)
+    return ("not ok" if failures else "ok"), failures, boots, time.monotonic() - start
+
+
+# ---------------------------------------------------------------- build steps
+
+def step(label, argv, timings):
+    t = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True)
+    timings.append((label, time.monotonic() - t))
+    return p
+
+
+def prepare(args, names_needing):
+    env = {"initramfs": {}, "initramfs_why": {}}
+    timings = []
+    cache = args.cache
+    os.makedirs(cache, exist_ok=True)
+    lock = open(os.path.join(cache, ".lock"), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)   # another run.py may be filling the cache
+    try:
+        kdir = os.path.join(cache, "kernel")
+        p = step("kernel", [os.path.join(HERE, "fetch-kernel.sh"), kdir], timings)
+        if p.returncode != 0:
+            raise RuntimeError("fetch-kernel.sh failed:\n" + p.stdout + p.stderr)
+        env["kernel"] = os.path.join(kdir, "vmlinux")
+        env["kver"] = open(os.path.join(kdir, "kver")).read().strip()
+        p = step("root image", [os.path.join(HERE, "mk-root.sh"), cache], timings)
+        if p.returncode != 0:
+            raise RuntimeError("mk-root.sh failed:\n" + p.stdout + p.stderr)
+        env["root"] = p.stdout.strip().splitlines()[-1]
+        if "harness" in names_needing:
+            p = step("initramfs (harness)", [os.path.join(HERE, "mk-initramfs.sh"), kdir,
+                                             args.ignis, "-", cache], timings)
+            if p.returncode != 0:
+                raise RuntimeError("mk-initramfs.sh (harness) failed:\n" + p.stderr)
+            env["initramfs"]["harness"] = p.stdout.strip().splitlines()[-1]
+        if "ignis" in names_needing:
+            moddir = os.path.join(REPO, "dracut-module", "30ignis")
+            p = step("initramfs (ignis)", [os.path.join(HERE, "mk-initramfs.sh"), kdir,
+                                           args.ignis, moddir, cache], timings)
+            if p.returncode == 3 and not args.require:
+                env["initramfs_why"]["ignis"] = p.stderr.strip().splitlines()[-1]
+            elif p.returncode != 0:
+                raise RuntimeError("mk-initramfs.sh failed:\n" + p.stdout + p.stderr)
+            else:
+                env["initramfs"]["ignis"] = p.stdout.strip().splitlines()[-1]
+    finally:
+        lock.close()
+    return env, timings
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="See the top of this file for the scenario format.")
+    ap.add_argument("--build-dir", default=os.path.join(REPO, "build"))
+    ap.add_argument("--ignis", help="the ignis binary (default BUILD/src/ignis)")
+    ap.add_argument("--cache", help="cache dir (default $IGNIS_VM_CACHE or BUILD/vm-cache)")
+    ap.add_argument("--scenarios", default=os.path.join(HERE, "scenarios"))
+    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("IGNIS_VM_JOBS", "2")))
+    ap.add_argument("--accel", default=os.environ.get("IGNIS_VM_ACCEL", "tcg"))
+    ap.add_argument("--keep", action="store_true", help="keep the disk images of passing scenarios")
+    ap.add_argument("--require", action="store_true",
+                    default=os.environ.get("IGNIS_VM_REQUIRE") == "1",
+                    help="fail (not skip) when tools, root or the dracut module are missing")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--show", action="store_true",
+                    help="print what ignis logged and the checker's lines of every boot")
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    args.build_dir = os.path.abspath(args.build_dir)
+    args.ignis = os.path.abspath(args.ignis or os.path.join(args.build_dir, "src", "ignis"))
+    args.cache = os.path.abspath(args.cache or os.environ.get("IGNIS_VM_CACHE")
+                                 or os.path.join(args.build_dir, "vm-cache"))
+    t0 = time.monotonic()
+
+    names = args.names or sorted(d for d in os.listdir(args.scenarios)
+                                 if os.path.isdir(os.path.join(args.scenarios, d)))
+    scenarios = []
+    for n in names:
+        p = os.path.join(args.scenarios, n)
+        if not os.path.isdir(p):
+            print(f"run.py: no scenario {n}", file=sys.stderr)
+            return 2
+        scenarios.append(Scenario(p))
+    if args.list:
+        for sc in scenarios:
+            print(f"{sc.name:20} {sc.boots} boot(s)  {sc.description}")
+        return 0
+
+    print("TAP version 13")
+    print(f"1..{len(scenarios)}")
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    why = None
+    if missing:
+        why = "missing tools: " + " ".join(missing) + " (tests/vm/install-deps.sh installs them)"
+    elif os.geteuid() != 0:
+        why = "needs root (debootstrap, mkfs.ext4 -d of a root-owned tree)"
+    if why:
+        for i, sc in enumerate(scenarios, 1):
+            print(f"{'not ok' if args.require else 'ok'} {i} - {sc.name}" + ("" if args.require else f" # SKIP {why}"))
+        if args.require:
+            print(f"# {why}")
+        print(f"# 0 passed, {len(scenarios) if args.require else 0} failed, "
+              f"{0 if args.require else len(scenarios)} skipped")
+        return 1 if args.require else 0
+
+    try:
+        env, timings = prepare(args, {sc.initramfs for sc in scenarios})
+    except RuntimeError as e:
+        for line in str(e).splitlines():
+            print("# " + line)
+        for i, sc in enumerate(scenarios, 1):
+            print(f"not ok {i} - {sc.name} # the VM images could not be built")
+        print(f"# 0 passed, {len(scenarios)} failed")
+        return 1
+    env["work"] = os.path.join(args.build_dir, "vm-tests")
+    os.makedirs(env["work"], exist_ok=True)
+    print(f"# kernel {env['kver']}; cache {os.path.relpath(args.cache)}; "
+          + "; ".join(f"{l} {s:.1f}s" for l, s in timings))
+
+    results = [None] * len(scenarios)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        futs = [ex.submit(run_scenario, sc, env, args) for sc in scenarios]
+        for i, (sc, fut) in enumerate(zip(scenarios, futs), 1):
+            try:
+                status, failures, boots, wall = fut.result()
+            except Exception as e:  # a harness bug must not hide the other results
+                status, failures, boots, wall = "not ok", [f"harness error: {e!r}"], [], 0.0
+            results[i - 1] = (sc, status, failures, boots, wall)
+            if status == "skip":
+                out(f"ok {i} - {sc.name} # SKIP {failures[0]}")
+                continue
+            out(f"{status} {i} - {sc.name} ({len(boots)} boot{'s' if len(boots) != 1 else ''}, {wall:.1f}s)")
+            for f in failures:
+                out("#   " + f)
+            if args.show:
+                for b in boots:
+                    out(f"#   --- {sc.name}, boot {b['n']} ({b['outcome']}, {b['wall']:.1f}s):")
+                    for line in show_lines(b["log"]):
+                        out("#   " + line)
+
+    passed = sum(1 for r in results if r[1] == "ok")
+    failed = sum(1 for r in results if r[1] == "not ok")
+    skipped = sum(1 for r in results if r[1] == "skip")
+    out("#")
+    out("# timing (wall per boot; guest clock: initrd start, switch-root, checker)")
+    for sc, status, failures, boots, wall in results:
+        for b in boots:
+            g = b["guest"]
+            gs = f"  guest {g['initrd']:5.1f} {g['switch']:5.1f} {g['check']:5.1f}" if g else ""
+            out(f"#   {sc.name:22} boot {b['n']}  {b['outcome']:8} {b['wall']:6.1f}s{gs}")
+    for label, s in timings:
+        out(f"#   build: {label:26} {s:6.1f}s")
+    out(f"#   total {time.monotonic() - t0:.1f}s with {args.jobs} VM(s) at a time")
+    out(f"# {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
