@@ -65,12 +65,14 @@ export IGNIS_BINARY=$IGNIS
 PATH=$(dirname "$IGNIS"):$PATH
 # -N: no host-only mode (nothing of this host's hardware or root device).
 # --add-drivers: what the harness's root disk needs (virtio-blk, ext4 and the
-# crc32c it requests at mount time); qemu_fw_cfg for the config.
+# crc32c it requests at mount time); qemu_fw_cfg for the config; virtio_net
+# for the metadata network (the root image has no kernel modules: what the
+# initramfs loaded is all the booted root has).
 start=$(date +%s.%N)
 dracutbasedir=$BASE dracut --force -q -N --no-hostonly-cmdline \
     --kver "$KVER" --kmoddir "$KDIR/root/lib/modules/$KVER" \
     -m "$MODS" \
-    --add-drivers "virtio_pci virtio_blk virtio_rng qemu_fw_cfg ext4 crc32c_generic" \
+    --add-drivers "virtio_pci virtio_blk virtio_net virtio_rng qemu_fw_cfg ext4 crc32c_generic" \
     --no-compress --no-early-microcode --nofscks --tmpdir /tmp \
     ${IGNIS_VM_DRACUT_ARGS:-} "$OUT.tmp" >&2
 mv "$OUT.tmp" "$OUT"
