@@ -1,0 +1,186 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2154 # moddir, initdir, libdirs, ... are set by dracut
+#
+# dracut module "ignis": the ignis first-boot provisioning agent, run as one
+# systemd oneshot unit per stage in the initramfs. The units, targets,
+# generator and kernel arguments mirror Ignition's 30ignition module, so a
+# distro can swap one module for the other. See README.md.
+#
+# Settings (environment, or shell variables in a dracut.conf.d file):
+#   IGNIS_BINARY        the ignis executable to install as /usr/bin/ignis
+#                       (default: $moddir/ignis, then the meson install
+#                       layout <prefix>/bin/ignis, then ignis in PATH)
+#   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
+#                       libcrypto.so.3": the meson options libcurl_soname and
+#                       libcrypto_soname)
+#   IGNIS_NETWORK=yes   also pull in dracut's "network" module (for configs
+#                       fetched over the network; not needed yet)
+#   IGNIS_KERNEL_MODULES  kernel modules for the storage ignis creates and
+#                       mounts (default below; set it empty to rely on the
+#                       distro's own module selection)
+
+# Where the ignis executable comes from, in order of preference.
+ignis_find_binary() {
+    local c real
+    real=$(readlink -f "$moddir" 2> /dev/null)
+    for c in \
+        "${IGNIS_BINARY:-}" \
+        "$moddir/ignis" \
+        "${real:+$real/../../../../bin/ignis}" \
+        "$(command -v ignis 2> /dev/null)" \
+        /usr/bin/ignis \
+        /usr/local/bin/ignis; do
+        [[ -n $c && -f $c && -x $c ]] || continue
+        readlink -f "$c"
+        return 0
+    done
+    return 1
+}
+
+# Tools ignis cannot work without (passwd section, systemd units).
+ignis_required_tools="useradd usermod userdel groupadd groupdel systemctl"
+
+check() {
+    # Only when asked for: "dracut --add ignis", "-m '... ignis'", or a
+    # distro module that depends on it (as Ignition's module since 2.18).
+    if [[ -n ${IGNIS_BINARY:-} && ! -x ${IGNIS_BINARY} ]]; then
+        derror "ignis: IGNIS_BINARY=$IGNIS_BINARY is not an executable"
+        return 1
+    fi
+    if ! ignis_find_binary > /dev/null; then
+        derror "ignis: the ignis binary was not found (set IGNIS_BINARY, or install it in PATH or as $moddir/ignis)"
+        return 1
+    fi
+    # shellcheck disable=SC2086
+    require_binaries $ignis_required_tools || return 1
+    return 255
+}
+
+depends() {
+    # systemd-initrd: initrd.target, initrd-root-fs.target, sysroot.mount
+    # wiring; qemu: virtio and qemu_fw_cfg (the qemu platform's config).
+    local deps="systemd systemd-initrd qemu"
+    # Ignition always depends on "network url-lib". ignis fetches with its
+    # own libcurl and has no remote sources yet, so the network stack is
+    # left out unless asked for (IGNIS_NETWORK=yes); ignis-fetch.service is
+    # installed regardless and is skipped by its conditions when no config
+    # needs the network.
+    case "${IGNIS_NETWORK:-no}" in
+        yes | 1 | true) deps+=" network" ;;
+    esac
+    echo "$deps"
+    return 0
+}
+
+installkernel() {
+    # qemu platform: the config is in fw_cfg (ignis also modprobes it).
+    hostonly='' instmods qemu_fw_cfg
+
+    # The disks and mount stages create and mount filesystems, RAID and LUKS
+    # volumes inside the initramfs whatever the build host uses, so a
+    # hostonly initramfs must still carry their drivers.
+    # shellcheck disable=SC2086
+    hostonly='' instmods ${IGNIS_KERNEL_MODULES-ext4 xfs btrfs vfat \
+        nls_cp437 nls_iso8859-1 nls_ascii nls_utf8 crc32c_generic crc32c-intel \
+        md_mod raid0 raid1 raid10 raid456 \
+        dm_mod dm_crypt xts algif_skcipher}
+}
+
+ignis_install_unit() { # UNIT [TARGET]
+    inst_simple "$moddir/$1" "$systemdsystemunitdir/$1"
+    # Fail the build if the unit is missing rather than boot without it.
+    $SYSTEMCTL -q --root="$initdir" add-requires "${2:-ignis-complete.target}" "$1" || exit 1
+}
+
+# Install a library found in dracut's library directories, with every
+# library it needs: dracut-install only follows the dependencies of files
+# with an execute bit, and distributions ship shared libraries 0644 (Debian's
+# libcurl.so.4 would come without libnghttp2, libssh2, libldap, ...).
+ignis_inst_dlopen_lib() { # SONAME
+    local dir path dep
+    for dir in $libdirs; do
+        path=$dracutsysrootdir$dir/$1
+        [[ -e $path ]] || continue
+        inst_libdir_file "$1"
+        # ldd prints the whole closure, so one level is enough.
+        while read -r dep; do
+            inst_library "$dep"
+        done < <(ldd "$path" 2> /dev/null | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p')
+        return 0
+    done
+    return 1
+}
+
+install() {
+    local bin lib t f
+
+    bin=$(ignis_find_binary) || {
+        dfatal "ignis: the ignis binary was not found"
+        exit 1
+    }
+    inst_binary "$bin" /usr/bin/ignis
+
+    # dlopen()ed at run time, so not seen by dracut's ldd walk of the binary.
+    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3}; do
+        ignis_inst_dlopen_lib "$lib" ||
+            dwarn "ignis: $lib not found in $libdirs: features that need it will fail at run time"
+    done
+
+    # Tools ignis execs. The passwd and systemd ones are required; the rest
+    # only matter for the configs that use them.
+    # shellcheck disable=SC2086
+    inst_multiple $ignis_required_tools mount umount
+    # what ignis-generator and ignis-wait-network run
+    inst_multiple cat mkdir ln mv sleep
+    inst_multiple -o \
+        groupmod \
+        setfiles \
+        mkfs.ext4 mkfs.xfs mkfs.btrfs mkfs.fat mkswap \
+        wipefs mdadm cryptsetup sgdisk partx udevadm modprobe
+
+    # kargs: the distro's helper if the build host has one, else the default
+    # that refuses (see ignis-kargs-helper).
+    if [[ -x $dracutsysrootdir/usr/libexec/ignis-kargs-helper ]]; then
+        inst_script /usr/libexec/ignis-kargs-helper
+    else
+        inst_script "$moddir/ignis-kargs-helper" /usr/libexec/ignis-kargs-helper
+    fi
+    inst_script "$moddir/ignis-wait-network" /usr/libexec/ignis-wait-network
+
+    # udev: opened-but-empty LUKS mappings become ready device units; md
+    # arrays get their /dev/md/NAME links (mdadm --create waits for them);
+    # CD-ROM properties for config-drive style providers.
+    inst_simple "$moddir/99-zz-ignis-cryptsetup-ready.rules" \
+        "$udevdir/rules.d/99-zz-ignis-cryptsetup-ready.rules"
+    if [[ -x $dracutsysrootdir$(command -v mdadm 2> /dev/null) ]]; then
+        inst_rules 63-md-raid-arrays.rules
+    fi
+    inst_rules 60-cdrom_id.rules
+
+    # With a network stack, https needs the CA bundle libcurl was built with.
+    for t in network network-legacy network-manager systemd-networkd; do
+        dracut_module_included "$t" || continue
+        for f in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt; do
+            [[ -e $dracutsysrootdir$f ]] && inst_simple "$f"
+        done
+        break
+    done
+
+    inst_script "$moddir/ignis-generator" "$systemdutildir/system-generators/ignis-generator"
+
+    for t in complete subsequent diskful diskful-subsequent; do
+        inst_simple "$moddir/ignis-$t.target" "$systemdsystemunitdir/ignis-$t.target"
+    done
+
+    # Every stage is required by ignis-complete.target, which the generator
+    # queues on the first boot only.
+    ignis_install_unit ignis-fetch-offline.service
+    ignis_install_unit ignis-fetch.service
+    ignis_install_unit ignis-kargs.service
+    ignis_install_unit ignis-disks.service
+    ignis_install_unit ignis-mount.service
+    ignis_install_unit ignis-files.service
+    # Only with a boot disk (not a live image).
+    ignis_install_unit ignis-remount-sysroot.service ignis-diskful.target
+}
