@@ -3,12 +3,26 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/log.h"
 #include "ignis/util.h"
+
+/* sysfs says 4096 and procfs 0 for files of any length: their st_size
+ * must not decide anything. */
+static bool size_is_fake(int fd)
+{
+        struct statfs sf;
+
+        if (fstatfs(fd, &sf) < 0)
+                return true;
+        return sf.f_type == SYSFS_MAGIC || sf.f_type == PROC_SUPER_MAGIC;
+}
 
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
@@ -27,7 +41,7 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
-        if (S_ISREG(st.st_mode)) {
+        if (S_ISREG(st.st_mode) && !size_is_fake(fd)) {
                 if ((size_t) st.st_size > max)
                         return -EFBIG;
                 /* One spare byte for the NUL and one so that the read which
