@@ -299,11 +299,16 @@ SHOW = re.compile(r"ignis|VM-CHECK: |^\*{20,}")
 STATUS = re.compile(r"^(\[ *(OK|FAILED|DEPEND) *\]| +(Starting|Stopping|Mounting|Unmounting) )")
 
 
-def show_lines(log):
-    """The interesting console lines: ignis's, the summary, the checker's."""
+ERRORS = re.compile(r"^\[ *(FAILED|DEPEND) *\]|[Ee]rror|[Ff]ailed|emergency|Kernel panic|Call Trace|timed out")
+
+
+def show_lines(log, errors=False):
+    """The interesting console lines: ignis's, the summary, the checker's
+    (and with errors=True, systemd's failures and other error lines)."""
     lines = []
     for line in open(log, errors="replace").read().splitlines():
-        if SHOW.search(line) and not STATUS.match(line) and not line.startswith("VM-CHECK: cmdline"):
+        if errors and ERRORS.search(line) or \
+                SHOW.search(line) and not STATUS.match(line) and not line.startswith("VM-CHECK: cmdline"):
             lines.append(re.sub(r"^\[ *\d+\.\d+\] ", "", line))
     return lines
 
@@ -337,7 +342,7 @@ def run_scenario(sc, env, args):
         net = os.path.join(work, "metadata")
         shutil.copytree(sc.metadata, net)
     img = Ext4(disk0)
-    failures, boots, snapshots = [], [], {}
+    failures, boots, snapshots, bad_boots = [], [], {}, []
     unchanged_paths = [d.words[1] for d in sc.directives if d.words[0] == "unchanged"]
     for n in range(1, sc.boots + 1):
         log = os.path.join(work, f"console-{n}.log")
@@ -355,6 +360,7 @@ def run_scenario(sc, env, args):
             if d.words[0] == "outcome" and n in sc.boots_of(d):
                 want = d.words[1]
         got = r.outcome
+        before = len(failures)
         if got == "poweroff" and "VM-CHECK: end" in text:
             ok = want in ("checked", "poweroff")
         else:
@@ -375,6 +381,13 @@ def run_scenario(sc, env, args):
                 rc, msg = img.fsck()
                 if rc != 0:
                     failures.append(f"line {d.lineno}: boot {n}: e2fsck -fn rc={rc}: {msg[-300:]}")
+        if not ok and len(failures) > before + 1:
+            # the rest mostly follows from the boot going wrong: count it
+            k = len(failures) - before - 1
+            del failures[before + 1:]
+            failures.append(f"boot {n}: {k} more expectation(s) not met")
+        if len(failures) > before:
+            bad_boots.append(n)
         for p in unchanged_paths:
             snapshots[(p, n)] = (img.cat(p), img.stat(p))
     for d in sc.directives:
@@ -388,12 +401,12 @@ def run_scenario(sc, env, args):
                                 f"{a[0][:200]!r} -> {b[0][:200]!r}")
     if len(failures) > 15:
         failures[15:] = [f"... and {len(failures) - 15} more"]
-    if failures:
-        last = boots[-1]["log"] if boots else None
-        if last and os.path.exists(last):
-            tail = open(last, errors="replace").read().splitlines()[-25:]
-            failures.append("console tail of " + os.path.relpath(last, REPO) + ":")
-            failures += ["  | " + l for l in tail]
+    if failures and boots:
+        b = boots[(bad_boots or [len(boots)])[0] - 1]
+        excerpt = show_lines(b["log"], errors=True)[-40:]
+        failures.append(f"console of boot {b['n']} ({os.path.relpath(b['log'], REPO)}), "
+                        "ignis's lines, errors and the checker's lines:")
+        failures += ["  | " + l for l in excerpt]
     elif not args.keep:
         for p in disks:
             os.unlink(p)
