@@ -40,6 +40,10 @@ A scenario is a directory:
          type regular|directory|symlink | target TEXT | json KEY VALUE
     no-file [@N] PATH
     unchanged PATH @N            PATH after the last boot = PATH after boot N
+                                 (@0: in the image before boot 1); content
+                                 and inode type, mode, owner, size; for a
+                                 directory its raw entries (any file added or
+                                 removed in it is a change)
     fsck [@N]                    e2fsck -fn finds nothing to fix
   In file contains/equals and stop-on, TEXT may use \\n and \\t; log TEXT
   is literal (the checker prints newlines in contents as a literal \\n).
@@ -124,6 +128,21 @@ class Ext4:
         """Contents; the last component is not followed (a symlink gives its target)."""
         o, _ = self._debugfs("cat " + self._q(path))
         return o
+
+    def listdir(self, path):
+        """Entry names of a directory (debugfs ls -p: /ino/mode/uid/gid/name/size/)."""
+        o, _ = self._debugfs("ls -p " + self._q(path))
+        names = set()
+        for line in o.decode("utf-8", "replace").splitlines():
+            f = line.split("/")
+            if len(f) >= 7 and f[5] not in (".", ".."):
+                names.add(f[5])
+        return names
+
+    def snapshot(self, path):
+        st = self.stat(path)
+        names = self.listdir(path) if st and st.get("type") == "directory" else None
+        return (self.cat(path), st, names)
 
     def names(self, file):
         """name -> id from the image's /etc/passwd or /etc/group."""
@@ -283,6 +302,24 @@ def check_file(img, d, failures, passwd_cache):
         failures.append(f"line {d.lineno}: unknown file check {what!r}")
 
 
+def describe_change(a, b):
+    (ca, sa, na), (cb, sb, nb) = a, b
+    if sa != sb and (sa or {}).get("type") != "directory":
+        diff = {k: f"{sa.get(k)} -> {sb.get(k)}" for k in sorted(set(sa) | set(sb)) if sa.get(k) != sb.get(k)}
+        if diff:
+            return ", ".join(f"{k} {v}" for k, v in diff.items())
+    if na is not None and nb is not None:
+        added, removed = sorted(nb - na), sorted(na - nb)
+        if added or removed:
+            return f"entries added {added}, removed {removed}"
+        return "directory entries rewritten (same names)"
+    la, lb = ca.decode("utf-8", "replace").splitlines(), cb.decode("utf-8", "replace").splitlines()
+    for i, (x, y) in enumerate(zip(la + [""] * len(lb), lb + [""] * len(la))):
+        if x != y:
+            return f"line {i + 1}: {x[:100]!r} -> {y[:100]!r}"
+    return "contents differ"
+
+
 def check_log(text, d, n, failures):
     cmd, arg = d.words[0], d.words[1] if len(d.words) > 1 else ""
     if cmd in ("log", "no-log"):
@@ -344,6 +381,8 @@ def run_scenario(sc, env, args):
     img = Ext4(disk0)
     failures, boots, snapshots, bad_boots = [], [], {}, []
     unchanged_paths = [d.words[1] for d in sc.directives if d.words[0] == "unchanged"]
+    for p in unchanged_paths:   # "@0": the root image as built
+        snapshots[(p, 0)] = img.snapshot(p)
     for n in range(1, sc.boots + 1):
         log = os.path.join(work, f"console-{n}.log")
         r = vmrun.boot(env["kernel"], initrd, disks, log, config=sc.config, fw_cfg=fw,
@@ -368,6 +407,8 @@ def run_scenario(sc, env, args):
         if not ok:
             extra = "" if "VM-CHECK: end" in text else ", no \"VM-CHECK: end\""
             failures.append(f"boot {n}: ended {got} after {r.wall:.0f}s{extra}, expected {want}")
+            failures += [f"boot {n}: qemu: {l}" for l in r.stderr.strip().splitlines()[-5:]]
+        keep = len(failures)
         passwd = {}
         for d in sc.directives:
             if n not in sc.boots_of(d):
@@ -381,24 +422,26 @@ def run_scenario(sc, env, args):
                 rc, msg = img.fsck()
                 if rc != 0:
                     failures.append(f"line {d.lineno}: boot {n}: e2fsck -fn rc={rc}: {msg[-300:]}")
-        if not ok and len(failures) > before + 1:
+        if not ok and len(failures) > keep:
             # the rest mostly follows from the boot going wrong: count it
-            k = len(failures) - before - 1
-            del failures[before + 1:]
+            k = len(failures) - keep
+            del failures[keep:]
             failures.append(f"boot {n}: {k} more expectation(s) not met")
         if len(failures) > before:
             bad_boots.append(n)
         for p in unchanged_paths:
-            snapshots[(p, n)] = (img.cat(p), img.stat(p))
+            snapshots[(p, n)] = img.snapshot(p)
     for d in sc.directives:
         if d.words[0] == "unchanged":
             p, ref = d.words[1], int(d.words[2][1:])
             a, b = snapshots.get((p, ref)), snapshots.get((p, sc.boots))
             if a is None or b is None or a[1] is None:
-                failures.append(f"line {d.lineno}: {p}: missing after boot {ref}")
+                failures.append(f"line {d.lineno}: {p}: missing " +
+                                (f"after boot {ref}" if ref else "in the image"))
             elif a != b:
-                failures.append(f"line {d.lineno}: {p} changed between boot {ref} and boot {sc.boots}: "
-                                f"{a[0][:200]!r} -> {b[0][:200]!r}")
+                failures.append(f"line {d.lineno}: {p} changed between " +
+                                (f"boot {ref}" if ref else "the image") +
+                                f" and boot {sc.boots}: {describe_change(a, b)}")
     if len(failures) > 15:
         failures[15:] = [f"... and {len(failures) - 15} more"]
     if failures and boots:
@@ -532,7 +575,10 @@ def main():
 
     results = [None] * len(scenarios)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-        futs = [ex.submit(run_scenario, sc, env, args) for sc in scenarios]
+        # multi-boot scenarios first: the last VM to finish decides the total
+        futs = [None] * len(scenarios)
+        for j in sorted(range(len(scenarios)), key=lambda j: -scenarios[j].boots):
+            futs[j] = ex.submit(run_scenario, scenarios[j], env, args)
         for i, (sc, fut) in enumerate(zip(scenarios, futs), 1):
             try:
                 status, failures, boots, wall = fut.result()

@@ -49,8 +49,9 @@ SLIRP = ("user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,"
 
 
 class Result:
-    def __init__(self, outcome, wall, rc, log, text):
+    def __init__(self, outcome, wall, rc, log, text, stderr=""):
         self.outcome, self.wall, self.rc, self.log, self.text = outcome, wall, rc, log, text
+        self.stderr = stderr
 
     def __repr__(self):
         return f"<{self.outcome} {self.wall:.1f}s rc={self.rc} {self.log}>"
@@ -145,11 +146,13 @@ def boot(kernel, initrd, disks, log, config=None, fw_cfg=(), append="",
     if outcome is None:
         outcome = "poweroff" if rc == 0 else "error"
     text = bytes(buf).decode("utf-8", "replace").replace("\r", "")
-    if os.path.getsize(errlog):
-        with open(errlog, "rb") as e, open(log, "ab") as out:
-            out.write(b"\n# qemu stderr:\n" + e.read())
+    with open(errlog, "rb") as e:
+        stderr = e.read()
+    if stderr:
+        with open(log, "ab") as out:
+            out.write(b"\n# qemu stderr:\n" + stderr)
     os.unlink(errlog)
-    return Result(outcome, wall, rc, log, text)
+    return Result(outcome, wall, rc, log, text, stderr.decode("utf-8", "replace"))
 
 
 def main():
@@ -183,6 +186,8 @@ def main():
              mem=a.mem, accel=a.accel, console=a.console)
     print(f"vmrun: {r.outcome} after {r.wall:.1f}s (qemu rc={r.rc}), console: {r.log}",
           file=sys.stderr)
+    if r.stderr:
+        sys.stderr.write(r.stderr)
     return {"poweroff": 0, "stopped": 0, "timeout": 124}.get(r.outcome, 1)
 
 
