@@ -527,6 +527,9 @@ def main():
     args.cache = os.path.abspath(args.cache or os.environ.get("IGNIS_VM_CACHE")
                                  or os.path.join(args.build_dir, "vm-cache"))
     t0 = time.monotonic()
+    # mkfs.ext4, debugfs, depmod live in sbin, which a user's PATH may lack
+    path = os.environ.get("PATH", "").split(":")
+    os.environ["PATH"] = ":".join(path + [d for d in ("/usr/sbin", "/sbin") if d not in path])
 
     names = args.names or sorted(d for d in os.listdir(args.scenarios)
                                  if os.path.isdir(os.path.join(args.scenarios, d)))
