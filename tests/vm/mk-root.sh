@@ -8,7 +8,7 @@
 # (guest/vm-check, run by vm-check.service after multi-user.target: prints
 # "VM-CHECK: ..." lines on the serial console, then powers off). The image is
 # made without loop mounts: `mkfs.ext4 -d DIR`, label "root" (kernel command
-# line root=LABEL=root rw), raw, sparse, 1 GiB (about 130 MiB used).
+# line root=LABEL=root rw), raw, sparse, 1 GiB (about 145 MiB used).
 #
 # The root is left in systemd's first-boot state (/etc/machine-id says
 # "uninitialized"), as a freshly installed image is: that is when systemd
