@@ -69,6 +69,7 @@ PATH=$(dirname "$IGNIS"):$PATH
 # for the metadata network (the root image has no kernel modules: what the
 # initramfs loaded is all the booted root has).
 start=$(date +%s.%N)
+# shellcheck disable=SC2086 # IGNIS_VM_DRACUT_ARGS is split on purpose
 dracutbasedir=$BASE dracut --force -q -N --no-hostonly-cmdline \
     --kver "$KVER" --kmoddir "$KDIR/root/lib/modules/$KVER" \
     -m "$MODS" \
@@ -76,8 +77,11 @@ dracutbasedir=$BASE dracut --force -q -N --no-hostonly-cmdline \
     --no-compress --no-early-microcode --nofscks --tmpdir /tmp \
     ${IGNIS_VM_DRACUT_ARGS:-} "$OUT.tmp" >&2
 mv "$OUT.tmp" "$OUT"
-# keep only the newest few images
-ls -t "$CACHE"/initramfs-*.img 2>/dev/null | tail -n +4 | xargs -r rm -f
+# keep only the newest few images of this kind (with or without the module)
+pattern='initramfs-[0-9a-f]*.img'
+[ "$MODDIR" = - ] && pattern='initramfs-nomodule-*.img'
+# shellcheck disable=SC2012 # our own file names
+ls -t "$CACHE"/$pattern 2>/dev/null | tail -n +4 | xargs -r rm -f
 printf 'mk-initramfs: built %s (%s) in %.1fs, modules: %s\n' "$OUT" \
     "$(du -h "$OUT" | cut -f1)" "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" "$MODS" >&2
 echo "$OUT"
