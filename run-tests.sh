@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs what is missing, builds ignis twice (plain with -Werror, and with
-# ASan+UBSan), runs every test in both, runs the unit tests under valgrind,
-# and ends with one line: "N passed, N failed, N skipped".
+# ASan+UBSan), runs every test in both (the QEMU boot tests once), runs the
+# unit tests under valgrind, and ends with one line:
+# "N passed, N failed, N skipped".
 set -eu
 cd "$(dirname "$0")"
 
 ./tools/install-deps.sh
+./tests/vm/install-deps.sh
 
 status=0
 logs=""
@@ -18,12 +20,13 @@ meson test -C build --print-errorlogs || status=1
 cp build/meson-logs/testlog.json /tmp/ignis-testlog-plain.json
 logs="$logs /tmp/ignis-testlog-plain.json"
 
-# 2. Sanitizers.
+# 2. Sanitizers (the VM suite boots the same binary in a guest: once is
+#    enough, and it runs in step 1).
 [ -d build-asan ] || meson setup build-asan -Dwerror_ci=true -Db_sanitize=address,undefined \
         -Db_lundef=false -Dbuildtype=debug >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        meson test -C build-asan --print-errorlogs || status=1
+        meson test -C build-asan --print-errorlogs --no-suite vm || status=1
 cp build-asan/meson-logs/testlog.json /tmp/ignis-testlog-asan.json
 logs="$logs /tmp/ignis-testlog-asan.json"
 

@@ -164,6 +164,18 @@ static int files_with_stamp(const struct stage_options *o, const struct ig_confi
         return e;
 }
 
+/* O_NONBLOCK so a serial line without carrier cannot hang the open; then
+ * blocking writes, so a busy console delays the summary instead of
+ * dropping it. */
+static int open_console(const char *dev)
+{
+        int fd = open(dev, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+        if (fd >= 0)
+                (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        return fd;
+}
+
 /* Every console the kernel writes to (serial and VT alike), so the person
  * at whichever screen sees why the machine stopped. */
 static void print_failure_summary(const struct stage_options *o)
@@ -185,14 +197,14 @@ static void print_failure_summary(const struct stage_options *o)
                 char *save = NULL;
                 for (char *tty = strtok_r(active, " \n", &save); tty; tty = strtok_r(NULL, " \n", &save)) {
                         _cleanup_free_ char *dev = xasprintf("%s/%s", o->console_dir, tty);
-                        _cleanup_close_ int fd = open(dev, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+                        _cleanup_close_ int fd = open_console(dev);
                         if (fd >= 0 && loop_write(fd, text, strlen(text)) >= 0)
                                 written = true;
                 }
         }
         if (!written && o->console_dir) {
                 _cleanup_free_ char *dev = xasprintf("%s/console", o->console_dir);
-                _cleanup_close_ int fd = open(dev, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+                _cleanup_close_ int fd = open_console(dev);
                 if (fd >= 0 && loop_write(fd, text, strlen(text)) >= 0)
                         written = true;
         }
