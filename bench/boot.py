@@ -1,0 +1,448 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""First boot to switch-root: ignis's dracut module vs Debian's Ignition 2.14.
+
+    bench/boot.sh [-n RUNS] [--ignis PATH] [--cache DIR] [--timeout SECS]
+                  [--keep] [--out DIR] [--accel tcg] [--smp N]
+                  [--selinux permissive|disabled]
+
+(boot.sh checks for root and runs this file.) Same kernel, same root image,
+same config (examples/qemu-fwcfg.json through fw_cfg), same kernel command
+line; the initramfs differs only in the agent's dracut module (30ignis vs
+30ignition, see boot-initramfs.sh). RUNS rounds, alternating which agent
+boots first, one VM at a time (QEMU TCG, 1 vCPU by default, tests/vm/vmrun.py).
+
+Timings come from the guest's own journal: PID 1's "Starting"/"Finished"
+entries (journal monotonic timestamps, µs since kernel start) of the stage
+units, read in the booted root by the harness's checker (bench/boot-checks.sh
+is appended to its checks) and printed on the serial console.
+
+Exit status: 0 every target met and every boot provisioned correctly,
+1 a target missed or a boot failed, 2 setup error.
+"""
+
+import argparse
+import fcntl
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "vm"))
+import run as vmtests  # noqa: E402  (tests/vm/run.py: prepare, Scenario, checks)
+import vmrun  # noqa: E402
+
+AGENTS = ("ignis", "ignition")
+STAGES = ("fetch-offline", "fetch", "kargs", "disks", "mount", "files")
+SCENARIO = os.path.join(REPO, "tests", "vm", "scenarios", "example-qemu-fwcfg")
+IGNITION_MODULE = "/usr/lib/dracut/modules.d/30ignition"
+# systemd's catalog message ids (sd-messages.h)
+MSG_STARTING = "7d4958e842da4a758f6c1cdc7b36dcc5"
+MSG_STARTED = "39f53479d3a045ac8e11786248231fbf"   # job done: "Finished"/"Started"/skipped/failed
+MSG_STOPPING = "de5b426a63be47a7b6ac3eaac82e2f6f"
+MSG_STOPPED = "9d1aaa27d60140bd96365438aad20286"
+SELINUX_CONFIG = "SELINUX={mode}\nSELINUXTYPE=targeted\n"
+TARGET_STAGE_RATIO = 2.0
+TARGET_SIZE_DIFF = 15 * 1000 * 1000    # "15 MB"; MiB shown too
+
+
+def say(line=""):
+    print(line, flush=True)
+
+
+# ------------------------------------------------------------------ images
+
+def cpio_breakdown(path, agent):
+    """Bytes of regular-file data in an uncompressed newc cpio by category."""
+    cats = {"agent binary": 0, "kernel modules": 0, "other": 0}
+    with open(path, "rb") as f:
+        data = f.read()
+    off = 0
+    while off + 110 <= len(data):
+        magic = data[off:off + 6]
+        if magic not in (b"070701", b"070702"):
+            break
+        h = data[off:off + 110]
+        mode = int(h[14:22], 16)
+        size = int(h[54:62], 16)
+        nlen = int(h[94:102], 16)
+        name = data[off + 110:off + 110 + nlen - 1].decode("utf-8", "replace")
+        off = (off + 110 + nlen + 3) & ~3
+        if name == "TRAILER!!!":
+            break
+        if (mode & 0o170000) == 0o100000:
+            if name in (f"usr/bin/{agent}",):
+                cats["agent binary"] += size
+            elif name.startswith(("usr/lib/modules/", "lib/modules/")):
+                cats["kernel modules"] += size
+            else:
+                cats["other"] += size
+        off = (off + size + 3) & ~3
+    return cats
+
+
+def gzip_size(path, level=6):
+    """Size of `gzip -6` output (zlib deflate + the 18-byte gzip frame and name)."""
+    c = zlib.compressobj(level, zlib.DEFLATED, 31)
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            n += len(c.compress(b))
+    return n + len(c.flush())
+
+
+def mb(n):
+    return f"{n / 1e6:7.2f} MB ({n / 1048576:6.2f} MiB)"
+
+
+# ------------------------------------------------------------------ timings
+
+def parse_journal(text):
+    """The bench-j lines -> list of dicts sorted by monotonic time (µs)."""
+    out = []
+    for line in text.splitlines():
+        if not line.startswith("VM-CHECK: bench-j "):
+            continue
+        try:
+            e = json.loads(line[len("VM-CHECK: bench-j "):])
+        except ValueError:
+            continue
+        e["t"] = int(e.get("__MONOTONIC_TIMESTAMP", 0))
+        out.append(e)
+    out.sort(key=lambda e: e["t"])
+    return out
+
+
+def bench_ts(text):
+    for line in text.splitlines():
+        if line.startswith("VM-CHECK: bench-ts "):
+            f = line.split()[2:]
+            try:
+                v = [int(x) for x in f[:2]]
+            except ValueError:
+                return None
+            return v if len(v) == 2 else None
+    return None
+
+
+def timings(agent, text):
+    """-> (dict of figures in seconds, list of problems)."""
+    problems = []
+    j = parse_journal(text)
+    ts = bench_ts(text)
+    if not j or not ts:
+        return None, ["no timing data from the guest (bench-ts / bench-j lines missing)"]
+    initrd_us, userspace_us = ts[0], ts[1]
+    units = {}
+    for s in STAGES:
+        u = f"{agent}-{s}.service"
+        start = next((e["t"] for e in j if e.get("UNIT") == u and e.get("MESSAGE_ID") == MSG_STARTING), None)
+        done = next((e for e in j if e.get("UNIT") == u and e.get("MESSAGE_ID") == MSG_STARTED
+                     and e.get("JOB_TYPE", "start") == "start"), None)
+        stop0 = next((e["t"] for e in j if e.get("UNIT") == u and e.get("MESSAGE_ID") == MSG_STOPPING), None)
+        stop1 = next((e["t"] for e in j if e.get("UNIT") == u and e.get("MESSAGE_ID") == MSG_STOPPED), None)
+        result = done.get("JOB_RESULT") if done else None
+        if start is None:
+            # skipped units log only the job result (no "Starting")
+            units[s] = {"ran": False, "result": result or "absent"}
+            continue
+        if result != "done":
+            problems.append(f"{u}: start job result {result!r}")
+            units[s] = {"ran": False, "result": result}
+            continue
+        units[s] = {"ran": True, "result": result, "start": start, "end": done["t"],
+                    "active": (done["t"] - start) / 1e6,
+                    "stop": (stop1 - stop0) / 1e6 if stop0 is not None and stop1 is not None else None}
+    for s in ("fetch-offline", "kargs", "disks", "mount", "files"):
+        if not units[s]["ran"]:
+            problems.append(f"{agent}-{s}.service did not run ({units[s]['result']})")
+    ran = [v for v in units.values() if v["ran"]]
+    if not ran:
+        return None, problems or ["no stage unit ran"]
+    switch = next((e["t"] for e in j if e.get("UNIT") == "initrd-switch-root.service"
+                   and e.get("MESSAGE_ID") == MSG_STARTING), None)
+    switching = next((e["t"] for e in j if e.get("MESSAGE") == "Switching root."), None)
+    if switch is None:
+        problems.append("no 'Starting initrd-switch-root.service' in the journal")
+    f = {
+        "initrd_at": initrd_us / 1e6,
+        "window": (max(v["end"] for v in ran) - min(v["start"] for v in ran)) / 1e6,
+        "active_sum": sum(v["active"] for v in ran),
+        # window time with no stage unit active: waiting for the root device,
+        # sysroot.mount, and systemd's job dispatch between units
+        "gaps": (max(v["end"] for v in ran) - min(v["start"] for v in ran)) / 1e6
+        - sum(v["active"] for v in ran),
+        "first_stage_at": min(v["start"] for v in ran) / 1e6,
+        "umount": units["mount"].get("stop") if units["mount"]["ran"] else None,
+        "initrd_to_switch": (switch - initrd_us) / 1e6 if switch is not None else None,
+        "initrd_to_switching": (switching - initrd_us) / 1e6 if switching is not None else None,
+        "initrd_to_userspace": (userspace_us - initrd_us) / 1e6,
+        "units": {s: v for s, v in units.items()},
+    }
+    return f, problems
+
+
+# ------------------------------------------------------------------ checks
+
+def verify(agent, sc, text, disk):
+    """The example scenario's expectations (tests/vm/scenarios/example-qemu-fwcfg/
+    expect), minus the ignis-only log line for Ignition. -> list of failures."""
+    failures = []
+    img = vmtests.Ext4(disk)
+    img.recover()
+    passwd = {}
+    for d in sc.directives:
+        c = d.words[0]
+        if agent == "ignition" and any("ignis: info:" in w for w in d.words):
+            continue
+        if c in ("log", "no-log", "log-re", "no-log-re"):
+            vmtests.check_log(text, d, 1, failures)
+        elif c in ("file", "no-file"):
+            vmtests.check_file(img, d, failures, passwd)
+        elif c == "fsck":
+            rc, msg = img.fsck()
+            if rc != 0:
+                failures.append(f"e2fsck -fn rc={rc}: {msg[-200:]}")
+    if "VM-CHECK: end" not in text:
+        failures.append('no "VM-CHECK: end" (the checker did not finish)')
+    return failures
+
+
+# ------------------------------------------------------------------ main
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x, w=7, p=2):
+    return f"{x:{w}.{p}f}" if x is not None else " " * (w - 1) + "-"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", "--runs", type=int, default=3, help="boots per agent (default 3)")
+    ap.add_argument("--ignis", default=os.path.join(REPO, "build", "src", "ignis"))
+    ap.add_argument("--cache", default=os.environ.get("IGNIS_VM_CACHE") or os.path.join(REPO, "build", "vm-cache"))
+    ap.add_argument("--timeout", type=float, default=480, help="per boot (default 480 s)")
+    ap.add_argument("--keep", action="store_true", help="keep the disk images")
+    ap.add_argument("--out", default=os.path.join(HERE, "out", "boot"),
+                    help="work directory, emptied first (default bench/out/boot)")
+    ap.add_argument("--accel", default=os.environ.get("IGNIS_VM_ACCEL", "tcg"))
+    ap.add_argument("--smp", type=int, default=1, help="vCPUs per VM (default 1, as tests/vm)")
+    ap.add_argument("--selinux", choices=("permissive", "disabled"), default="permissive",
+                    help="SELINUX= in the root's /etc/selinux/config (default permissive: both "
+                         "agents relabel; disabled: only Ignition does)")
+    args = ap.parse_args()
+    if args.runs < 1:
+        ap.error("-n must be at least 1")
+    args.ignis = os.path.abspath(args.ignis)
+    args.cache = os.path.abspath(args.cache)
+    path = os.environ.get("PATH", "").split(":")
+    os.environ["PATH"] = ":".join(path + [d for d in ("/usr/sbin", "/sbin") if d not in path])
+
+    if os.geteuid() != 0:
+        say("boot.sh: must run as root (debootstrap, mkfs.ext4 -d, dracut)")
+        return 2
+    missing = [t for t in vmtests.TOOLS if shutil.which(t) is None]
+    if missing:
+        say("boot.sh: missing tools: " + " ".join(missing) + " (tests/vm/install-deps.sh)")
+        return 2
+    if not os.access(os.path.join(IGNITION_MODULE, "ignition"), os.X_OK):
+        say(f"boot.sh: {IGNITION_MODULE}/ignition missing (apt-get install ignition)")
+        return 2
+    if not os.access(args.ignis, os.X_OK):
+        say(f"boot.sh: {args.ignis} missing: build ignis first (meson setup build && ninja -C build)")
+        return 2
+
+    t0 = time.monotonic()
+    work = os.path.abspath(args.out)
+    if os.path.isdir(work) and os.listdir(work) and not work.startswith(os.path.join(HERE, "out") + os.sep) \
+            and not os.path.exists(os.path.join(work, "results.json")):
+        say(f"boot.sh: --out {work} is not empty and not an earlier boot.sh output: not emptying it")
+        return 2
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+
+    # kernel + root image: the VM tests' cache (tests/vm/run.py prepare())
+    ns = argparse.Namespace(cache=args.cache, ignis=args.ignis, require=True)
+    try:
+        env, steps = vmtests.prepare(ns, set())
+    except RuntimeError as e:
+        say(f"boot.sh: {e}")
+        return 2
+    initrd = {}
+    lock = open(os.path.join(args.cache, ".lock"), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        for a in AGENTS:
+            t = time.monotonic()
+            p = subprocess.run([os.path.join(HERE, "boot-initramfs.sh"), a,
+                                os.path.join(args.cache, "kernel"), args.cache, args.ignis],
+                               capture_output=True, text=True)
+            steps.append((f"initramfs ({a})", time.monotonic() - t))
+            if p.returncode != 0:
+                say(f"boot.sh: boot-initramfs.sh {a} failed:\n{p.stdout}{p.stderr}")
+                return 2
+            initrd[a] = p.stdout.strip().splitlines()[-1]
+    finally:
+        lock.close()
+    say(f"kernel {env['kver']}; cache {os.path.relpath(args.cache)}; "
+        + "; ".join(f"{l} {s:.1f}s" for l, s in steps))
+
+    # ---- sizes
+    say("")
+    say("== initramfs (uncompressed cpio, as booted; gzip -6 for reference)")
+    sizes = {}
+    for a in AGENTS:
+        raw = os.path.getsize(initrd[a])
+        sizes[a] = {"raw": raw, "gzip": gzip_size(initrd[a]), "parts": cpio_breakdown(initrd[a], a)}
+    say(f"  {'':10} {'raw':>28} {'gzip -6':>28}")
+    for a in AGENTS:
+        say(f"  {a:10} {mb(sizes[a]['raw']):>28} {mb(sizes[a]['gzip']):>28}  {os.path.relpath(initrd[a], REPO)}")
+    draw = sizes["ignition"]["raw"] - sizes["ignis"]["raw"]
+    dgz = sizes["ignition"]["gzip"] - sizes["ignis"]["gzip"]
+    say(f"  {'difference':10} {mb(draw):>28} {mb(dgz):>28}  (ignition - ignis)")
+    say("  file data by part (raw):")
+    for part in ("agent binary", "kernel modules", "other"):
+        say(f"    {part:15} ignis {sizes['ignis']['parts'][part] / 1e6:6.2f} MB   "
+            f"ignition {sizes['ignition']['parts'][part] / 1e6:6.2f} MB")
+
+    # ---- root image: the VM tests' root + /etc/selinux/config (see README)
+    root = os.path.join(work, "root.img")
+    subprocess.run(["cp", "--reflink=auto", "--sparse=always", env["root"], root], check=True)
+    with open(os.path.join(work, "selinux-config"), "w") as f:
+        f.write(SELINUX_CONFIG.format(mode=args.selinux))
+    with open(os.path.join(work, "debugfs.cmd"), "w") as f:
+        f.write(f"write {os.path.join(work, 'selinux-config')} /etc/selinux/config\n")
+    if vmtests.Ext4(root).stat("/etc/selinux") is None:
+        with open(os.path.join(work, "debugfs.cmd"), "r+") as f:
+            rest = f.read()
+            f.seek(0)
+            f.write("mkdir /etc/selinux\n" + rest)
+    subprocess.run(["debugfs", "-w", "-f", os.path.join(work, "debugfs.cmd"), root],
+                   check=True, capture_output=True)
+    if vmtests.Ext4(root).cat("/etc/selinux/config").decode() != SELINUX_CONFIG.format(mode=args.selinux):
+        say("boot.sh: could not write /etc/selinux/config into the root image copy")
+        return 2
+    sc = vmtests.Scenario(SCENARIO)
+    checks = os.path.join(work, "checks")
+    with open(checks, "w") as f:
+        f.write(open(sc.checks).read() + "\n" + open(os.path.join(HERE, "boot-checks.sh")).read())
+
+    # ---- boots
+    say("")
+    say(f"== {args.runs} round(s), one VM at a time ({args.accel}, {args.smp} vCPU); config "
+        f"{os.path.relpath(sc.config, REPO)}; cmdline + '{sc.cmdlines[0]}'; SELINUX={args.selinux}")
+    say("   seconds by the guest clock: initrd@ = initrd's PID 1 start (since kernel start);")
+    say("   window = first stage unit Starting -> last stage unit Finished; sum = sum over the")
+    say("   stage units of Starting -> Finished; umount = ExecStop of the mount unit (at")
+    say("   switch-root, not in window/sum); switch = initrd start -> 'Starting")
+    say("   initrd-switch-root.service'; root = initrd start -> the real root's PID 1")
+    say("")
+    hdr = (f"  {'round':>5} {'agent':9} {'wall':>6} {'initrd@':>7} {'window':>7} {'sum':>7} {'umount':>7}"
+           f" {'switch':>7} {'root':>7}  units (Starting->Finished)   check")
+    say(hdr)
+    results = {a: [] for a in AGENTS}
+    bad = []
+    for rnd in range(1, args.runs + 1):
+        order = ("ignition", "ignis") if rnd % 2 else ("ignis", "ignition")
+        for a in order:
+            disk = os.path.join(work, f"{a}-{rnd}.img")
+            subprocess.run(["cp", "--reflink=auto", "--sparse=always", root, disk], check=True)
+            log = os.path.join(work, f"{a}-{rnd}.log")
+            r = vmrun.boot(env["kernel"], initrd[a], [disk], log, config=sc.config,
+                           fw_cfg=[("opt/ignis-test/checks", checks)], append=sc.cmdlines[0],
+                           timeout=args.timeout, smp=args.smp, accel=args.accel)
+            text = vmtests.ANSI.sub("", r.text)
+            with open(log + ".txt", "w") as f:
+                f.write(text)
+            failures = []
+            if r.outcome != "poweroff":
+                failures.append(f"boot ended {r.outcome} after {r.wall:.0f}s")
+            failures += verify(a, sc, text, disk)
+            fig, problems = timings(a, text)
+            failures += problems
+            if not args.keep:
+                os.unlink(disk)
+            rec = {"round": rnd, "agent": a, "wall": r.wall, "outcome": r.outcome,
+                   "failures": failures, "figures": fig, "log": log + ".txt"}
+            results[a].append(rec)
+            g = fig or {}
+            units = " ".join(f"{s}={v['active']:.2f}" for s, v in (g.get("units") or {}).items() if v["ran"])
+            say(f"  {rnd:5} {a:9} {r.wall:6.1f} {fmt(g.get('initrd_at'))} {fmt(g.get('window'))}"
+                f" {fmt(g.get('active_sum'))} {fmt(g.get('umount'))} {fmt(g.get('initrd_to_switch'))}"
+                f" {fmt(g.get('initrd_to_userspace'))}  {units}   {'ok' if not failures else 'FAILED'}")
+            if failures:
+                bad.append(rec)
+                for fl in failures[:12]:
+                    say(f"        ! {fl}")
+                say(f"        console: {os.path.relpath(log + '.txt', REPO)}")
+
+    # ---- summary
+    keys = ("initrd_at", "window", "active_sum", "gaps", "umount", "initrd_to_switch",
+            "initrd_to_userspace")
+    meds = {a: {k: med([r["figures"][k] for r in results[a] if r["figures"]]) for k in keys} for a in AGENTS}
+    stage_meds = {a: {s: med([r["figures"]["units"][s].get("active") for r in results[a]
+                              if r["figures"] and r["figures"]["units"][s]["ran"]]) for s in STAGES}
+                  for a in AGENTS}
+    say("")
+    say(f"== medians over {args.runs} boot(s) each (seconds, guest clock)")
+    say(f"  {'':24} {'ignition':>9} {'ignis':>9} {'ratio':>7}")
+
+    def ratio(k, src=meds):
+        i, g = src["ignition"].get(k), src["ignis"].get(k)
+        return i / g if i is not None and g else None
+
+    rows = [("stage window", "window"), ("stage active sum", "active_sum"),
+            ("window - sum (gaps)", "gaps"),
+            ("umount (ExecStop)", "umount"), ("initrd -> switch-root", "initrd_to_switch"),
+            ("initrd -> real root PID1", "initrd_to_userspace"), ("kernel -> initrd start", "initrd_at")]
+    for label, k in rows:
+        rt = ratio(k)
+        say(f"  {label:24} {fmt(meds['ignition'][k], 9)} {fmt(meds['ignis'][k], 9)} "
+            f"{(f'{rt:6.2f}x' if rt else '     -')}")
+    for s in STAGES:
+        if stage_meds["ignition"][s] is None and stage_meds["ignis"][s] is None:
+            continue
+        rt = ratio(s, stage_meds)
+        say(f"    {s:22} {fmt(stage_meds['ignition'][s], 9)} {fmt(stage_meds['ignis'][s], 9)} "
+            f"{(f'{rt:6.2f}x' if rt else '     -')}")
+
+    rw, rs = ratio("window"), ratio("active_sum")
+    ok_w = rw is not None and rw >= TARGET_STAGE_RATIO
+    ok_s = rs is not None and rs >= TARGET_STAGE_RATIO
+    ok_size = draw >= TARGET_SIZE_DIFF
+    ok_boots = not bad
+    say("")
+    say(f"  provisioning units, window: ignition/ignis = {fmt(rw, 5)}x  target >= {TARGET_STAGE_RATIO:g}x"
+        f"   {'PASS' if ok_w else 'FAIL'}")
+    say(f"  provisioning units, sum:    ignition/ignis = {fmt(rs, 5)}x  target >= {TARGET_STAGE_RATIO:g}x"
+        f"   {'PASS' if ok_s else 'FAIL'}")
+    say(f"  initramfs (raw): ignis smaller by {draw / 1e6:.2f} MB ({draw / 1048576:.2f} MiB)"
+        f"  target >= 15 MB   {'PASS' if ok_size else 'FAIL'}")
+    say(f"  every boot provisioned the config (example-qemu-fwcfg checks)"
+        f"   {'PASS' if ok_boots else 'FAIL (' + str(len(bad)) + ' boot(s))'}")
+    allok = ok_w and ok_s and ok_size and ok_boots
+    say(f"  RESULT: {'PASS' if allok else 'FAIL'}   (total {time.monotonic() - t0:.0f}s; "
+        f"logs and results.json in {os.path.relpath(work, REPO)}/)")
+    with open(os.path.join(work, "results.json"), "w") as f:
+        json.dump({"kernel": env["kver"], "smp": args.smp, "selinux": args.selinux,
+                   "initramfs": {a: {"path": initrd[a], **sizes[a]} for a in AGENTS},
+                   "runs": results, "medians": meds, "stage_medians": stage_meds,
+                   "ratios": {"window": rw, "active_sum": rs}, "size_diff_raw": draw,
+                   "size_diff_gzip": dgz, "pass": allok}, f, indent=1, default=str)
+    return 0 if allok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
