@@ -388,6 +388,9 @@ def main():
                     say(f"        ! {fl}")
                 say(f"        console: {os.path.relpath(log + '.txt', REPO)}")
 
+    if not args.keep:
+        os.unlink(root)
+
     # ---- summary
     keys = ("initrd_at", "window", "active_sum", "gaps", "umount", "initrd_to_switch",
             "initrd_to_userspace")
