@@ -196,6 +196,43 @@ int stage_write_cache(const struct ig_config *c, bool user_config_provided, cons
         return 0;
 }
 
+/* need-kargs, need-disks, need-mount beside the cache: the units of stages
+ * with nothing to do are skipped by a condition on these, instead of each
+ * starting a process while udev is still busy probing devices. */
+static int write_need_flags(const struct ig_config *c, const char *cache)
+{
+        _cleanup_free_ char *dir = xstrdup(cache);
+        char *slash = strrchr(dir, '/');
+        bool mounts = false;
+        struct {
+                const char *name;
+                bool needed;
+        } flags[] = {
+                { "need-kargs", c->kernel_arguments.should_exist.n + c->kernel_arguments.should_not_exist.n > 0 },
+                { "need-disks", c->storage.disks.n + c->storage.raid.n + c->storage.luks.n +
+                                c->storage.filesystems.n > 0 },
+                { "need-mount", false },
+        };
+
+        for (size_t i = 0; i < c->storage.filesystems.n; i++)
+                if (c->storage.filesystems.v[i].path)
+                        mounts = true;
+        flags[2].needed = mounts;
+        if (slash)
+                *slash = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, flags[i].name);
+                if (flags[i].needed) {
+                        int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+                        if (fd < 0)
+                                return log_error_errno(errno, "Cannot write %s: %m", p);
+                        close(fd);
+                } else if (unlink(p) < 0 && errno != ENOENT)
+                        return log_error_errno(errno, "Cannot remove %s: %m", p);
+        }
+        return 0;
+}
+
 int stage_read_state(const char *cache, bool *user_config_provided)
 {
         _cleanup_free_ char *dir = xstrdup(cache), *path = NULL, *text = NULL;
@@ -283,6 +320,8 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         if (r < 0)
                 goto out;
         r = stage_write_cache(&base, provided, cache);
+        if (r >= 0)
+                r = write_need_flags(&base, cache);
         if (r >= 0)
                 log_info("%s: config cached in %s", offline ? "fetch-offline" : "fetch", cache);
 out:
