@@ -219,7 +219,7 @@ static enum ig_severity lenient(const struct pctx *p)
 }
 
 static const struct ig_field *find_field(struct pctx *p, const struct ig_desc *desc, const char *key,
-                                         uint32_t node, uint32_t parent)
+                                         uint32_t node)
 {
         const struct ig_field *later = NULL, *guess = NULL;
         size_t best = SIZE_MAX;
@@ -265,7 +265,6 @@ static const struct ig_field *find_field(struct pctx *p, const struct ig_desc *d
                             key, desc->what, guess->key);
         else
                 ig_diag_add_key(p->d, lenient(p), node, "unknown key \"%s\" in %s is ignored", key, desc->what);
-        (void) parent;
         return NULL;
 }
 
@@ -500,7 +499,7 @@ static void parse_object(struct pctx *p, const struct ig_desc *desc, const struc
                                     "duplicate key \"%s\": only its last occurrence is used", keys[i]);
                         continue;
                 }
-                f = find_field(p, desc, keys[i], c, node);
+                f = find_field(p, desc, keys[i], c);
                 if (!f)
                         continue;
                 if (v->obj && !json_object_object_get_ex(v->obj, keys[i], &from_parent))

@@ -138,13 +138,12 @@ static int lookup_owner(struct target *t, struct entry *e)
 
 /* The owner to set: what the config asked for, else the given default
  * (the existing owner, or root for something new). */
-static int resolve_owner(struct target *t, const struct entry *e, uid_t *uid, gid_t *gid)
+static void resolve_owner(const struct entry *e, uid_t *uid, gid_t *gid)
 {
         if (e->uid_set)
                 *uid = e->uid;
         if (e->gid_set)
                 *gid = e->gid;
-        return 0;
 }
 
 /* Applies owner, then mode: chown clears setuid/setgid bits, so the mode
@@ -206,9 +205,7 @@ static int apply_file(struct target *t, const struct entry *e, int dirfd, const 
                 /* Kept as it is; its owner is the default. */
                 uid = st.st_uid;
                 gid = st.st_gid;
-                r = resolve_owner(t, e, &uid, &gid);
-                if (r < 0)
-                        return r;
+                resolve_owner(e, &uid, &gid);
                 fd = openat(dirfd, name, (f->append.n ? O_WRONLY | O_APPEND : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         return log_error_errno(errno, "%s: cannot open the existing file: %m", e->what);
@@ -222,9 +219,7 @@ static int apply_file(struct target *t, const struct entry *e, int dirfd, const 
         } else if (errno != ENOENT)
                 return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
 
-        r = resolve_owner(t, e, &uid, &gid);
-        if (r < 0)
-                return r;
+        resolve_owner(e, &uid, &gid);
 
         struct root_tmp tmp;
         struct ig_int mode = f->mode.set ? f->mode : (struct ig_int) { .set = true, .v = 0644 };
@@ -257,7 +252,6 @@ static int apply_dir(struct target *t, const struct entry *e, int dirfd, const c
         struct stat st;
         uid_t uid = 0;
         gid_t gid = 0;
-        int r;
 
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (!S_ISDIR(st.st_mode))
@@ -278,9 +272,7 @@ static int apply_dir(struct target *t, const struct entry *e, int dirfd, const c
                         mode = (struct ig_int) { .set = true, .v = 0755 };
         }
 
-        r = resolve_owner(t, e, &uid, &gid);
-        if (r < 0)
-                return r;
+        resolve_owner(e, &uid, &gid);
         fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return log_error_errno(errno, "%s: cannot open the directory: %m", e->what);
@@ -331,7 +323,6 @@ static int apply_link(struct target *t, const struct entry *e, int dirfd, const 
         const struct ig_link *l = e->link;
         bool hard = ig_bool_or(l->hard, false);
         struct stat st;
-        int r;
 
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (hard) {
@@ -382,9 +373,7 @@ static int apply_link(struct target *t, const struct entry *e, int dirfd, const 
 
         uid_t uid = 0;
         gid_t gid = 0;
-        r = resolve_owner(t, e, &uid, &gid);
-        if (r < 0)
-                return r;
+        resolve_owner(e, &uid, &gid);
         if (symlinkat(l->target, dirfd, name) < 0)
                 return log_error_errno(errno, "%s: cannot create the symlink: %m", e->what);
         if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -457,7 +446,7 @@ static void add(struct entry *v, size_t *n, enum kind k, size_t index, const cha
 
 int target_nodes_apply(struct target *t, const struct ig_storage *s)
 {
-        size_t total = s->files.n + s->directories.n + s->links.n, n = 0, n_hard = 0;
+        size_t total = s->files.n + s->directories.n + s->links.n, n = 0;
         _cleanup_free_ struct entry *v = NULL;
         _cleanup_free_ struct entry **byres = NULL;
         int r = 0;
@@ -485,7 +474,6 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
                 const struct ig_link *l = &s->links.v[i];
                 if (ig_bool_or(l->hard, false)) {
                         add(v, &n, K_LINK, i, l->path, NULL, NULL, l->overwrite, l);
-                        n_hard++;
                 }
         }
 
@@ -522,6 +510,5 @@ out:
                 free(v[i].what);
                 free(v[i].resolved);
         }
-        (void) n_hard;
         return r;
 }
