@@ -5,6 +5,7 @@
 #
 # Usage: bench/files.sh [--ignis PATH] [-n RUNS] [--only NAME[,NAME...]]
 #                       [--ignition PATH] [--keep] [--net]
+#                       [--selinux permissive|disabled]
 #
 # Configs: one-file files-1000 units-200 users-50 stream-64m
 # Exit: 0 = every target met, 1 = a target missed (or a tool failed / the
@@ -21,9 +22,10 @@ RUNS=5
 ONLY=""
 KEEP=0
 NET=0
+SELINUX=permissive
 ALL_CONFIGS="one-file files-1000 units-200 users-50 stream-64m"
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "files.sh: $*" >&2; exit 2; }
 
 ORIG_ARGS=("$@")
@@ -39,12 +41,15 @@ while [ $# -gt 0 ]; do
         --ignition=*) IGNITION="${1#*=}"; shift ;;
         --keep)      KEEP=1; shift ;;
         --net)       NET=1; shift ;;
+        --selinux)   [ $# -ge 2 ] || die "--selinux needs permissive or disabled"; SELINUX="$2"; shift 2 ;;
+        --selinux=*) SELINUX="${1#*=}"; shift ;;
         -h|--help)   usage; exit 0 ;;
         *)           usage >&2; die "unknown argument: $1" ;;
     esac
 done
 
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "-n must be a positive integer (got '$RUNS')"
+case "$SELINUX" in permissive|disabled) ;; *) die "--selinux must be permissive or disabled (got '$SELINUX')" ;; esac
 CONFIGS=""
 for c in ${ONLY//,/ }; do
     case " $ALL_CONFIGS " in *" $c "*) CONFIGS="$CONFIGS $c" ;;
@@ -65,7 +70,7 @@ case "$IGNITION" in /*) ;; *) IGNITION="$PWD/$IGNITION" ;; esac
 for t in python3 unshare losetup mkfs.ext4 mountpoint useradd groupadd usermod systemctl; do
     command -v "$t" >/dev/null || die "$t is required"
 done
-[ -x /usr/bin/time ] || die "/usr/bin/time (GNU time, Debian package 'time') is required for peak RSS"
+command -v cc >/dev/null || die "cc is required (builds bench/spawn-measure.c)"
 # Ignition merges base configs from its system config dir in every stage and
 # a user.ign there replaces the given config: none of it may exist.
 SYSCFG="${IGNITION_SYSTEM_CONFIG_DIR:-/usr/lib/ignition}"
@@ -115,11 +120,11 @@ python3 "$BENCH_DIR/gen-files-configs.py" -o "$CFGDIR" --only "$(echo $CONFIGS |
 
 # ------------------------------------------------------------ setfiles shim
 # Debian's Ignition relabels for SELinux at the end of the files stage
-# (needs ROOT/etc/selinux/config and `setfiles`); policycoreutils is not
+# whatever the system (needs ROOT/etc/selinux/config and `setfiles`);
+# ignis relabels when the policy is active. policycoreutils is not
 # installed, so a no-op setfiles comes first in PATH -- for both tools.
 mkdir -p "$WORK/shim"
-printf '#!/bin/sh\ncat >/dev/null\n' >"$WORK/shim/setfiles"
-chmod 0755 "$WORK/shim/setfiles"
+cc -O2 -o "$WORK/shim/setfiles" "$BENCH_DIR/noop-setfiles.c" || die "cannot build bench/noop-setfiles.c (cc)"
 export PATH="$WORK/shim:$PATH"
 
 # ------------------------------------------------------------ skeleton root
@@ -189,7 +194,11 @@ EOF
     printf '# ~/.bashrc\nalias ll="ls -l"\n' >"$r/etc/skel/.bashrc"
     printf '# ~/.profile\n[ -f ~/.bashrc ] && . ~/.bashrc\n' >"$r/etc/skel/.profile"
     printf 'passwd: files\ngroup: files\nshadow: files\n' >"$r/etc/nsswitch.conf"
-    printf 'SELINUX=permissive\nSELINUXTYPE=targeted\n' >"$r/etc/selinux/config"
+    printf 'SELINUX=%s\nSELINUXTYPE=targeted\n' "$SELINUX" >"$r/etc/selinux/config"
+    # The policy's file contexts, so that the relabelling both tools ask
+    # for (SELINUX=permissive) has what a real setfiles would need.
+    mkdir -p "$r/etc/selinux/targeted/contexts/files"
+    printf '/.*\tsystem_u:object_r:etc_t:s0\n' >"$r/etc/selinux/targeted/contexts/files/file_contexts"
     printf 'bench-skeleton\n' >"$r/etc/hostname"
     : >"$r/etc/machine-id"
     mkdir -p "$r/home/core" && cp -a "$r/etc/skel/." "$r/home/core/"
@@ -209,7 +218,9 @@ SKEL_ENTRIES=$(find "$SKEL" -mindepth 1 | wc -l)
 SKEL_ENTRIES=$((SKEL_ENTRIES + 1))   # + lost+found of the fresh filesystem
 
 # ------------------------------------------------------------ runners
-MEASURE="$BENCH_DIR/measure.py"
+# The measuring wrapper: a tiny C program (posix_spawn + wait4), built here.
+MEASURE="$WORK/spawn-measure"
+cc -O2 -o "$MEASURE" "$BENCH_DIR/spawn-measure.c" || die "cannot build bench/spawn-measure.c (cc)"
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 TREE="$WORK/root"   # the scratch root; the same path for both tools
@@ -244,7 +255,7 @@ tree_entries() { find "$TREE" -mindepth 1 | wc -l; }
 # measure LOGFILE CMD... -> prints "wall rss cpu code method"
 measure() {
     local log="$1"; shift
-    python3 "$MEASURE" --output "$log" -- "$@" || die "measure.py failed for: $*"
+    "$MEASURE" "$log" "$@" || die "spawn-measure failed for: $*"
 }
 
 # run_ignition CFG ROUND LOGPREFIX
@@ -334,10 +345,14 @@ def fmt_ms(s): return f"{s*1e3:.1f}" if s >= 0.1 else f"{s*1e3:.2f}"
 print("== files stage, first boot: ignis apply vs Ignition 2.14 (fetch-offline + files) ==")
 print(f"ignis    : $IGNIS  ({ignis_ver})")
 print(f"ignition : $IGNITION  ({ignition_ver})")
+print(f"selinux  : SELINUX=$SELINUX in the root's /etc/selinux/config ("
+      + ("both tools relabel, with the same no-op setfiles)" if "$SELINUX" == "permissive"
+         else "Debian's Ignition relabels anyway, ignis does not)"))
 print(f"runs     : $RUNS measured rounds (+1 unmeasured warm-up), alternating which tool goes first;")
 print(f"           each run on a fresh ext4 (RAM-backed loop device) holding a copy of a $SKEL_ENTRIES-entry")
 print(f"           skeleton root (mkfs + copy + sync not timed);")
-print(f"           wall = perf_counter around GNU time, peak RSS = GNU time %M (largest process of the tree)")
+print(f"           wall = CLOCK_MONOTONIC around posix_spawn..wait4 (bench/spawn-measure.c), peak RSS = ru_maxrss")
+print(f"           of wait4 (the largest process of the tree)")
 sp = list(rows.get(("spawn", "-"), {}).values())
 spawn_s = med(r[0] for r in sp) if sp else 0.0
 if sp:

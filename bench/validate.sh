@@ -56,13 +56,8 @@ fi
 [ -x "$IGNITION" ] || die "ignition-validate not found at $IGNITION (Debian package 'ignition-validate', or pass --ignition PATH)"
 command -v python3 >/dev/null || die "python3 is required"
 
-if [ -x /usr/bin/time ]; then
-    TIMER="perf_counter wall + GNU time %M peak RSS (one wrapper process per run)"
-else
-    echo "validate.sh: note: /usr/bin/time (GNU time) is missing; falling back to os.wait4()" \
-         "RSS, which cannot report less than the python wrapper's own RSS (~14 MiB)" >&2
-    TIMER="perf_counter wall + wait4 ru_maxrss (RSS floored at the wrapper's RSS)"
-fi
+command -v cc >/dev/null || die "cc is required (builds bench/spawn-measure.c)"
+TIMER="CLOCK_MONOTONIC around posix_spawn..wait4 + wait4 ru_maxrss (bench/spawn-measure.c, one spawn per run)"
 
 OUT="$BENCH_DIR/out"
 mkdir -p "$OUT"
@@ -102,12 +97,14 @@ IGNITION_WARNS=$(grep -c '^warning' "$WORK/ignition.out" || true)
 IGNIS_LINES=$(grep -c . "$WORK/ignis.out" || true)
 
 # ---------------------------------------------------------------- runs
-MEASURE="$BENCH_DIR/measure.py"
+# The measuring wrapper: a tiny C program (posix_spawn + wait4), built here.
+MEASURE="$WORK/spawn-measure"
+cc -O2 -o "$MEASURE" "$BENCH_DIR/spawn-measure.c" || die "cannot build bench/spawn-measure.c (cc)"
 : >"$WORK/results.tsv"
 measure() { # tool-label cmd...
     local label="$1"; shift
     local line
-    line=$(python3 "$MEASURE" --output "$WORK/last.out" -- "$@") \
+    line=$("$MEASURE" "$WORK/last.out" "$@") \
         || die "measurement of $label failed"
     printf '%s %s\n' "$label" "$line" >>"$WORK/results.tsv"
 }

@@ -42,7 +42,12 @@ struct root_tmp {
         int dirfd;
         char *tmpname;
 };
-int root_tmp_open(int dirfd, const char *name, struct root_tmp *t);
+int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t);
+
+/* Whether a file created with this mode (open's mode argument) gets exactly
+ * this mode: no special bits and nothing the process umask removes. When it
+ * does, no fchmod is needed afterwards. */
+bool root_mode_exact(mode_t mode);
 int root_tmp_link(struct root_tmp *t, const char *name);
 void root_tmp_discard(struct root_tmp *t);
 

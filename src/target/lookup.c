@@ -8,36 +8,66 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/log.h"
 #include "ignis/target.h"
+#include "ignis/util.h"
 
-static FILE *open_db(struct target *t, const char *path)
-{
-        int fd = root_openat(&t->root, path, O_RDONLY, 0);
+/* Account databases of more than this are refused rather than read. */
+#define DB_MAX (64u << 20)
+
+struct db {
+        char *buf;
         FILE *f;
+};
 
-        if (fd < 0) {
-                errno = -fd;
-                return NULL;
+static void db_close(struct db *d)
+{
+        if (d->f)
+                fclose(d->f);
+        free(d->buf);
+        *d = (struct db) {};
+}
+
+/* The file is read whole and parsed from memory: glibc's fgetpwent asks a
+ * file-backed stream for its position before every line (one lseek per
+ * line), and a run with 50 users looks the files up a few hundred times. */
+static int db_open(struct target *t, const char *path, struct db *d)
+{
+        _cleanup_close_ int fd = root_openat(&t->root, path, O_RDONLY, 0);
+        size_t len;
+        int r;
+
+        *d = (struct db) {};
+        if (fd < 0)
+                return fd;
+        r = read_full_fd(fd, DB_MAX, &d->buf, &len);
+        if (r < 0)
+                return r;
+        /* fmemopen() of an empty buffer is an error before glibc 2.22. */
+        d->f = len ? fmemopen(d->buf, len, "r") : fopen("/dev/null", "re");
+        if (!d->f) {
+                r = -errno;
+                db_close(d);
+                return r;
         }
-        f = fdopen(fd, "re");
-        if (!f)
-                close(fd);
-        return f;
+        return 0;
 }
 
 static int find_user(struct target *t, const char *name, uid_t uid, uid_t *ruid, gid_t *rgid,
                      char **rhome, char **rname)
 {
-        _cleanup_fclose_ FILE *f = open_db(t, "/etc/passwd");
+        struct db d;
         struct passwd *pw;
+        int r = db_open(t, "/etc/passwd", &d);
 
-        if (!f)
-                return errno == ENOENT ? -ENOENT : -errno;
-        while ((errno = 0, pw = fgetpwent(f))) {
+        if (r < 0)
+                return r;
+        while ((errno = 0, pw = fgetpwent(d.f))) {
                 if (name ? strcmp(pw->pw_name, name) != 0 : pw->pw_uid != uid)
                         continue;
                 if (ruid)
@@ -48,9 +78,12 @@ static int find_user(struct target *t, const char *name, uid_t uid, uid_t *ruid,
                         *rhome = xstrdup(pw->pw_dir);
                 if (rname)
                         *rname = xstrdup(pw->pw_name);
+                db_close(&d);
                 return 0;
         }
-        return errno && errno != ENOENT ? -errno : -ENOENT;
+        r = errno && errno != ENOENT ? -errno : -ENOENT;
+        db_close(&d);
+        return r;
 }
 
 int target_lookup_user(struct target *t, const char *name, uid_t *uid, gid_t *gid, char **home)
@@ -65,15 +98,19 @@ int target_lookup_uid(struct target *t, uid_t uid, char **name, gid_t *gid, char
 
 int target_lookup_group(struct target *t, const char *name, gid_t *gid)
 {
-        _cleanup_fclose_ FILE *f = open_db(t, "/etc/group");
+        struct db d;
         struct group *gr;
+        int r = db_open(t, "/etc/group", &d);
 
-        if (!f)
-                return errno == ENOENT ? -ENOENT : -errno;
-        while ((errno = 0, gr = fgetgrent(f)))
+        if (r < 0)
+                return r;
+        while ((errno = 0, gr = fgetgrent(d.f)))
                 if (strcmp(gr->gr_name, name) == 0) {
                         *gid = gr->gr_gid;
+                        db_close(&d);
                         return 0;
                 }
-        return errno && errno != ENOENT ? -errno : -ENOENT;
+        r = errno && errno != ENOENT ? -errno : -ENOENT;
+        db_close(&d);
+        return r;
 }

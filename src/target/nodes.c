@@ -79,28 +79,65 @@ static int cmp_resolved(const void *a, const void *b)
         return c ? c : (*x < *y ? -1 : *x > *y);
 }
 
-/* Where a node lands after following the symlinks already in the root. */
-static char *resolve(struct target *t, const char *path)
+/* Where a directory lands after following the symlinks already in the
+ * root, as a path inside the root; NULL when it does not exist (yet). */
+static char *resolve_dir(struct target *t, const char *dir)
 {
         char proc[64], buf[PATH_MAX];
-        const char *name;
-        ssize_t n;
         size_t rootlen = strlen(t->root.path);
+        ssize_t n;
         int fd;
 
-        fd = root_open_parent(&t->root, path, false, NULL, &name);
+        fd = root_openat(&t->root, dir, O_PATH | O_DIRECTORY, 0);
         if (fd < 0)
-                return xstrdup(path);
+                return NULL;
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         n = readlink(proc, buf, sizeof(buf) - 1);
         close(fd);
         if (n < 0)
-                return xstrdup(path);
+                return NULL;
         buf[n] = '\0';
         /* Strip the root's own host path; what is left is inside the root. */
         if ((size_t) n >= rootlen && strncmp(buf, t->root.path, rootlen) == 0)
-                return xasprintf("%s/%s", buf + rootlen, name);
-        return xasprintf("%s/%s", buf, name);
+                return xstrdup(buf + rootlen);
+        return xstrdup(buf);
+}
+
+static size_t dir_len(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+
+        return slash ? (size_t) (slash - path) : 0;
+}
+
+static int cmp_dir(const void *a, const void *b)
+{
+        const struct entry *const *x = a, *const *y = b;
+        size_t lx = dir_len((*x)->path), ly = dir_len((*y)->path);
+        int c = memcmp((*x)->path, (*y)->path, lx < ly ? lx : ly);
+
+        return c ? c : (lx > ly) - (lx < ly);
+}
+
+/* Where every node lands after following the symlinks already in the root.
+ * Entries are grouped by directory so that each directory is resolved
+ * once, not once per file in it. */
+static void resolve_all(struct target *t, struct entry **byres, size_t n)
+{
+        qsort(byres, n, sizeof(*byres), cmp_dir);
+        for (size_t i = 0; i < n; ) {
+                size_t dl = dir_len(byres[i]->path), j;
+                _cleanup_free_ char *dir = xstrndup(byres[i]->path, dl);
+                _cleanup_free_ char *real = resolve_dir(t, *dir ? dir : "/");
+
+                for (j = i; j < n && dir_len(byres[j]->path) == dl &&
+                            memcmp(byres[j]->path, byres[i]->path, dl) == 0; j++) {
+                        const char *name = byres[j]->path + dl + 1;
+                        byres[j]->resolved = real ? xasprintf("%s/%s", strcmp(real, "/") ? real : "", name)
+                                                  : xstrdup(byres[j]->path);
+                }
+                i = j;
+        }
 }
 
 /* Names are looked up in the target (users created by this run included)
@@ -182,8 +219,17 @@ static int append_all(const struct entry *e, int fd)
         return 0;
 }
 
+/* An open directory the previous entries wrote into, with what a file
+ * created in it gets by default. */
+struct parent {
+        char *dir;              /* the entry's parent path, as in the config */
+        int fd;
+        uid_t uid;              /* a new file's owner ... */
+        gid_t gid;              /* ... and group (the directory's, if setgid) */
+};
+
 static int apply_file(struct target *t, const struct entry *e, int dirfd, const char *name,
-                      struct ig_strv *parents)
+                      const struct parent *pd, struct ig_strv *parents)
 {
         const struct ig_file *f = e->file;
         struct stat st;
@@ -222,17 +268,20 @@ static int apply_file(struct target *t, const struct entry *e, int dirfd, const 
         resolve_owner(e, &uid, &gid);
 
         struct root_tmp tmp;
-        struct ig_int mode = f->mode.set ? f->mode : (struct ig_int) { .set = true, .v = 0644 };
+        mode_t mode = f->mode.set ? (mode_t) f->mode.v : 0644;
+        /* Created with its final mode and owner where the kernel gives it
+         * those anyway: two syscalls fewer per file. */
+        bool exact = root_mode_exact(mode), owned = pd->uid == uid && pd->gid == gid;
 
         log_info("writing file \"%s\"", e->path);
-        r = root_tmp_open(dirfd, name, &tmp);
+        r = root_tmp_open(dirfd, name, exact ? mode : 0600, &tmp);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot create a temporary file: %m", e->what);
         r = fetch_to_fd(&f->contents, tmp.fd, e->what);
         if (r >= 0)
                 r = append_all(e, tmp.fd);
-        if (r >= 0)
-                r = set_owner_mode(e, tmp.fd, uid, gid, &mode);
+        if (r >= 0 && !(exact && owned))
+                r = set_owner_mode(e, tmp.fd, uid, gid, &(struct ig_int) { .set = !exact, .v = mode });
         if (r >= 0) {
                 r = root_tmp_link(&tmp, name);
                 if (r < 0)
@@ -382,14 +431,77 @@ static int apply_link(struct target *t, const struct entry *e, int dirfd, const 
         return 0;
 }
 
-static int apply_entry(struct target *t, const struct entry *e)
+/* Parent directories stay open between entries: a thousand files in fifty
+ * directories would otherwise resolve the same directory from the root a
+ * thousand times. An entry resolves the same directory as an earlier one
+ * as long as nothing that could change how its path resolves, or what a new
+ * file in it gets, has happened since: writing a file cannot; removing a
+ * tree (overwrite), creating a link or creating or changing a directory
+ * (through symlinks it may be a cached one) might, so those empty it. */
+#define PARENT_CACHE 64
+
+struct parent_cache {
+        struct parent v[PARENT_CACHE];
+        size_t n, next;
+};
+
+static void parent_cache_clear(struct parent_cache *c)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                free(c->v[i].dir);
+                close(c->v[i].fd);
+        }
+        c->n = c->next = 0;
+}
+
+static const struct parent *parent_cache_get(struct parent_cache *c, const char *dir, size_t len)
+{
+        for (size_t i = 0; i < c->n; i++)
+                if (strncmp(c->v[i].dir, dir, len) == 0 && c->v[i].dir[len] == '\0')
+                        return &c->v[i];
+        return NULL;
+}
+
+/* Takes fd. */
+static int parent_cache_put(struct parent_cache *c, const char *dir, size_t len, int fd,
+                            const struct parent **ret)
+{
+        struct parent *p;
+        struct stat st;
+
+        if (fstat(fd, &st) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        if (c->n < PARENT_CACHE)
+                p = &c->v[c->n++];
+        else {
+                p = &c->v[c->next];
+                c->next = (c->next + 1) % PARENT_CACHE;
+                free(p->dir);
+                close(p->fd);
+        }
+        *p = (struct parent) {
+                .dir = xstrndup(dir, len),
+                .fd = fd,
+                .uid = geteuid(),
+                .gid = (st.st_mode & S_ISGID) ? st.st_gid : getegid(),
+        };
+        *ret = p;
+        return 0;
+}
+
+static int apply_entry(struct target *t, const struct entry *e, struct parent_cache *cache)
 {
         struct ig_strv parents = {};
-        _cleanup_close_ int dirfd = -1;
-        const char *name;
-        int r;
+        const struct parent *pd;
+        const char *slash = strrchr(e->path, '/'), *name;
+        size_t dlen = slash ? (size_t) (slash - e->path) : 0;
+        int dirfd, r;
 
         if (ig_bool_or(e->overwrite, false)) {
+                parent_cache_clear(cache);
                 _cleanup_close_ int pfd = root_open_parent(&t->root, e->path, false, NULL, &name);
                 if (pfd >= 0) {
                         r = root_remove_tree(pfd, name);
@@ -399,25 +511,38 @@ static int apply_entry(struct target *t, const struct entry *e)
                         return log_error_errno(pfd, "%s: cannot resolve the parent directory: %m", e->what);
         }
 
-        dirfd = root_open_parent(&t->root, e->path, true, &parents, &name);
-        if (dirfd < 0) {
-                note_created(t, &parents, e->path);
-                if (dirfd == -ENOTDIR)
-                        return log_error_errno(dirfd, "%s: a parent of the path is not a directory", e->what);
-                if (dirfd == -EXDEV)
-                        return log_error_errno(dirfd, "%s: the path leaves the target root", e->what);
-                return log_error_errno(dirfd, "%s: cannot create the parent directories: %m", e->what);
+        pd = slash && slash[1] ? parent_cache_get(cache, e->path, dlen) : NULL;
+        if (pd)
+                name = slash + 1;
+        else {
+                dirfd = root_open_parent(&t->root, e->path, true, &parents, &name);
+                if (dirfd < 0) {
+                        note_created(t, &parents, e->path);
+                        if (dirfd == -ENOTDIR)
+                                return log_error_errno(dirfd, "%s: a parent of the path is not a directory", e->what);
+                        if (dirfd == -EXDEV)
+                                return log_error_errno(dirfd, "%s: the path leaves the target root", e->what);
+                        return log_error_errno(dirfd, "%s: cannot create the parent directories: %m", e->what);
+                }
+                r = parent_cache_put(cache, e->path, dlen, dirfd, &pd);
+                if (r < 0) {
+                        note_created(t, &parents, e->path);
+                        return log_error_errno(r, "%s: cannot inspect the parent directory: %m", e->what);
+                }
         }
 
         switch (e->kind) {
         case K_FILE:
-                r = apply_file(t, e, dirfd, name, &parents);
+                r = apply_file(t, e, pd->fd, name, pd, &parents);
                 break;
         case K_DIR:
-                r = apply_dir(t, e, dirfd, name, &parents);
+                r = apply_dir(t, e, pd->fd, name, &parents);
+                /* A new setgid bit changes what a new file in it gets. */
+                parent_cache_clear(cache);
                 break;
         default:
-                r = apply_link(t, e, dirfd, name, &parents);
+                r = apply_link(t, e, pd->fd, name, &parents);
+                parent_cache_clear(cache);
                 break;
         }
         /* Parents created before a failure still need relabelling. */
@@ -449,6 +574,7 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
         size_t total = s->files.n + s->directories.n + s->links.n, n = 0;
         _cleanup_free_ struct entry *v = NULL;
         _cleanup_free_ struct entry **byres = NULL;
+        struct parent_cache cache = {};
         int r = 0;
 
         if (total == 0)
@@ -481,10 +607,9 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
          * are followed would silently overwrite each other: refuse, before
          * anything is written. */
         byres = xcalloc(n, sizeof(*byres));
-        for (size_t i = 0; i < n; i++) {
-                v[i].resolved = resolve(t, v[i].path);
+        for (size_t i = 0; i < n; i++)
                 byres[i] = &v[i];
-        }
+        resolve_all(t, byres, n);
         qsort(byres, n, sizeof(*byres), cmp_resolved);
         for (size_t i = 1; i < n; i++)
                 if (strcmp(byres[i - 1]->resolved, byres[i]->resolved) == 0) {
@@ -501,10 +626,11 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
         }
 
         for (size_t i = 0; i < n; i++) {
-                r = apply_entry(t, &v[i]);
+                r = apply_entry(t, &v[i], &cache);
                 if (r < 0)
                         break;
         }
+        parent_cache_clear(&cache);
 out:
         for (size_t i = 0; i < n; i++) {
                 free(v[i].what);

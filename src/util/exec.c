@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +47,80 @@ char *exec_describe(char *const argv[], const int *secret_args)
         return s;
 }
 
+/* PATH is searched once per program name, not on every spawn: posix_spawnp
+ * tries every PATH entry in the child, and a stage that runs useradd fifty
+ * times would repeat the same failed execve()s fifty times over. */
+struct path_cache {
+        char *name, *path;
+};
+static struct path_cache path_cache[16];
+
+static void path_cache_free(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(path_cache) && path_cache[i].name; i++) {
+                free(path_cache[i].name);
+                free(path_cache[i].path);
+        }
+}
+
+static char *find_in_path(const char *name)
+{
+        const char *path = getenv("PATH");
+
+        if (!path || !*path)
+                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        for (const char *p = path; ; ) {
+                const char *colon = strchrnul(p, ':');
+                /* An empty entry means the current directory, as for execvp. */
+                char *cand = p == colon ? xasprintf("./%s", name)
+                                        : xasprintf("%.*s/%s", (int) (colon - p), p, name);
+                struct stat st;
+
+                if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+                        return cand;
+                free(cand);
+                if (!*colon)
+                        return NULL;
+                p = colon + 1;
+        }
+}
+
+/* The program to execute for argv[0]: itself when it holds a '/', else its
+ * place in PATH (cached), or NULL when there is none. Drop a cached entry
+ * with forget = true (the file went away since). */
+static const char *resolve_program(const char *name, bool forget)
+{
+        static bool registered;
+        size_t i;
+        char *found;
+
+        if (strchr(name, '/'))
+                return forget ? NULL : name;
+        for (i = 0; i < ELEMENTSOF(path_cache) && path_cache[i].name; i++)
+                if (strcmp(path_cache[i].name, name) == 0) {
+                        if (!forget && path_cache[i].path)
+                                return path_cache[i].path;
+                        free(path_cache[i].path);
+                        path_cache[i].path = find_in_path(name);
+                        return path_cache[i].path;
+                }
+        found = find_in_path(name);
+        if (!found)
+                return NULL;
+        if (i == ELEMENTSOF(path_cache)) {
+                /* Full (sixteen different tools): reuse the last slot. */
+                i--;
+                free(path_cache[i].name);
+                free(path_cache[i].path);
+        }
+        if (!registered) {
+                atexit(path_cache_free);
+                registered = true;
+        }
+        path_cache[i] = (struct path_cache) { .name = xstrdup(name), .path = found };
+        return found;
+}
+
 struct sink {
         int fd;
         char *buf;
@@ -82,6 +157,7 @@ int exec_run(char *const argv[], const struct exec_options *o, struct exec_resul
         sigset_t dflt;
         struct sink sinks[2];
         size_t written = 0;
+        const char *prog;
         pid_t pid;
         int status, e;
 
@@ -109,7 +185,12 @@ int exec_run(char *const argv[], const struct exec_options *o, struct exec_resul
         posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
         posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-        e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+        prog = resolve_program(argv[0], false);
+        e = prog ? posix_spawn(&pid, prog, &fa, &attr, argv, environ) : ENOENT;
+        if (e == ENOENT && prog) {
+                prog = resolve_program(argv[0], true);
+                e = prog ? posix_spawn(&pid, prog, &fa, &attr, argv, environ) : ENOENT;
+        }
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
         close(in[0]);

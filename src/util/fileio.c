@@ -27,9 +27,6 @@ static bool size_is_fake(int fd)
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, alloc = 0;
-        struct stat st;
 
         if (strcmp(path, "-") == 0)
                 fd = dup(STDIN_FILENO);
@@ -37,6 +34,15 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len)
                 fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, alloc = 0;
+        struct stat st;
+
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (S_ISDIR(st.st_mode))

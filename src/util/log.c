@@ -62,10 +62,25 @@ int log_full_errno(int level, int err, const char *fmt, ...)
                 va_end(aq);
                 errno = err;
         }
-        fprintf(stderr, "ignis: %s: ", level_name(level));
-        vfprintf(stderr, fmt, ap);
+        /* One write() per line where it fits: stderr is unbuffered, and a
+         * stage writing a thousand files would pay three per line. */
+        char line[1024];
+        int pre = snprintf(line, sizeof(line), "ignis: %s: ", level_name(level)), n;
+        va_list aq;
+
+        va_copy(aq, ap);
+        n = vsnprintf(line + pre, sizeof(line) - (size_t) pre - 1, fmt, aq);
+        va_end(aq);
+        if (n >= 0 && (size_t) pre + (size_t) n < sizeof(line) - 1) {
+                line[pre + n] = '\n';
+                fwrite(line, 1, (size_t) pre + (size_t) n + 1, stderr);
+        } else {
+                errno = err;
+                fprintf(stderr, "ignis: %s: ", level_name(level));
+                vfprintf(stderr, fmt, ap);
+                fputc('\n', stderr);
+        }
         va_end(ap);
-        fputc('\n', stderr);
         errno = saved;
         return -err;
 }

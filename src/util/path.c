@@ -269,16 +269,32 @@ int root_open_parent(const struct root *r, const char *path, bool create_parents
         return mkdir_in_root(r, dir, created, 0);
 }
 
-int root_tmp_open(int dirfd, const char *name, struct root_tmp *t)
+bool root_mode_exact(mode_t mode)
+{
+        static mode_t mask = (mode_t) -1;
+
+        if (mask == (mode_t) -1) {
+                mask = umask(0);
+                umask(mask);
+        }
+        /* Special bits are set afterwards: chown would clear them, and a
+         * half-written setuid file should not exist even for a moment. */
+        return !(mode & 07000) && !(mode & mask);
+}
+
+int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
 {
         static unsigned counter;
+        static pid_t pid;
 
+        if (!pid)
+                pid = getpid();
         *t = (struct root_tmp) { .fd = -1, .dirfd = dirfd };
         /* A hidden name beside the target: same filesystem, so the final
          * rename is atomic. */
         for (int attempt = 0; attempt < 100; attempt++) {
-                char *tmp = xasprintf(".%.64s.ignis-%d-%u", name, (int) getpid(), counter++);
-                int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                char *tmp = xasprintf(".%.64s.ignis-%d-%u", name, (int) pid, counter++);
+                int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
                 if (fd >= 0) {
                         t->fd = fd;
                         t->tmpname = tmp;
@@ -322,13 +338,15 @@ int root_write_file(int dirfd, const char *name, const void *data, size_t len,
         struct root_tmp t;
         int r;
 
-        r = root_tmp_open(dirfd, name, &t);
+        bool exact = root_mode_exact(mode);
+
+        r = root_tmp_open(dirfd, name, exact ? mode : 0600, &t);
         if (r < 0)
                 return r;
         r = loop_write(t.fd, data, len);
         if (r >= 0 && fchown(t.fd, uid, gid) < 0)
                 r = -errno;
-        if (r >= 0 && fchmod(t.fd, mode) < 0)
+        if (r >= 0 && !exact && fchmod(t.fd, mode) < 0)
                 r = -errno;
         if (r >= 0)
                 r = root_tmp_link(&t, name);
