@@ -10,9 +10,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct root_syncer;
+
 struct root {
         int fd;         /* O_PATH|O_DIRECTORY on the root */
         char *path;     /* for messages only */
+        struct root_syncer *syncer;     /* see root_sync_kick() */
 };
 
 int root_open(const char *path, struct root *r);
@@ -49,6 +52,12 @@ int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t);
  * does, no fchmod is needed afterwards. */
 bool root_mode_exact(mode_t mode);
 int root_tmp_link(struct root_tmp *t, const char *name);
+
+/* The same for a file that must not replace anything: root_new_link fails
+ * with -EEXIST when name exists (of any type), atomically. The file may
+ * have no name at all until linked (O_TMPFILE). */
+int root_new_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t);
+int root_new_link(struct root_tmp *t, const char *name);
 void root_tmp_discard(struct root_tmp *t);
 
 /* Writes a whole small file atomically (temp + fsync + rename), then sets
@@ -56,8 +65,15 @@ void root_tmp_discard(struct root_tmp *t);
 int root_write_file(int dirfd, const char *name, const void *data, size_t len,
                     mode_t mode, uid_t uid, gid_t gid);
 
-/* Flushes everything written under the root to disk. */
-int root_sync(const struct root *r);
+/* Flushes everything written under the root to disk (and stops the
+ * background flushing root_sync_kick() started). */
+int root_sync(struct root *r);
+
+/* Says that a batch of data was written under the root: on a machine with
+ * more than one CPU, a background thread flushes it (syncfs) while the
+ * stage goes on writing, so that the final root_sync() has little left to
+ * wait for. Best effort: without a thread, root_sync() does it all. */
+void root_sync_kick(struct root *r);
 
 /* Removes whatever is at name (recursively for directories), like rm -rf,
  * without following symlinks. Missing is not an error. */

@@ -228,53 +228,68 @@ struct parent {
         gid_t gid;              /* ... and group (the directory's, if setgid) */
 };
 
+static int exists_error(const struct entry *e, const struct stat *st)
+{
+        if (!S_ISREG(st->st_mode))
+                return log_error_errno(EEXIST, "%s: something other than a regular file exists there "
+                                       "and overwrite is false; set \"overwrite\": true to replace it", e->what);
+        return log_error_errno(EEXIST, "%s: a file already exists there and overwrite is false; "
+                               "set \"overwrite\": true to replace it, use \"append\" to add to it, "
+                               "or drop contents.source to keep it", e->what);
+}
+
+/* An entry without contents.source keeps an existing regular file (append,
+ * mode and owner still apply). */
+static int apply_kept_file(const struct entry *e, int dirfd, const char *name, const struct stat *st)
+{
+        const struct ig_file *f = e->file;
+        _cleanup_close_ int fd = -1;
+        uid_t uid = st->st_uid;
+        gid_t gid = st->st_gid;
+        int r;
+
+        if (!S_ISREG(st->st_mode))
+                return exists_error(e, st);
+        resolve_owner(e, &uid, &gid);
+        fd = openat(dirfd, name, (f->append.n ? O_WRONLY | O_APPEND : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open the existing file: %m", e->what);
+        if (f->append.n) {
+                log_info("appending to file \"%s\"", e->path);
+                r = append_all(e, fd);
+                if (r < 0)
+                        return r;
+        }
+        return set_owner_mode(e, fd, uid, gid, &f->mode);
+}
+
 static int apply_file(struct target *t, const struct entry *e, int dirfd, const char *name,
                       const struct parent *pd, struct ig_strv *parents)
 {
         const struct ig_file *f = e->file;
+        struct root_tmp tmp;
         struct stat st;
         uid_t uid = 0;
         gid_t gid = 0;
         int r;
 
-        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                _cleanup_close_ int fd = -1;
-
-                if (!S_ISREG(st.st_mode))
-                        return log_error_errno(EEXIST, "%s: something other than a regular file exists there "
-                                               "and overwrite is false; set \"overwrite\": true to replace it",
-                                               e->what);
-                if (f->contents.source)
-                        return log_error_errno(EEXIST, "%s: a file already exists there and overwrite is false; "
-                                               "set \"overwrite\": true to replace it, use \"append\" to add to it, "
-                                               "or drop contents.source to keep it", e->what);
-                /* Kept as it is; its owner is the default. */
-                uid = st.st_uid;
-                gid = st.st_gid;
-                resolve_owner(e, &uid, &gid);
-                fd = openat(dirfd, name, (f->append.n ? O_WRONLY | O_APPEND : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0)
-                        return log_error_errno(errno, "%s: cannot open the existing file: %m", e->what);
-                if (f->append.n) {
-                        log_info("appending to file \"%s\"", e->path);
-                        r = append_all(e, fd);
-                        if (r < 0)
-                                return r;
-                }
-                return set_owner_mode(e, fd, uid, gid, &f->mode);
-        } else if (errno != ENOENT)
-                return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
+        /* With contents, whatever exists is an error, which the final link
+         * reports (-EEXIST) without a lookup of its own beforehand. */
+        if (!f->contents.source) {
+                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        return apply_kept_file(e, dirfd, name, &st);
+                if (errno != ENOENT)
+                        return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
+        }
 
         resolve_owner(e, &uid, &gid);
-
-        struct root_tmp tmp;
         mode_t mode = f->mode.set ? (mode_t) f->mode.v : 0644;
         /* Created with its final mode and owner where the kernel gives it
          * those anyway: two syscalls fewer per file. */
         bool exact = root_mode_exact(mode), owned = pd->uid == uid && pd->gid == gid;
 
         log_info("writing file \"%s\"", e->path);
-        r = root_tmp_open(dirfd, name, exact ? mode : 0600, &tmp);
+        r = root_new_open(dirfd, name, exact ? mode : 0600, &tmp);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot create a temporary file: %m", e->what);
         r = fetch_to_fd(&f->contents, tmp.fd, e->what);
@@ -283,8 +298,10 @@ static int apply_file(struct target *t, const struct entry *e, int dirfd, const 
         if (r >= 0 && !(exact && owned))
                 r = set_owner_mode(e, tmp.fd, uid, gid, &(struct ig_int) { .set = !exact, .v = mode });
         if (r >= 0) {
-                r = root_tmp_link(&tmp, name);
-                if (r < 0)
+                r = root_new_link(&tmp, name);
+                if (r == -EEXIST && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        r = exists_error(e, &st);
+                else if (r < 0)
                         log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
         }
         root_tmp_discard(&tmp);
@@ -625,10 +642,12 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
                         goto out;
         }
 
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0, files = 0; i < n; i++) {
                 r = apply_entry(t, &v[i], &cache);
                 if (r < 0)
                         break;
+                if (v[i].kind == K_FILE && ++files % 64 == 0)
+                        root_sync_kick(&t->root);
         }
         parent_cache_clear(&cache);
 out:

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,19 +150,21 @@ static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
+static int syncer_stop(struct root *r);
+
 int root_open(const char *path, struct root *r)
 {
         int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
         if (fd < 0)
                 return log_error_errno(errno, "Cannot open target root %s: %m", path);
-        r->fd = fd;
-        r->path = xstrdup(path);
+        *r = (struct root) { .fd = fd, .path = xstrdup(path) };
         return 0;
 }
 
 void root_close(struct root *r)
 {
+        (void) syncer_stop(r);
         if (r->fd >= 0)
                 close(r->fd);
         free(r->path);
@@ -307,6 +310,53 @@ int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
         return -EEXIST;
 }
 
+int root_new_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
+{
+        /* An unnamed file linked in when complete: one directory entry
+         * written instead of a temporary one added, renamed and removed. */
+        int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode & 0777);
+
+        if (fd >= 0) {
+                *t = (struct root_tmp) { .fd = fd, .dirfd = dirfd };
+                return 0;
+        }
+        /* Filesystems without O_TMPFILE (vfat, older network ones). */
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+                return -errno;
+        return root_tmp_open(dirfd, name, mode, t);
+}
+
+int root_new_link(struct root_tmp *t, const char *name)
+{
+        if (!t->tmpname) {
+                char proc[64];
+
+                if (linkat(t->fd, "", t->dirfd, name, AT_EMPTY_PATH) < 0) {
+                        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not. */
+                        if (errno != ENOENT)
+                                return -errno;
+                        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+                        if (linkat(AT_FDCWD, proc, t->dirfd, name, AT_SYMLINK_FOLLOW) < 0)
+                                return -errno;
+                }
+        } else if (renameat2(t->dirfd, t->tmpname, t->dirfd, name, RENAME_NOREPLACE) < 0) {
+                struct stat st;
+
+                if (errno != EINVAL)
+                        return -errno;
+                /* No RENAME_NOREPLACE on this filesystem: check, then rename. */
+                if (fstatat(t->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        return -EEXIST;
+                if (renameat(t->dirfd, t->tmpname, t->dirfd, name) < 0)
+                        return -errno;
+        }
+        free(t->tmpname);
+        t->tmpname = NULL;
+        close(t->fd);
+        t->fd = -1;
+        return 0;
+}
+
 int root_tmp_link(struct root_tmp *t, const char *name)
 {
         /* No fsync per file: the stage syncs the whole filesystem once
@@ -389,11 +439,104 @@ int root_remove_tree(int dirfd, const char *name)
         return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-int root_sync(const struct root *r)
+/* Writeback of a thousand small files takes about as long as writing them
+ * (ext4 allocates their blocks then); done by the flusher while we write,
+ * the stage's final syncfs only waits for the rest. */
+struct root_syncer {
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        int fd;
+        bool kicked, stop;
+        int error;      /* the first failed background syncfs, -errno */
+};
+
+static void *syncer_main(void *arg)
 {
+        struct root_syncer *s = arg;
+
+        pthread_mutex_lock(&s->lock);
+        for (;;) {
+                while (!s->kicked && !s->stop)
+                        pthread_cond_wait(&s->cond, &s->lock);
+                if (s->stop)
+                        break;
+                s->kicked = false;
+                pthread_mutex_unlock(&s->lock);
+                int r = syncfs(s->fd) < 0 ? -errno : 0;
+                pthread_mutex_lock(&s->lock);
+                if (r < 0 && !s->error)
+                        s->error = r;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return NULL;
+}
+
+/* Stops the thread; returns the first error a background syncfs saw. */
+static int syncer_stop(struct root *r)
+{
+        struct root_syncer *s = r->syncer;
+        int error;
+
+        if (!s)
+                return 0;
+        pthread_mutex_lock(&s->lock);
+        s->stop = true;
+        pthread_cond_signal(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->thread, NULL);
+        error = s->error;
+        pthread_cond_destroy(&s->cond);
+        pthread_mutex_destroy(&s->lock);
+        close(s->fd);
+        free(s);
+        r->syncer = NULL;
+        return error;
+}
+
+void root_sync_kick(struct root *r)
+{
+        static int cpus;
+        struct root_syncer *s = r->syncer;
+
+        if (!cpus)
+                cpus = (int) sysconf(_SC_NPROCESSORS_ONLN);
+        /* On one CPU the flusher would only take turns with us. */
+        if (cpus < 2)
+                return;
+        if (!s) {
+                int fd = root_openat(r, "/", O_RDONLY | O_DIRECTORY, 0);
+                if (fd < 0)
+                        return;
+                s = xmalloc(sizeof(*s));
+                *s = (struct root_syncer) { .fd = fd };
+                pthread_mutex_init(&s->lock, NULL);
+                pthread_cond_init(&s->cond, NULL);
+                if (pthread_create(&s->thread, NULL, syncer_main, s) != 0) {
+                        pthread_cond_destroy(&s->cond);
+                        pthread_mutex_destroy(&s->lock);
+                        close(fd);
+                        free(s);
+                        return;
+                }
+                r->syncer = s;
+        }
+        pthread_mutex_lock(&s->lock);
+        s->kicked = true;
+        pthread_cond_signal(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+}
+
+int root_sync(struct root *r)
+{
+        /* A background syncfs's error is not reported again to a later
+         * syncfs on another file descriptor: keep it. */
+        int bg = syncer_stop(r);
         _cleanup_close_ int fd = root_openat(r, "/", O_RDONLY | O_DIRECTORY, 0);
 
         if (fd < 0)
                 return fd;
-        return syncfs(fd) < 0 ? -errno : 0;
+        if (syncfs(fd) < 0)
+                return -errno;
+        return bg;
 }

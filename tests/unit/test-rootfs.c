@@ -3,6 +3,7 @@
  * openat2(RESOLVE_IN_ROOT) lands (or fail the same way), and nothing may
  * resolve outside the root. Runs on a real tree of symlinks in /tmp. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -140,6 +141,62 @@ int main(void)
                 fd = root_open_parent(&r, "/file/sub/x", true, NULL, &name);
                 tap_ok(fd == -ENOTDIR, "a file in the way of a parent: ENOTDIR (%d)", fd);
                 root_close(&r);
+        }
+
+        /* root_new_open/root_new_link: a complete file appears at once or
+         * not at all, and never replaces anything -- with O_TMPFILE and with
+         * the named temporary file used where O_TMPFILE is missing. */
+        {
+                static const char *const taken[] = { "regular", "dir", "dangling" };
+                char p[4096];
+                struct stat st;
+                int dfd, n = 0;
+                DIR *d;
+                struct dirent *de;
+
+                snprintf(p, sizeof(p), "%s/new", root);
+                mkdir(p, 0755);
+                dfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                close(openat(dfd, "regular", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+                mkdirat(dfd, "dir", 0755);
+                symlinkat("/nowhere", dfd, "dangling");
+                for (int named = 0; named < 2; named++) {
+                        const char *how = named ? "named temporary" : "O_TMPFILE";
+                        char fresh[32];
+                        struct root_tmp t;
+                        int r;
+
+                        snprintf(fresh, sizeof(fresh), "fresh%d", named);
+                        r = named ? root_tmp_open(dfd, fresh, 0640, &t) : root_new_open(dfd, fresh, 0640, &t);
+                        tap_ok(r == 0 && write(t.fd, "data\n", 5) == 5, "%s: created", how);
+                        tap_ok(fstatat(dfd, fresh, &st, AT_SYMLINK_NOFOLLOW) < 0,
+                               "%s: nothing under the final name before the link", how);
+                        r = root_new_link(&t, fresh);
+                        root_tmp_discard(&t);
+                        tap_ok(r == 0 && fstatat(dfd, fresh, &st, 0) == 0 && st.st_size == 5 &&
+                               (st.st_mode & 07777) == 0640, "%s: linked in complete, with its mode (%d)", how, r);
+                        for (size_t i = 0; i < ELEMENTSOF(taken); i++) {
+                                r = named ? root_tmp_open(dfd, taken[i], 0644, &t)
+                                          : root_new_open(dfd, taken[i], 0644, &t);
+                                if (r == 0)
+                                        r = root_new_link(&t, taken[i]);
+                                root_tmp_discard(&t);
+                                tap_ok(r == -EEXIST && fstatat(dfd, taken[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                                       (i == 0   ? S_ISREG(st.st_mode) && st.st_size == 0
+                                        : i == 1 ? S_ISDIR(st.st_mode)
+                                                 : S_ISLNK(st.st_mode)),
+                                       "%s: an existing %s is not replaced (%d)", how, taken[i], r);
+                        }
+                }
+                /* No temporary file is left behind: the five names only. */
+                d = opendir(p);
+                while (d && (de = readdir(d)))
+                        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                                n++;
+                if (d)
+                        closedir(d);
+                tap_ok(n == 5, "nothing but the five names in the directory (%d)", n);
+                close(dfd);
         }
 
         close(rootfd);
