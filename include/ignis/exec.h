@@ -28,6 +28,18 @@ struct exec_options {
 int exec_run(char *const argv[], const struct exec_options *o, struct exec_result *r);
 void exec_result_free(struct exec_result *r);
 
+/* exec_run in two halves, for a tool that should start early and get its
+ * input later (setfiles loads its policy while the stage writes files):
+ * exec_start spawns argv with pipes on stdin/stdout/stderr; exec_finish
+ * writes input (may be NULL: plain EOF), collects the output and waits.
+ * Every started child must be finished. */
+struct exec_child {
+        int pid;
+        int in, out, err;
+};
+int exec_start(char *const argv[], const int *secret_args, struct exec_child *c);
+int exec_finish(struct exec_child *c, const char *input, size_t input_len, struct exec_result *r);
+
 /* "useradd --root /sysroot ... core", with secret arguments redacted. */
 char *exec_describe(char *const argv[], const int *secret_args);
 

@@ -9,12 +9,16 @@
 #include <sys/types.h>
 
 #include "ignis/config.h"
+#include "ignis/exec.h"
 #include "ignis/rootfs.h"
 
 struct target {
         struct root root;
         /* Top-most paths this run created (for SELinux relabelling). */
         struct ig_strv created;
+        /* setfiles, started early by target_relabel_start() */
+        bool relabel_started;
+        struct exec_child relabel;
 };
 
 int target_open(const char *path, struct target *t);
@@ -35,7 +39,11 @@ int target_units_apply(struct target *t, const struct ig_systemd *s);
 /* /etc/.ignition-result.json */
 int target_result_write(struct target *t, bool user_config_provided);
 
-/* setfiles over what the run created, when the target has an SELinux policy. */
+/* setfiles over what the run created, when the target has an SELinux
+ * policy. target_relabel_start() spawns it before the stage writes anything
+ * (it loads the policy meanwhile); target_relabel() hands it the paths and
+ * waits. Without a start, target_relabel() does both. */
+int target_relabel_start(struct target *t);
 int target_relabel(struct target *t);
 
 /* Name lookups in the target root's /etc/passwd and /etc/group (not the

@@ -54,15 +54,22 @@ int stage_files(const struct ig_config *c, const char *root, bool user_config_pr
         if (r < 0)
                 return r;
 
-        r = target_passwd_apply(&t, &c->passwd);
+        /* setfiles loads its policy while we write. */
+        r = target_relabel_start(&t);
+        if (r >= 0)
+                r = target_passwd_apply(&t, &c->passwd);
         if (r >= 0)
                 r = target_nodes_apply(&t, &c->storage);
         if (r >= 0)
                 r = target_units_apply(&t, &c->systemd);
         if (r >= 0)
                 r = target_result_write(&t, user_config_provided);
-        if (r >= 0)
+        if (r >= 0) {
+                /* The data goes to disk while setfiles labels it; the final
+                 * syncfs then only has the labels left to write. */
+                root_sync_kick(&t.root);
                 r = target_relabel(&t);
+        }
         /* Even after a failure, what was written should reach the disk: the
          * failure report is more useful with the partial state intact. */
         if (root_sync(&t.root) < 0 && r >= 0)

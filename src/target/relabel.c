@@ -48,20 +48,47 @@ static int selinux_policy(struct target *t, char **type)
         return enabled && *type ? 1 : 0;
 }
 
-int target_relabel(struct target *t)
+static int relabel_spawn(struct target *t)
 {
-        _cleanup_free_ char *type = NULL, *contexts = NULL, *input = NULL;
-        size_t len = 0;
+        _cleanup_free_ char *type = NULL, *contexts = NULL;
         int r;
 
         r = selinux_policy(t, &type);
         if (r < 0)
                 return log_error_errno(r, "Cannot read the target's /etc/selinux/config: %m");
-        if (r == 0 || t->created.n == 0)
+        if (r == 0)
                 return 0;
-
         contexts = xasprintf("%s/etc/selinux/%s/contexts/files/file_contexts", t->root.path, type);
         /* setfiles reads NUL-separated paths from stdin with -0 -f -. */
+        char *argv[] = { "setfiles", "-vF0", "-r", t->root.path, contexts, "-f", "-", NULL };
+        r = exec_start(argv, NULL, &t->relabel);
+        if (r < 0)
+                return log_error_errno(r, "Failed to run setfiles: %m");
+        t->relabel_started = true;
+        return 1;
+}
+
+int target_relabel_start(struct target *t)
+{
+        return t->relabel_started ? 0 : relabel_spawn(t);
+}
+
+int target_relabel(struct target *t)
+{
+        _cleanup_free_ char *input = NULL;
+        struct exec_result res;
+        size_t len = 0;
+        int r;
+
+        if (!t->relabel_started) {
+                /* Nothing to relabel: no need to look for a policy. */
+                if (t->created.n == 0)
+                        return 0;
+                r = relabel_spawn(t);
+                if (r <= 0)
+                        return r;
+        }
+
         for (size_t i = 0; i < t->created.n; i++)
                 len += strlen(t->root.path) + strlen(t->created.v[i]) + 1;
         input = xmalloc(len + 1);
@@ -69,8 +96,22 @@ int target_relabel(struct target *t)
         for (size_t i = 0; i < t->created.n; i++)
                 len += (size_t) sprintf(input + len, "%s%s", t->root.path, t->created.v[i]) + 1;
 
-        log_info("relabeling %zu paths", t->created.n);
-        char *argv[] = { "setfiles", "-vF0", "-r", t->root.path, contexts, "-f", "-", NULL };
-        struct exec_options o = { .input = input, .input_len = len };
-        return exec_check(argv, &o);
+        if (t->created.n > 0)
+                log_info("relabeling %zu paths", t->created.n);
+        t->relabel_started = false;
+        r = exec_finish(&t->relabel, input, len, &res);
+        if (r < 0)
+                return log_error_errno(r, "Failed to run setfiles: %m");
+        if (res.status != 0) {
+                const char *err = res.err ? res.err : "";
+                size_t l = strlen(err);
+                while (l > 0 && err[l - 1] == '\n')
+                        l--;
+                log_error("setfiles -vF0 -r %s ... failed with exit status %d%s%.*s", t->root.path, res.status,
+                          l ? ": " : "", (int) l, err);
+                exec_result_free(&res);
+                return -EIO;
+        }
+        exec_result_free(&res);
+        return 0;
 }

@@ -13,6 +13,12 @@ int target_open(const char *path, struct target *t)
 
 void target_close(struct target *t)
 {
+        if (t->relabel_started) {
+                /* The stage failed before the paths were handed over. */
+                struct exec_result res;
+                if (exec_finish(&t->relabel, NULL, 0, &res) >= 0)
+                        exec_result_free(&res);
+        }
         for (size_t i = 0; i < t->created.n; i++)
                 free(t->created.v[i]);
         free(t->created.v);

@@ -148,30 +148,24 @@ static void sink_read(struct sink *s)
         s->buf[s->len] = '\0';
 }
 
-int exec_run(char *const argv[], const struct exec_options *o, struct exec_result *r)
+int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
 {
-        static const struct exec_options none = {};
         int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t dflt;
-        struct sink sinks[2];
-        size_t written = 0;
         const char *prog;
-        pid_t pid;
-        int status, e;
+        int e;
 
-        if (!o)
-                o = &none;
-        *r = (struct exec_result) {};
+        *c = (struct exec_child) { .pid = -1, .in = -1, .out = -1, .err = -1 };
         if (log_get_max_level() >= LOG_LVL_DEBUG) {
-                _cleanup_free_ char *cmd = exec_describe(argv, o->secret_args);
+                _cleanup_free_ char *cmd = exec_describe(argv, secret_args);
                 log_debug("executing: %s", cmd);
         }
 
         if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0) {
                 e = -errno;
-                goto fail_pipes;
+                goto fail;
         }
         /* A child that exits without reading its stdin must not kill us
          * with SIGPIPE; it gets the default disposition back. */
@@ -186,10 +180,10 @@ int exec_run(char *const argv[], const struct exec_options *o, struct exec_resul
         posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
         prog = resolve_program(argv[0], false);
-        e = prog ? posix_spawn(&pid, prog, &fa, &attr, argv, environ) : ENOENT;
+        e = prog ? posix_spawn(&c->pid, prog, &fa, &attr, argv, environ) : ENOENT;
         if (e == ENOENT && prog) {
                 prog = resolve_program(argv[0], true);
-                e = prog ? posix_spawn(&pid, prog, &fa, &attr, argv, environ) : ENOENT;
+                e = prog ? posix_spawn(&c->pid, prog, &fa, &attr, argv, environ) : ENOENT;
         }
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
@@ -199,24 +193,51 @@ int exec_run(char *const argv[], const struct exec_options *o, struct exec_resul
         in[0] = out[1] = err[1] = -1;
         if (e != 0) {
                 e = -e;
-                goto fail_pipes;
+                goto fail;
         }
+        c->in = in[1];
+        c->out = out[0];
+        c->err = err[0];
+        return 0;
 
-        if (!o->input || o->input_len == 0) {
-                close(in[1]);
-                in[1] = -1;
+fail:
+        for (int i = 0; i < 2; i++) {
+                if (out[i] >= 0)
+                        close(out[i]);
+                if (err[i] >= 0)
+                        close(err[i]);
+                if (in[i] >= 0)
+                        close(in[i]);
+        }
+        c->pid = -1;
+        return e;
+}
+
+int exec_finish(struct exec_child *c, const char *input, size_t input_len, struct exec_result *r)
+{
+        struct sink sinks[2];
+        size_t written = 0;
+        int status;
+
+        *r = (struct exec_result) {};
+        if (c->pid < 0)
+                return -ECHILD;
+        if (!input || input_len == 0) {
+                close(c->in);
+                c->in = -1;
         } else
-                fcntl(in[1], F_SETFL, O_NONBLOCK);
+                fcntl(c->in, F_SETFL, O_NONBLOCK);
 
-        sinks[0] = (struct sink) { .fd = out[0] };
-        sinks[1] = (struct sink) { .fd = err[0] };
+        sinks[0] = (struct sink) { .fd = c->out };
+        sinks[1] = (struct sink) { .fd = c->err };
+        c->out = c->err = -1;   /* closed by sink_read */
         /* Read both pipes and feed stdin together, so a chatty child cannot
          * block on a full pipe while we wait for it. */
-        while (sinks[0].fd >= 0 || sinks[1].fd >= 0 || in[1] >= 0) {
+        while (sinks[0].fd >= 0 || sinks[1].fd >= 0 || c->in >= 0) {
                 struct pollfd p[3] = {
                         { .fd = sinks[0].fd, .events = POLLIN },
                         { .fd = sinks[1].fd, .events = POLLIN },
-                        { .fd = in[1], .events = POLLOUT },
+                        { .fd = c->in, .events = POLLOUT },
                 };
                 if (poll(p, 3, -1) < 0) {
                         if (errno == EINTR)
@@ -226,39 +247,55 @@ int exec_run(char *const argv[], const struct exec_options *o, struct exec_resul
                 for (int i = 0; i < 2; i++)
                         if (p[i].revents)
                                 sink_read(&sinks[i]);
-                if (in[1] >= 0 && p[2].revents) {
+                if (c->in >= 0 && p[2].revents) {
                         ssize_t n = (p[2].revents & POLLOUT)
-                                ? write(in[1], o->input + written, o->input_len - written) : -1;
+                                ? write(c->in, input + written, input_len - written) : -1;
                         if (n > 0)
                                 written += (size_t) n;
                         if (n < 0 && errno == EAGAIN)
                                 continue;
-                        if (n <= 0 || written == o->input_len) {
-                                close(in[1]);
-                                in[1] = -1;
+                        if (n <= 0 || written == input_len) {
+                                close(c->in);
+                                c->in = -1;
                         }
                 }
         }
-        out[0] = err[0] = -1;   /* closed by sink_read */
+        for (int i = 0; i < 2; i++)
+                if (sinks[i].fd >= 0)
+                        close(sinks[i].fd);
+        if (c->in >= 0) {
+                close(c->in);
+                c->in = -1;
+        }
 
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
+        while (waitpid(c->pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        int e = -errno;
+                        free(sinks[0].buf);
+                        free(sinks[1].buf);
+                        c->pid = -1;
+                        return e;
+                }
+        c->pid = -1;
         r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         r->out = sinks[0].buf;
         r->err = sinks[1].buf;
         return 0;
+}
 
-fail_pipes:
-        for (int i = 0; i < 2; i++) {
-                if (out[i] >= 0)
-                        close(out[i]);
-                if (err[i] >= 0)
-                        close(err[i]);
-                if (in[i] >= 0)
-                        close(in[i]);
-        }
-        return e;
+int exec_run(char *const argv[], const struct exec_options *o, struct exec_result *r)
+{
+        static const struct exec_options none = {};
+        struct exec_child c;
+        int e;
+
+        if (!o)
+                o = &none;
+        *r = (struct exec_result) {};
+        e = exec_start(argv, o->secret_args, &c);
+        if (e < 0)
+                return e;
+        return exec_finish(&c, o->input, o->input_len, r);
 }
 
 void exec_result_free(struct exec_result *r)

@@ -4,10 +4,13 @@
  * records its arguments and its NUL-separated stdin. What is tested is
  * ignis's side: when it calls setfiles, with what, and when it must not. */
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ignis/log.h"
@@ -46,20 +49,37 @@ static char *read_file(const char *rel, size_t *len)
         return buf;
 }
 
-static int run(const char *selinux_config)
+static int run_started(const char *selinux_config, bool early, bool fail_before)
 {
         struct target t;
         int r;
 
         write_file("root/etc/selinux/config", selinux_config, 0644);
         unlink(at("calls"));
+        unlink(at("stdin"));
         target_open(at("root"), &t);
+        /* The stage starts setfiles before it writes anything. */
+        if (early && target_relabel_start(&t) < 0) {
+                target_close(&t);
+                return -1;
+        }
+        if (fail_before) {
+                /* A failure before the paths are handed over: closing the
+                 * target must still reap setfiles (given no paths). */
+                target_close(&t);
+                return 0;
+        }
         target_note_created(&t, "/etc/motd");
         target_note_created(&t, "/opt/app");
         target_note_created(&t, "/opt/app/deeper");     /* covered by /opt/app */
         r = target_relabel(&t);
         target_close(&t);
         return r;
+}
+
+static int run(const char *selinux_config)
+{
+        return run_started(selinux_config, false, false);
 }
 
 int main(void)
@@ -109,6 +129,24 @@ int main(void)
                "SELINUX=disabled: setfiles is not run");
         tap_ok(run("# no policy type\nSELINUX=permissive\n") == 0 && access(at("calls"), F_OK) < 0,
                "no SELINUXTYPE: setfiles is not run");
+
+        /* Started early, as the files stage does: the same call, the same
+         * paths, handed over at the end. */
+        tap_ok(run_started("SELINUX=enforcing\nSELINUXTYPE=targeted\n", true, false) == 0,
+               "started early: relabel succeeds");
+        input = read_file("stdin", &len);
+        {
+                char *want = xasprintf("%s/root/etc/motd", base);
+                tap_ok(len > strlen(want) && strcmp(input, want) == 0, "started early: the paths arrive on stdin");
+                free(want);
+        }
+        free(input);
+        tap_ok(run_started("SELINUX=enforcing\nSELINUXTYPE=targeted\n", true, true) == 0 &&
+               access(at("calls"), F_OK) == 0 && (free(read_file("stdin", &len)), len == 0) &&
+               waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
+               "started early, stage failed: setfiles got no paths and was reaped");
+        tap_ok(run_started("SELINUX=disabled\nSELINUXTYPE=targeted\n", true, false) == 0 &&
+               access(at("calls"), F_OK) < 0, "started early, SELINUX=disabled: setfiles is not run");
 
         write_file("bin/setfiles", "#!/bin/sh\necho 'setfiles: boom' >&2\nexit 3\n", 0755);
         tap_ok(run("SELINUX=enforcing\nSELINUXTYPE=targeted\n") < 0, "a failing setfiles fails the stage");
