@@ -16,9 +16,12 @@
 #include <unistd.h>
 
 #include "ignis/cleanup.h"
+#include "ignis/data-url.h"
 #include "ignis/fetch.h"
 #include "ignis/log.h"
 #include "ignis/target.h"
+#include "ignis/util.h"
+#include "ignis/workers.h"
 
 enum kind {
         K_DIR,
@@ -199,7 +202,7 @@ static void note_created(struct target *t, struct ig_strv *parents, const char *
         /* The top-most new thing is what needs relabelling. */
         if (parents->n > 0)
                 target_note_created(t, parents->v[0]);
-        else
+        else if (path)
                 target_note_created(t, path);
         for (size_t i = 0; i < parents->n; i++)
                 free(parents->v[i]);
@@ -509,12 +512,15 @@ static int parent_cache_put(struct parent_cache *c, const char *dir, size_t len,
         return 0;
 }
 
-static int apply_entry(struct target *t, const struct entry *e, struct parent_cache *cache)
+/* Removes what is there for overwrite: true, then opens the entry's parent
+ * directory (from the cache, or resolved and created as needed). On error,
+ * logs and returns it; created parents are in *parents either way. */
+static int open_parent(struct target *t, const struct entry *e, struct parent_cache *cache,
+                       const struct parent **ret, const char **ret_name, struct ig_strv *parents)
 {
-        struct ig_strv parents = {};
-        const struct parent *pd;
         const char *slash = strrchr(e->path, '/'), *name;
         size_t dlen = slash ? (size_t) (slash - e->path) : 0;
+        const struct parent *pd;
         int dirfd, r;
 
         if (ig_bool_or(e->overwrite, false)) {
@@ -532,9 +538,8 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
         if (pd)
                 name = slash + 1;
         else {
-                dirfd = root_open_parent(&t->root, e->path, true, &parents, &name);
+                dirfd = root_open_parent(&t->root, e->path, true, parents, &name);
                 if (dirfd < 0) {
-                        note_created(t, &parents, e->path);
                         if (dirfd == -ENOTDIR)
                                 return log_error_errno(dirfd, "%s: a parent of the path is not a directory", e->what);
                         if (dirfd == -EXDEV)
@@ -542,10 +547,25 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
                         return log_error_errno(dirfd, "%s: cannot create the parent directories: %m", e->what);
                 }
                 r = parent_cache_put(cache, e->path, dlen, dirfd, &pd);
-                if (r < 0) {
-                        note_created(t, &parents, e->path);
+                if (r < 0)
                         return log_error_errno(r, "%s: cannot inspect the parent directory: %m", e->what);
-                }
+        }
+        *ret = pd;
+        *ret_name = name;
+        return 0;
+}
+
+static int apply_entry(struct target *t, const struct entry *e, struct parent_cache *cache)
+{
+        struct ig_strv parents = {};
+        const struct parent *pd;
+        const char *name;
+        int r;
+
+        r = open_parent(t, e, cache, &pd, &name, &parents);
+        if (r < 0) {
+                note_created(t, &parents, e->path);
+                return r;
         }
 
         switch (e->kind) {
@@ -564,6 +584,159 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
         }
         /* Parents created before a failure still need relabelling. */
         note_created(t, &parents, e->path);
+        return r;
+}
+
+/* New files whose contents are at hand (data: URLs) are written in batches
+ * by several threads: creating a file is mostly the kernel's work, and it
+ * runs in parallel in different directories. The threads only decode and
+ * make syscalls; everything that decides, creates parents or logs happens
+ * in this thread, in entry order: a batch ends before an entry whose parent
+ * directory is not open yet, and after the batch the entries are reported
+ * ("writing file", or the error) in order. When one fails, the files the
+ * batch wrote for later entries are removed again: the result is the same
+ * as writing one file after the other and stopping at the failure. */
+#define BATCH_MAX 256
+#define BATCH_SOURCE_MAX (256u << 10)
+
+struct file_job {
+        const struct entry *e;
+        const struct parent *pd;
+        const char *name;
+        mode_t mode;
+        bool exact, owned;
+        uid_t uid;
+        gid_t gid;
+        /* set by file_job_run */
+        int r;
+        enum { STEP_DECODE, STEP_CREATE, STEP_WRITE, STEP_OWNER, STEP_MODE, STEP_LINK } step;
+        struct stat st;         /* what is in the way, for -EEXIST at STEP_LINK */
+        bool st_valid;
+};
+
+struct batch {
+        struct file_job v[BATCH_MAX];
+        size_t n;
+        struct workers *workers;
+        bool no_workers;        /* tried and got none */
+};
+
+static bool batchable(const struct entry *e)
+{
+        const struct ig_resource *c = &e->file->contents;
+
+        return e->kind == K_FILE && !ig_bool_or(e->overwrite, false) && e->file->append.n == 0 && c->source &&
+               strncasecmp(c->source, "data:", 5) == 0 && !(c->compression && *c->compression) &&
+               !c->verification.hash && strlen(c->source) <= BATCH_SOURCE_MAX;
+}
+
+static void file_job_prepare(const struct entry *e, const struct parent *pd, struct file_job *j)
+{
+        const struct ig_file *f = e->file;
+        uid_t uid = 0;
+        gid_t gid = 0;
+
+        resolve_owner(e, &uid, &gid);
+        *j = (struct file_job) {
+                .e = e,
+                .pd = pd,
+                .name = strrchr(e->path, '/') + 1,
+                .mode = f->mode.set ? (mode_t) f->mode.v : 0644,
+                .uid = uid,
+                .gid = gid,
+        };
+        j->exact = root_mode_exact(j->mode);
+        j->owned = pd->uid == uid && pd->gid == gid;
+}
+
+/* In any thread: decoding and syscalls only, no logging. */
+static void file_job_run(void *arg)
+{
+        struct file_job *j = arg;
+        _cleanup_free_ unsigned char *data = NULL;
+        struct root_tmp tmp;
+        size_t len;
+        int dirfd = j->pd->fd;
+
+        j->step = STEP_DECODE;
+        j->r = ig_data_url_decode(j->e->file->contents.source, &data, &len, NULL);
+        if (j->r < 0)
+                return;
+        j->step = STEP_CREATE;
+        j->r = root_new_open(dirfd, j->name, j->exact ? j->mode : 0600, &tmp);
+        if (j->r < 0)
+                return;
+        j->step = STEP_WRITE;
+        j->r = loop_write(tmp.fd, data, len);
+        if (j->r >= 0 && !(j->exact && j->owned)) {
+                j->step = STEP_OWNER;
+                if (fchown(tmp.fd, j->uid, j->gid) < 0)
+                        j->r = -errno;
+                else if (!j->exact) {
+                        j->step = STEP_MODE;
+                        if (fchmod(tmp.fd, j->mode) < 0)
+                                j->r = -errno;
+                }
+        }
+        if (j->r >= 0) {
+                j->step = STEP_LINK;
+                j->r = root_new_link(&tmp, j->name);
+                if (j->r == -EEXIST)
+                        j->st_valid = fstatat(dirfd, j->name, &j->st, AT_SYMLINK_NOFOLLOW) == 0;
+        }
+        root_tmp_discard(&tmp);
+}
+
+/* In the calling thread, in entry order. */
+static int file_job_report(struct target *t, const struct file_job *j)
+{
+        const struct entry *e = j->e;
+        int r = j->r;
+
+        if (j->step == STEP_DECODE)
+                return log_error_errno(r, "%s: invalid data: URL", e->what);
+        log_info("writing file \"%s\"", e->path);
+        if (r >= 0) {
+                target_note_created(t, e->path);
+                return 0;
+        }
+        switch (j->step) {
+        case STEP_CREATE:
+                return log_error_errno(r, "%s: cannot create a temporary file: %m", e->what);
+        case STEP_WRITE:
+                return log_error_errno(r, "%s: cannot write the file: %m", e->what);
+        case STEP_OWNER:
+                return log_error_errno(r, "%s: cannot set owner %u:%u: %m", e->what, j->uid, j->gid);
+        case STEP_MODE:
+                return log_error_errno(r, "%s: cannot set mode %04o: %m", e->what, (unsigned) j->mode);
+        default:
+                if (r == -EEXIST && j->st_valid)
+                        return exists_error(e, &j->st);
+                return log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
+        }
+}
+
+/* Writes the batch and reports it; the first error wins and what later
+ * entries wrote is removed. */
+static int batch_flush(struct target *t, struct batch *b)
+{
+        size_t i;
+        int r = 0;
+
+        if (b->n == 0)
+                return 0;
+        /* Threads only pay off for more than a handful of files. */
+        if (b->n >= 16 && !b->workers && !b->no_workers) {
+                b->workers = workers_new();
+                b->no_workers = !b->workers;
+        }
+        workers_run(b->n >= 16 ? b->workers : NULL, b->v, b->n, sizeof(b->v[0]), file_job_run);
+        for (i = 0; i < b->n && r >= 0; i++)
+                r = file_job_report(t, &b->v[i]);
+        for (; i < b->n; i++)
+                if (b->v[i].r >= 0)
+                        (void) unlinkat(b->v[i].pd->fd, b->v[i].name, 0);
+        b->n = 0;
         return r;
 }
 
@@ -592,6 +765,7 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
         _cleanup_free_ struct entry *v = NULL;
         _cleanup_free_ struct entry **byres = NULL;
         struct parent_cache cache = {};
+        _cleanup_free_ struct batch *batch = NULL;
         int r = 0;
 
         if (total == 0)
@@ -642,13 +816,45 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
                         goto out;
         }
 
+        batch = xmalloc(sizeof(*batch));
+        *batch = (struct batch) {};
         for (size_t i = 0, files = 0; i < n; i++) {
-                r = apply_entry(t, &v[i], &cache);
-                if (r < 0)
-                        break;
+                const char *slash = strrchr(v[i].path, '/');
+                const struct parent *pd = NULL;
+
+                if (batchable(&v[i]) && slash && slash[1]) {
+                        pd = parent_cache_get(&cache, v[i].path, (size_t) (slash - v[i].path));
+                        /* Opening (maybe creating, maybe logging) a parent,
+                         * or evicting a directory a pending job uses, waits
+                         * for the batch. */
+                        if (!pd || batch->n == BATCH_MAX) {
+                                r = batch_flush(t, batch);
+                                if (r < 0)
+                                        break;
+                        }
+                        if (!pd) {
+                                struct ig_strv parents = {};
+                                const char *name;
+                                r = open_parent(t, &v[i], &cache, &pd, &name, &parents);
+                                /* New parents are relabelled with the file below them. */
+                                note_created(t, &parents, NULL);
+                                if (r < 0)
+                                        break;
+                        }
+                        file_job_prepare(&v[i], pd, &batch->v[batch->n++]);
+                } else {
+                        r = batch_flush(t, batch);
+                        if (r >= 0)
+                                r = apply_entry(t, &v[i], &cache);
+                        if (r < 0)
+                                break;
+                }
                 if (v[i].kind == K_FILE && ++files % 64 == 0)
                         root_sync_kick(&t->root);
         }
+        if (r >= 0)
+                r = batch_flush(t, batch);
+        workers_free(batch->workers);
         parent_cache_clear(&cache);
 out:
         for (size_t i = 0; i < n; i++) {

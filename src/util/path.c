@@ -287,16 +287,21 @@ bool root_mode_exact(mode_t mode)
 
 int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
 {
+        /* Writer threads may get here at the same time. */
         static unsigned counter;
         static pid_t pid;
+        pid_t me = __atomic_load_n(&pid, __ATOMIC_RELAXED);
 
-        if (!pid)
-                pid = getpid();
+        if (!me) {
+                me = getpid();
+                __atomic_store_n(&pid, me, __ATOMIC_RELAXED);
+        }
         *t = (struct root_tmp) { .fd = -1, .dirfd = dirfd };
         /* A hidden name beside the target: same filesystem, so the final
          * rename is atomic. */
         for (int attempt = 0; attempt < 100; attempt++) {
-                char *tmp = xasprintf(".%.64s.ignis-%d-%u", name, (int) pid, counter++);
+                char *tmp = xasprintf(".%.64s.ignis-%d-%u", name, (int) me,
+                                      __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
                 int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
                 if (fd >= 0) {
                         t->fd = fd;
