@@ -313,8 +313,10 @@ static int apply_file(struct target *t, const struct entry *e, int dirfd, const 
         return r;
 }
 
+/* *existed: whether the directory was there already (its owner or mode may
+ * have changed: a cached parent's defaults may be stale). */
 static int apply_dir(struct target *t, const struct entry *e, int dirfd, const char *name,
-                     struct ig_strv *parents)
+                     struct ig_strv *parents, bool *existed)
 {
         _cleanup_close_ int fd = -1;
         struct ig_int mode = e->dir->mode;
@@ -322,6 +324,7 @@ static int apply_dir(struct target *t, const struct entry *e, int dirfd, const c
         uid_t uid = 0;
         gid_t gid = 0;
 
+        *existed = true;
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (!S_ISDIR(st.st_mode))
                         return log_error_errno(EEXIST, "%s: something other than a directory exists there and "
@@ -332,6 +335,7 @@ static int apply_dir(struct target *t, const struct entry *e, int dirfd, const c
         } else if (errno != ENOENT)
                 return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
         else {
+                *existed = false;
                 log_info("creating directory \"%s\"", e->path);
                 if (mkdirat(dirfd, name, 0755) < 0)
                         return log_error_errno(errno, "%s: cannot create the directory: %m", e->what);
@@ -572,11 +576,15 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
         case K_FILE:
                 r = apply_file(t, e, pd->fd, name, pd, &parents);
                 break;
-        case K_DIR:
-                r = apply_dir(t, e, pd->fd, name, &parents);
-                /* A new setgid bit changes what a new file in it gets. */
-                parent_cache_clear(cache);
+        case K_DIR: {
+                bool existed;
+                r = apply_dir(t, e, pd->fd, name, &parents, &existed);
+                /* A new setgid bit changes what a new file in it gets; a
+                 * directory that did not exist cannot be in the cache. */
+                if (existed)
+                        parent_cache_clear(cache);
                 break;
+        }
         default:
                 r = apply_link(t, e, pd->fd, name, &parents);
                 parent_cache_clear(cache);
@@ -823,10 +831,19 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
                 const struct parent *pd = NULL;
 
                 if (batchable(&v[i]) && slash && slash[1]) {
-                        pd = parent_cache_get(&cache, v[i].path, (size_t) (slash - v[i].path));
-                        /* Opening (maybe creating, maybe logging) a parent,
-                         * or evicting a directory a pending job uses, waits
+                        size_t dlen = (size_t) (slash - v[i].path);
+
+                        pd = parent_cache_get(&cache, v[i].path, dlen);
+                        /* A parent that exists is opened without a word;
+                         * evicting a directory a pending job uses, or
+                         * creating (and maybe logging about) parents, waits
                          * for the batch. */
+                        if (!pd && cache.n < PARENT_CACHE) {
+                                _cleanup_free_ char *dir = xstrndup(v[i].path, dlen);
+                                int fd = root_openat(&t->root, *dir ? dir : "/", O_PATH | O_DIRECTORY, 0);
+                                if (fd >= 0 && parent_cache_put(&cache, v[i].path, dlen, fd, &pd) < 0)
+                                        pd = NULL;
+                        }
                         if (!pd || batch->n == BATCH_MAX) {
                                 r = batch_flush(t, batch);
                                 if (r < 0)
