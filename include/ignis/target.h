@@ -36,6 +36,13 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s);
 /* systemd units, drop-ins, masks and the preset file. */
 int target_units_apply(struct target *t, const struct ig_systemd *s);
 
+/* Removes the enablement symlinks of the named units as `systemctl --root
+ * ROOT disable -- NAMES` (systemd 252) does, without running it. Returns 1
+ * when done, 0 when some name needs what only systemctl models (nothing was
+ * changed: the caller runs systemctl for all names), or a negative errno
+ * (logged). */
+int target_units_disable(struct target *t, char *const *names, size_t n);
+
 /* /etc/.ignition-result.json */
 int target_result_write(struct target *t, bool user_config_provided);
 

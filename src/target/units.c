@@ -10,14 +10,15 @@
  *   - then `enable`/`disable` lines appended to the preset file, instances
  *     of one template with the same state grouped on one line
  *     ("enable foo@.service a b");
- *   - `enabled: false` also runs `systemctl --root R disable`: a preset
- *     line does not remove enablement symlinks the image already has
+ *   - `enabled: false` also does what `systemctl --root R disable` does: a
+ *     preset line does not remove enablement symlinks the image already has
  *     (Ignition cites fedora-coreos-tracker#392).
  *
  * Deliberate differences: Ignition writes preset lines in Go map order
  * (random per run), we sort them; Ignition runs one systemctl per disabled
- * unit, we run one for all, and disable instances and "-.mount" where
- * Ignition's calls do nothing or fail (see disable_units()). */
+ * unit, we remove the symlinks ourselves (unit-disable.c) or, for what that
+ * does not model, run one systemctl for all, and disable instances and
+ * "-.mount" where Ignition's calls do nothing or fail (see disable_units()). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,26 +35,6 @@
 
 #define UNITS_DIR "/etc/systemd/system"
 #define PRESET_PATH "/etc/systemd/system-preset/20-ignition.preset"
-
-/* Where `systemctl --root` looks for system unit files (systemd's
- * lookup_paths_init() for the system scope, plus /lib for split-usr
- * images). A superset is harmless: the list only decides which names are
- * worth passing to systemctl. */
-static const char *const unit_search_dirs[] = {
-        "/etc/systemd/system.control",
-        "/run/systemd/system.control",
-        "/run/systemd/transient",
-        "/run/systemd/generator.early",
-        "/etc/systemd/system",
-        "/etc/systemd/system.attached",
-        "/run/systemd/system",
-        "/run/systemd/system.attached",
-        "/run/systemd/generator",
-        "/usr/local/lib/systemd/system",
-        "/usr/lib/systemd/system",
-        "/lib/systemd/system",
-        "/run/systemd/generator.late",
-};
 
 /* One preset line: a plain unit, or a template with its instances. */
 struct preset {
@@ -305,50 +286,23 @@ static int write_presets(struct target *t, struct presets *p)
         return 0;
 }
 
-/* Whether `systemctl --root` would find a unit file (or a symlink, even a
- * dangling one, or a mask) for name: for foo@bar.service also the template
- * foo@.service. */
-static bool unit_file_exists(const int *dirs, const char *name)
-{
-        _cleanup_free_ char *tmpl = NULL;
-        const char *at = strchr(name, '@'), *dot = strrchr(name, '.');
-        struct stat st;
-
-        if (at && dot && dot > at + 1)
-                tmpl = xasprintf("%.*s%s", (int) (at + 1 - name), name, dot);
-        for (size_t i = 0; i < ELEMENTSOF(unit_search_dirs); i++) {
-                if (dirs[i] < 0)
-                        continue;
-                if (fstatat(dirs[i], name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                        return true;
-                if (tmpl && fstatat(dirs[i], tmpl, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                        return true;
-        }
-        return false;
-}
-
-/* One `systemctl --root R disable -- A B ...` for all disabled units that
- * have a unit file in the root. Ignition runs one process per unit and
- * tolerates unknown units only because systemd 252 (Debian's) exits 0 for
- * them with --root; other systemd builds exit 1 for an unknown name (coreos/
- * ignition#1614, fixed in later Ignition by checking first, PR #1621), and
- * in a single call one unknown name would fail the whole call. Names systemctl cannot
- * find have nothing to remove, so leaving them out changes nothing else.
- * Instances are passed by their own name (foo@bar.service): Ignition 2.14
+/* Removes the enablement symlinks the image has for the disabled units,
+ * natively (target_units_disable()) when it models every name, else with
+ * one `systemctl --root R disable -- A B ...` for all of them. Ignition runs
+ * one systemctl per unit. Names without a unit file are passed too: systemd
+ * 252 removes the links named after them and exits 0 (other builds exit 1
+ * for an unknown name, coreos/ignition#1614; the native code never does).
+ * Instances are disabled by their own name (foo@bar.service): Ignition 2.14
  * passes its grouped preset string ("foo@.service bar"), which systemctl
  * escapes into a name that matches nothing, so it never removes an
  * instance's links. "--" keeps "-.mount" from being read as an option
  * (Ignition's call fails on it). */
 static int disable_units(struct target *t, const struct ig_systemd *s)
 {
-        int dirs[ELEMENTSOF(unit_search_dirs)];
         _cleanup_free_ char **argv = NULL;
         struct exec_result res;
         size_t n = 0, fixed;
         int r;
-
-        for (size_t i = 0; i < ELEMENTSOF(unit_search_dirs); i++)
-                dirs[i] = root_openat(&t->root, unit_search_dirs[i], O_PATH | O_DIRECTORY, 0);
 
         argv = xcalloc(s->units.n + 6, sizeof(char *));
         argv[n++] = (char *) "systemctl";
@@ -360,26 +314,20 @@ static int disable_units(struct target *t, const struct ig_systemd *s)
         for (size_t i = 0; i < s->units.n; i++) {
                 const struct ig_unit *u = &s->units.v[i];
 
-                if (!u->enabled.set || u->enabled.v)
-                        continue;
-                /* A name with '/' is no systemd unit name (systemctl would
-                 * take it for a path and refuse the whole call). */
-                if (strchr(u->name, '/') || !unit_file_exists(dirs, u->name)) {
-                        log_debug("no unit file for \"%s\" in the target: no enablement symlinks to remove",
-                                  u->name);
-                        continue;
-                }
-                argv[n++] = u->name;
+                if (u->enabled.set && !u->enabled.v)
+                        argv[n++] = u->name;
         }
-        for (size_t i = 0; i < ELEMENTSOF(unit_search_dirs); i++)
-                if (dirs[i] >= 0)
-                        close(dirs[i]);
-
         if (n == fixed)
                 return 0;
 
         log_info("removing enablement symlinks of %zu disabled unit%s", n - fixed,
                  n - fixed == 1 ? "" : "s");
+        r = target_units_disable(t, argv + fixed, n - fixed);
+        if (r < 0)
+                return r;       /* logged */
+        if (r > 0)
+                return 0;
+
         r = exec_run(argv, NULL, &res);
         if (r < 0)
                 return log_error_errno(r, "$.systemd.units: cannot run systemctl to disable units: %m");
