@@ -21,6 +21,13 @@ const char *log_first_error(void);
 void log_note_error(const char *message);
 int log_get_max_level(void);
 
+/* log_hold() keeps the lines logged until log_release() (or 16 KiB of
+ * them) and then writes them at once: for a burst of lines that describe
+ * work already done (a batch of files), one write() instead of one each.
+ * Errors are held too, in their place among the lines. */
+void log_hold(void);
+void log_release(void);
+
 /* Returns -abs(err) so callers can write `return log_error_errno(r, ...)`;
  * %m in the format expands to strerror(err). */
 int log_full_errno(int level, int err, const char *fmt, ...)

@@ -23,7 +23,8 @@ void root_close(struct root *r);
 
 /* Opens (as O_PATH|O_DIRECTORY) the directory that holds path's last
  * component, following symlinks inside the root. With create_parents,
- * missing directories are created 0755 root:root (as Ignition does); their
+ * missing directories are created 0755 (plus a setgid parent's bit), owned as
+ * the kernel makes them: root, or a setgid parent's group (as Ignition); their
  * paths are added to *created (may be NULL). Returns the directory fd (>= 0)
  * and points *name at the last component inside path, or a negative errno. */
 struct ig_strv;

@@ -177,7 +177,7 @@ static int lookup_owner(struct target *t, struct entry *e)
 }
 
 /* The owner to set: what the config asked for, else the given default
- * (the existing owner, or root for something new). */
+ * (the existing owner, or for something new what the kernel gave it). */
 static void resolve_owner(const struct entry *e, uid_t *uid, gid_t *gid)
 {
         if (e->uid_set)
@@ -229,6 +229,7 @@ struct parent {
         int fd;
         uid_t uid;              /* a new file's owner ... */
         gid_t gid;              /* ... and group (the directory's, if setgid) */
+        bool setgid;            /* new directories in it inherit S_ISGID */
 };
 
 static int exists_error(const struct entry *e, const struct stat *st)
@@ -272,8 +273,10 @@ static int apply_file(struct target *t, const struct entry *e, int dirfd, const 
         const struct ig_file *f = e->file;
         struct root_tmp tmp;
         struct stat st;
-        uid_t uid = 0;
-        gid_t gid = 0;
+        /* Unless told, a new node keeps the owner the kernel gives it: the
+         * agent's (root), and a setgid parent's group, as with Ignition. */
+        uid_t uid = pd->uid;
+        gid_t gid = pd->gid;
         int r;
 
         /* With contents, whatever exists is an error, which the final link
@@ -315,14 +318,14 @@ static int apply_file(struct target *t, const struct entry *e, int dirfd, const 
 
 /* *existed: whether the directory was there already (its owner or mode may
  * have changed: a cached parent's defaults may be stale). */
-static int apply_dir(struct target *t, const struct entry *e, int dirfd, const char *name,
+static int apply_dir(struct target *t, const struct entry *e, const struct parent *pd, const char *name,
                      struct ig_strv *parents, bool *existed)
 {
+        int dirfd = pd->fd;
         _cleanup_close_ int fd = -1;
         struct ig_int mode = e->dir->mode;
         struct stat st;
-        uid_t uid = 0;
-        gid_t gid = 0;
+        uid_t uid, gid;
 
         *existed = true;
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -335,14 +338,24 @@ static int apply_dir(struct target *t, const struct entry *e, int dirfd, const c
         } else if (errno != ENOENT)
                 return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
         else {
+                /* Without a mode: 0755 whatever the umask, plus the setgid
+                 * bit a setgid parent passes on (Ignition keeps it too). */
+                mode_t inherit = pd->setgid ? S_ISGID : 0;
+                mode_t want = mode.set ? (mode_t) mode.v : 0755 | inherit;
+
                 *existed = false;
                 log_info("creating directory \"%s\"", e->path);
-                if (mkdirat(dirfd, name, 0755) < 0)
+                if (mkdirat(dirfd, name, want & 0777) < 0)
                         return log_error_errno(errno, "%s: cannot create the directory: %m", e->what);
                 note_created(t, parents, e->path);
-                /* Exactly 0755 for a new one, whatever the umask. */
-                if (!mode.set)
-                        mode = (struct ig_int) { .set = true, .v = 0755 };
+                /* What mkdir gave it: the kernel's owner, the mode less
+                 * the umask, plus the inherited bit. */
+                uid = pd->uid;
+                gid = pd->gid;
+                resolve_owner(e, &uid, &gid);
+                if (uid == pd->uid && gid == pd->gid && root_mode_exact(want & 0777) && (want & 07000) == inherit)
+                        return 0;
+                mode = (struct ig_int) { .set = true, .v = want };
         }
 
         resolve_owner(e, &uid, &gid);
@@ -390,9 +403,10 @@ static char *clean_path(const char *p)
         return out;
 }
 
-static int apply_link(struct target *t, const struct entry *e, int dirfd, const char *name,
+static int apply_link(struct target *t, const struct entry *e, const struct parent *pd, const char *name,
                       struct ig_strv *parents)
 {
+        int dirfd = pd->fd;
         const struct ig_link *l = e->link;
         bool hard = ig_bool_or(l->hard, false);
         struct stat st;
@@ -444,12 +458,12 @@ static int apply_link(struct target *t, const struct entry *e, int dirfd, const 
                 return 0;
         }
 
-        uid_t uid = 0;
-        gid_t gid = 0;
+        uid_t uid = pd->uid;
+        gid_t gid = pd->gid;
         resolve_owner(e, &uid, &gid);
         if (symlinkat(l->target, dirfd, name) < 0)
                 return log_error_errno(errno, "%s: cannot create the symlink: %m", e->what);
-        if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        if ((uid != pd->uid || gid != pd->gid) && fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return log_error_errno(errno, "%s: cannot set the symlink's owner: %m", e->what);
         note_created(t, parents, e->path);
         return 0;
@@ -511,6 +525,7 @@ static int parent_cache_put(struct parent_cache *c, const char *dir, size_t len,
                 .fd = fd,
                 .uid = geteuid(),
                 .gid = (st.st_mode & S_ISGID) ? st.st_gid : getegid(),
+                .setgid = st.st_mode & S_ISGID,
         };
         *ret = p;
         return 0;
@@ -578,7 +593,7 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
                 break;
         case K_DIR: {
                 bool existed;
-                r = apply_dir(t, e, pd->fd, name, &parents, &existed);
+                r = apply_dir(t, e, pd, name, &parents, &existed);
                 /* A new setgid bit changes what a new file in it gets; a
                  * directory that did not exist cannot be in the cache. */
                 if (existed)
@@ -586,7 +601,7 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
                 break;
         }
         default:
-                r = apply_link(t, e, pd->fd, name, &parents);
+                r = apply_link(t, e, pd, name, &parents);
                 parent_cache_clear(cache);
                 break;
         }
@@ -641,8 +656,8 @@ static bool batchable(const struct entry *e)
 static void file_job_prepare(const struct entry *e, const struct parent *pd, struct file_job *j)
 {
         const struct ig_file *f = e->file;
-        uid_t uid = 0;
-        gid_t gid = 0;
+        uid_t uid = pd->uid;
+        gid_t gid = pd->gid;
 
         resolve_owner(e, &uid, &gid);
         *j = (struct file_job) {
@@ -739,8 +754,11 @@ static int batch_flush(struct target *t, struct batch *b)
                 b->no_workers = !b->workers;
         }
         workers_run(b->n >= 16 ? b->workers : NULL, b->v, b->n, sizeof(b->v[0]), file_job_run);
+        /* The report describes work done: one write for the lot. */
+        log_hold();
         for (i = 0; i < b->n && r >= 0; i++)
                 r = file_job_report(t, &b->v[i]);
+        log_release();
         for (; i < b->n; i++)
                 if (b->v[i].r >= 0)
                         (void) unlinkat(b->v[i].pd->fd, b->v[i].name, 0);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,43 @@ static const char *level_name(int level)
         }
 }
 
+/* Lines held back by log_hold(), written by log_release(). */
+static char held[16384];
+static size_t held_len;
+static bool holding;
+
+static void flush_held(void)
+{
+        if (held_len > 0)
+                fwrite(held, 1, held_len, stderr);
+        held_len = 0;
+}
+
+static void emit(const char *line, size_t len)
+{
+        if (holding) {
+                if (held_len + len > sizeof(held))
+                        flush_held();
+                if (len <= sizeof(held)) {
+                        memcpy(held + held_len, line, len);
+                        held_len += len;
+                        return;
+                }
+        }
+        fwrite(line, 1, len, stderr);
+}
+
+void log_hold(void)
+{
+        holding = true;
+}
+
+void log_release(void)
+{
+        flush_held();
+        holding = false;
+}
+
 int log_full_errno(int level, int err, const char *fmt, ...)
 {
         int saved = errno;
@@ -73,8 +111,10 @@ int log_full_errno(int level, int err, const char *fmt, ...)
         va_end(aq);
         if (n >= 0 && (size_t) pre + (size_t) n < sizeof(line) - 1) {
                 line[pre + n] = '\n';
-                fwrite(line, 1, (size_t) pre + (size_t) n + 1, stderr);
+                emit(line, (size_t) pre + (size_t) n + 1);
         } else {
+                /* Too long for the buffer: what is held goes first. */
+                flush_held();
                 errno = err;
                 fprintf(stderr, "ignis: %s: ", level_name(level));
                 vfprintf(stderr, fmt, ap);

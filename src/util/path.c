@@ -185,7 +185,7 @@ static void strv_push(struct ig_strv *sv, char *s)
         sv->v[sv->n++] = s;
 }
 
-/* Opens dir inside the root, creating what is missing (0755 root:root).
+/* Opens dir inside the root, creating what is missing (0755, kernel owner).
  * A dangling symlink on the way (/home -> var/home before /var/home
  * exists) gets its target created, inside the root, as Ignition does. */
 static int mkdir_in_root(const struct root *r, const char *dir, struct ig_strv *created, unsigned hops)
@@ -231,14 +231,20 @@ static int mkdir_in_root(const struct root *r, const char *dir, struct ig_strv *
                         close(tfd);
                         fd = root_openat(r, prefix, O_PATH | O_DIRECTORY, 0);
                 } else if (fd == -ENOENT) {
+                        struct stat pst, nst;
+
+                        if (fstat(prev, &pst) < 0)
+                                return -errno;
                         if (mkdirat(prev, comp, 0755) < 0 && errno != EEXIST)
                                 return -errno;
                         fd = root_openat(r, prefix, O_RDONLY | O_DIRECTORY, 0);
                         if (fd < 0)
                                 return fd;
-                        /* Explicit owner and mode: neither the umask nor an
-                         * inherited setgid bit may change what is created. */
-                        if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0) {
+                        /* 0755 whatever the umask; owner and group are what
+                         * the kernel gives, so a setgid parent passes on its
+                         * group and its setgid bit (as with Ignition). */
+                        mode_t want = 0755 | (pst.st_mode & S_ISGID);
+                        if (fstat(fd, &nst) < 0 || ((nst.st_mode & 07777) != want && fchmod(fd, want) < 0)) {
                                 int e = -errno;
                                 close(fd);
                                 return e;
