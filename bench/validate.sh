@@ -49,6 +49,10 @@ done
 
 # Relative --ignis paths are taken relative to the current directory.
 case "$IGNIS" in /*) ;; *) IGNIS="$PWD/$IGNIS" ;; esac
+# meson puts the binary in build/src/.
+if [ "$IGNIS" = "$ROOT/build/ignis" ] && [ ! -e "$IGNIS" ] && [ -x "$ROOT/build/src/ignis" ]; then
+    IGNIS="$ROOT/build/src/ignis"
+fi
 if [ ! -e "$IGNIS" ]; then
     die "ignis binary not found at $IGNIS -- build it first (it is expected at build/ignis under the repository root) or pass --ignis PATH"
 fi
