@@ -14,8 +14,9 @@
 
 struct target {
         struct root root;
-        /* Top-most paths this run created (for SELinux relabelling). */
+        /* Paths this run created (for SELinux relabelling). */
         struct ig_strv created;
+        size_t created_alloc;
         /* setfiles, started early by target_relabel_start() */
         bool relabel_started;
         struct exec_child relabel;
@@ -26,6 +27,9 @@ void target_close(struct target *t);
 
 /* Remembers a path the run created, for relabelling. */
 void target_note_created(struct target *t, const char *path);
+/* Sorts the created paths and drops those below another one (relabelled
+ * with it). */
+void target_created_minimal(struct target *t);
 
 /* Users and groups (shadow-utils with --root) and SSH keys. */
 int target_passwd_apply(struct target *t, const struct ig_passwd *p);

@@ -89,6 +89,7 @@ int target_relabel(struct target *t)
                         return r;
         }
 
+        target_created_minimal(t);
         for (size_t i = 0; i < t->created.n; i++)
                 len += strlen(t->root.path) + strlen(t->created.v[i]) + 1;
         input = xmalloc(len + 1);

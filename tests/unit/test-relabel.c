@@ -148,6 +148,31 @@ int main(void)
         tap_ok(run_started("SELINUX=disabled\nSELINUXTYPE=targeted\n", true, false) == 0 &&
                access(at("calls"), F_OK) < 0, "started early, SELINUX=disabled: setfiles is not run");
 
+        /* The paths handed over: sorted, nothing below another one, in
+         * whatever order they were noted. */
+        {
+                static const char *const noted[] = { "/a-b", "/a/b", "/x/y/z", "/a", "/a/b/c", "/ab", "/x/y",
+                                                     "/a", "/x/yy" };
+                static const char *const want[] = { "/a", "/a-b", "/ab", "/x/y", "/x/yy" };
+                struct target t;
+                bool same;
+
+                target_open(at("root"), &t);
+                for (size_t i = 0; i < sizeof(noted) / sizeof(noted[0]); i++)
+                        target_note_created(&t, noted[i]);
+                target_created_minimal(&t);
+                same = t.created.n == sizeof(want) / sizeof(want[0]);
+                for (size_t i = 0; same && i < t.created.n; i++)
+                        same = strcmp(t.created.v[i], want[i]) == 0;
+                tap_ok(same, "created paths: sorted, duplicates and paths below others dropped (%zu left)",
+                       t.created.n);
+                target_note_created(&t, "/");
+                target_note_created(&t, "/etc/motd");
+                target_created_minimal(&t);
+                tap_ok(t.created.n == 1 && strcmp(t.created.v[0], "/") == 0, "\"/\" covers everything");
+                target_close(&t);
+        }
+
         write_file("bin/setfiles", "#!/bin/sh\necho 'setfiles: boom' >&2\nexit 3\n", 0755);
         tap_ok(run("SELINUX=enforcing\nSELINUXTYPE=targeted\n") < 0, "a failing setfiles fails the stage");
 
