@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "ignis/cleanup.h"
@@ -45,6 +46,37 @@ int stage_files_check_sources(const struct ig_config *c)
         return r;
 }
 
+/* Whether path is /etc/selinux, something in it, or one of its parents. */
+static bool touches_selinux(const char *path)
+{
+        static const char dir[] = "/etc/selinux";
+        size_t l = strlen(path);
+
+        while (l > 1 && path[l - 1] == '/')
+                l--;
+        if (strncmp(path, dir, sizeof(dir) - 1) == 0)
+                return path[sizeof(dir) - 1] == '\0' || path[sizeof(dir) - 1] == '/';
+        /* A parent: "/" or "/etc". */
+        return l <= sizeof(dir) - 1 && strncmp(dir, path, l) == 0 && (l == 1 || dir[l] == '/');
+}
+
+/* setfiles reads the policy (SELINUX=, SELINUXTYPE=, file_contexts and
+ * its .local) when it starts. A config that writes any of that must have it
+ * read afterwards, as Ignition does by running setfiles at the end. */
+static bool config_touches_selinux(const struct ig_config *c)
+{
+        for (size_t i = 0; i < c->storage.files.n; i++)
+                if (touches_selinux(c->storage.files.v[i].path))
+                        return true;
+        for (size_t i = 0; i < c->storage.directories.n; i++)
+                if (touches_selinux(c->storage.directories.v[i].path))
+                        return true;
+        for (size_t i = 0; i < c->storage.links.n; i++)
+                if (touches_selinux(c->storage.links.v[i].path))
+                        return true;
+        return false;
+}
+
 int stage_files(const struct ig_config *c, const char *root, bool user_config_provided)
 {
         struct target t;
@@ -54,8 +86,9 @@ int stage_files(const struct ig_config *c, const char *root, bool user_config_pr
         if (r < 0)
                 return r;
 
-        /* setfiles loads its policy while we write. */
-        r = target_relabel_start(&t);
+        /* setfiles loads its policy while we write -- unless the config
+         * changes the policy, which setfiles must then see. */
+        r = config_touches_selinux(c) ? 0 : target_relabel_start(&t);
         if (r >= 0)
                 r = target_passwd_apply(&t, &c->passwd);
         if (r >= 0)
