@@ -46,3 +46,7 @@ char *exec_describe(char *const argv[], const int *secret_args);
 /* Runs argv and turns a non-zero exit into an error logged with the command
  * (redacted) and its stderr. Returns 0 or a negative errno. */
 int exec_check(char *const argv[], const struct exec_options *o);
+
+/* The second half of exec_check: a non-zero exit status is logged as
+ * "CMD failed with exit status N: STDERR" and gives -EIO. Frees res. */
+int exec_result_check(struct exec_result *res, const char *cmd);

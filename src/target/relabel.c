@@ -103,16 +103,6 @@ int target_relabel(struct target *t)
         r = exec_finish(&t->relabel, input, len, &res);
         if (r < 0)
                 return log_error_errno(r, "Failed to run setfiles: %m");
-        if (res.status != 0) {
-                const char *err = res.err ? res.err : "";
-                size_t l = strlen(err);
-                while (l > 0 && err[l - 1] == '\n')
-                        l--;
-                log_error("setfiles -vF0 -r %s ... failed with exit status %d%s%.*s", t->root.path, res.status,
-                          l ? ": " : "", (int) l, err);
-                exec_result_free(&res);
-                return -EIO;
-        }
-        exec_result_free(&res);
-        return 0;
+        _cleanup_free_ char *cmd = xasprintf("setfiles -vF0 -r %s ...", t->root.path);
+        return exec_result_check(&res, cmd);
 }

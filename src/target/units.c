@@ -331,22 +331,11 @@ static int disable_units(struct target *t, const struct ig_systemd *s)
         r = exec_run(argv, NULL, &res);
         if (r < 0)
                 return log_error_errno(r, "$.systemd.units: cannot run systemctl to disable units: %m");
-        if (res.status != 0) {
-                _cleanup_free_ char *cmd = exec_describe(argv, NULL);
-                const char *err = res.err ? res.err : "";
-                size_t l = strlen(err);
-
-                while (l > 0 && err[l - 1] == '\n')
-                        l--;
-                log_error("$.systemd.units: removing enablement symlinks failed: %s: exit status %d%s%.*s",
-                          cmd, res.status, l ? ": " : "", (int) l, err);
-                exec_result_free(&res);
-                return -EIO;
-        }
-        if (res.err && *res.err)
+        if (res.status == 0 && res.err && *res.err)
                 log_debug("systemctl: %s", res.err);
-        exec_result_free(&res);
-        return 0;
+        _cleanup_free_ char *desc = exec_describe(argv, NULL);
+        _cleanup_free_ char *cmd = xasprintf("$.systemd.units: removing enablement symlinks: %s", desc);
+        return exec_result_check(&res, cmd);
 }
 
 static int apply_unit(struct target *t, size_t idx, const struct ig_unit *u)

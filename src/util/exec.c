@@ -305,25 +305,32 @@ void exec_result_free(struct exec_result *r)
         *r = (struct exec_result) {};
 }
 
+int exec_result_check(struct exec_result *res, const char *cmd)
+{
+        int r = 0;
+
+        if (res->status != 0) {
+                const char *err = res->err ? res->err : "";
+                size_t l = strlen(err);
+                while (l > 0 && err[l - 1] == '\n')
+                        l--;
+                log_error("%s failed with exit status %d%s%.*s", cmd, res->status, l ? ": " : "", (int) l, err);
+                r = -EIO;
+        }
+        exec_result_free(res);
+        return r;
+}
+
 int exec_check(char *const argv[], const struct exec_options *o)
 {
+        _cleanup_free_ char *cmd = NULL;
         struct exec_result res;
         int r;
 
         r = exec_run(argv, o, &res);
         if (r < 0)
                 return log_error_errno(r, "Failed to run %s: %m", argv[0]);
-        if (res.status != 0) {
-                _cleanup_free_ char *cmd = exec_describe(argv, o ? o->secret_args : NULL);
-                const char *err = res.err ? res.err : "";
-                size_t l = strlen(err);
-                while (l > 0 && err[l - 1] == '\n')
-                        l--;
-                log_error("%s failed with exit status %d%s%.*s", cmd, res.status,
-                          l ? ": " : "", (int) l, err);
-                exec_result_free(&res);
-                return -EIO;
-        }
-        exec_result_free(&res);
-        return 0;
+        if (res.status != 0)
+                cmd = exec_describe(argv, o ? o->secret_args : NULL);
+        return exec_result_check(&res, cmd);
 }
