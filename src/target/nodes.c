@@ -267,50 +267,127 @@ static int apply_kept_file(const struct entry *e, int dirfd, const char *name, c
         return set_owner_mode(e, fd, uid, gid, &f->mode);
 }
 
-static int apply_file(struct target *t, const struct entry *e, int dirfd, const char *name,
-                      const struct parent *pd, struct ig_strv *parents)
+/* A new file, from its creation to its link: what the main thread decides
+ * (file_job_prepare), what any thread may do without logging
+ * (file_job_finish), and the error line for the step that failed
+ * (file_job_error). */
+struct file_job {
+        const struct entry *e;
+        const struct parent *pd;
+        const char *name;
+        mode_t mode;
+        bool exact, owned;
+        uid_t uid;
+        gid_t gid;
+        /* set by the writing */
+        int r;
+        enum { STEP_DECODE, STEP_CREATE, STEP_WRITE, STEP_OWNER, STEP_MODE, STEP_LINK } step;
+        struct stat st;         /* what is in the way, for -EEXIST at STEP_LINK */
+        bool st_valid;
+};
+
+static void file_job_prepare(const struct entry *e, const struct parent *pd, struct file_job *j)
 {
         const struct ig_file *f = e->file;
-        struct root_tmp tmp;
-        struct stat st;
         /* Unless told, a new node keeps the owner the kernel gives it: the
          * agent's (root), and a setgid parent's group, as with Ignition. */
         uid_t uid = pd->uid;
         gid_t gid = pd->gid;
+
+        resolve_owner(e, &uid, &gid);
+        *j = (struct file_job) {
+                .e = e,
+                .pd = pd,
+                .name = strrchr(e->path, '/') + 1,
+                .mode = f->mode.set ? (mode_t) f->mode.v : 0644,
+                .uid = uid,
+                .gid = gid,
+        };
+        /* Created with its final mode and owner where the kernel gives it
+         * those anyway: two syscalls fewer per file. */
+        j->exact = root_mode_exact(j->mode);
+        j->owned = pd->uid == uid && pd->gid == gid;
+}
+
+/* Owner and mode where the kernel did not give them, then the link. */
+static void file_job_finish(struct file_job *j, struct root_tmp *tmp)
+{
+        if (!(j->exact && j->owned)) {
+                j->step = STEP_OWNER;
+                if (fchown(tmp->fd, j->uid, j->gid) < 0)
+                        j->r = -errno;
+                else if (!j->exact) {
+                        /* After chown, which clears setuid/setgid bits. */
+                        j->step = STEP_MODE;
+                        if (fchmod(tmp->fd, j->mode) < 0)
+                                j->r = -errno;
+                }
+        }
+        if (j->r >= 0) {
+                j->step = STEP_LINK;
+                j->r = root_new_link(tmp, j->name);
+                if (j->r == -EEXIST)
+                        j->st_valid = fstatat(j->pd->fd, j->name, &j->st, AT_SYMLINK_NOFOLLOW) == 0;
+        }
+}
+
+static int file_job_error(const struct file_job *j)
+{
+        const struct entry *e = j->e;
+        int r = j->r;
+
+        if (r >= 0)
+                return 0;
+        switch (j->step) {
+        case STEP_CREATE:
+                return log_error_errno(r, "%s: cannot create a temporary file: %m", e->what);
+        case STEP_WRITE:
+                return log_error_errno(r, "%s: cannot write the file: %m", e->what);
+        case STEP_OWNER:
+                return log_error_errno(r, "%s: cannot set owner %u:%u: %m", e->what, j->uid, j->gid);
+        case STEP_MODE:
+                return log_error_errno(r, "%s: cannot set mode %04o: %m", e->what, (unsigned) j->mode);
+        default:
+                if (r == -EEXIST && j->st_valid)
+                        return exists_error(e, &j->st);
+                return log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
+        }
+}
+
+static int apply_file(struct target *t, const struct entry *e, const struct parent *pd, const char *name,
+                      struct ig_strv *parents)
+{
+        const struct ig_file *f = e->file;
+        struct file_job j;
+        struct root_tmp tmp;
+        struct stat st;
         int r;
 
         /* With contents, whatever exists is an error, which the final link
          * reports (-EEXIST) without a lookup of its own beforehand. */
         if (!f->contents.source) {
-                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                        return apply_kept_file(e, dirfd, name, &st);
+                if (fstatat(pd->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        return apply_kept_file(e, pd->fd, name, &st);
                 if (errno != ENOENT)
                         return log_error_errno(errno, "%s: cannot inspect the existing path: %m", e->what);
         }
 
-        resolve_owner(e, &uid, &gid);
-        mode_t mode = f->mode.set ? (mode_t) f->mode.v : 0644;
-        /* Created with its final mode and owner where the kernel gives it
-         * those anyway: two syscalls fewer per file. */
-        bool exact = root_mode_exact(mode), owned = pd->uid == uid && pd->gid == gid;
-
+        file_job_prepare(e, pd, &j);
         log_info("writing file \"%s\"", e->path);
-        r = root_new_open(dirfd, name, exact ? mode : 0600, &tmp);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot create a temporary file: %m", e->what);
-        r = fetch_to_fd(&f->contents, tmp.fd, e->what);
-        if (r >= 0)
-                r = append_all(e, tmp.fd);
-        if (r >= 0 && !(exact && owned))
-                r = set_owner_mode(e, tmp.fd, uid, gid, &(struct ig_int) { .set = !exact, .v = mode });
-        if (r >= 0) {
-                r = root_new_link(&tmp, name);
-                if (r == -EEXIST && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                        r = exists_error(e, &st);
-                else if (r < 0)
-                        log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
+        j.step = STEP_CREATE;
+        j.r = root_new_open(pd->fd, name, j.exact ? j.mode : 0600, &tmp);
+        if (j.r >= 0) {
+                /* Streamed: fetch and append log their own errors. */
+                r = fetch_to_fd(&f->contents, tmp.fd, e->what);
+                if (r >= 0)
+                        r = append_all(e, tmp.fd);
+                if (r >= 0)
+                        file_job_finish(&j, &tmp);
+                root_tmp_discard(&tmp);
+                if (r < 0)
+                        return r;
         }
-        root_tmp_discard(&tmp);
+        r = file_job_error(&j);
         if (r >= 0)
                 note_created(t, parents, e->path);
         return r;
@@ -589,7 +666,7 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
 
         switch (e->kind) {
         case K_FILE:
-                r = apply_file(t, e, pd->fd, name, pd, &parents);
+                r = apply_file(t, e, pd, name, &parents);
                 break;
         case K_DIR: {
                 bool existed;
@@ -622,21 +699,6 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
 #define BATCH_MAX 256
 #define BATCH_SOURCE_MAX (256u << 10)
 
-struct file_job {
-        const struct entry *e;
-        const struct parent *pd;
-        const char *name;
-        mode_t mode;
-        bool exact, owned;
-        uid_t uid;
-        gid_t gid;
-        /* set by file_job_run */
-        int r;
-        enum { STEP_DECODE, STEP_CREATE, STEP_WRITE, STEP_OWNER, STEP_MODE, STEP_LINK } step;
-        struct stat st;         /* what is in the way, for -EEXIST at STEP_LINK */
-        bool st_valid;
-};
-
 struct batch {
         struct file_job v[BATCH_MAX];
         size_t n;
@@ -653,25 +715,6 @@ static bool batchable(const struct entry *e)
                !c->verification.hash && strlen(c->source) <= BATCH_SOURCE_MAX;
 }
 
-static void file_job_prepare(const struct entry *e, const struct parent *pd, struct file_job *j)
-{
-        const struct ig_file *f = e->file;
-        uid_t uid = pd->uid;
-        gid_t gid = pd->gid;
-
-        resolve_owner(e, &uid, &gid);
-        *j = (struct file_job) {
-                .e = e,
-                .pd = pd,
-                .name = strrchr(e->path, '/') + 1,
-                .mode = f->mode.set ? (mode_t) f->mode.v : 0644,
-                .uid = uid,
-                .gid = gid,
-        };
-        j->exact = root_mode_exact(j->mode);
-        j->owned = pd->uid == uid && pd->gid == gid;
-}
-
 /* In any thread: decoding and syscalls only, no logging. */
 static void file_job_run(void *arg)
 {
@@ -679,64 +722,34 @@ static void file_job_run(void *arg)
         _cleanup_free_ unsigned char *data = NULL;
         struct root_tmp tmp;
         size_t len;
-        int dirfd = j->pd->fd;
 
         j->step = STEP_DECODE;
         j->r = ig_data_url_decode(j->e->file->contents.source, &data, &len, NULL);
         if (j->r < 0)
                 return;
         j->step = STEP_CREATE;
-        j->r = root_new_open(dirfd, j->name, j->exact ? j->mode : 0600, &tmp);
+        j->r = root_new_open(j->pd->fd, j->name, j->exact ? j->mode : 0600, &tmp);
         if (j->r < 0)
                 return;
         j->step = STEP_WRITE;
         j->r = loop_write(tmp.fd, data, len);
-        if (j->r >= 0 && !(j->exact && j->owned)) {
-                j->step = STEP_OWNER;
-                if (fchown(tmp.fd, j->uid, j->gid) < 0)
-                        j->r = -errno;
-                else if (!j->exact) {
-                        j->step = STEP_MODE;
-                        if (fchmod(tmp.fd, j->mode) < 0)
-                                j->r = -errno;
-                }
-        }
-        if (j->r >= 0) {
-                j->step = STEP_LINK;
-                j->r = root_new_link(&tmp, j->name);
-                if (j->r == -EEXIST)
-                        j->st_valid = fstatat(dirfd, j->name, &j->st, AT_SYMLINK_NOFOLLOW) == 0;
-        }
+        if (j->r >= 0)
+                file_job_finish(j, &tmp);
         root_tmp_discard(&tmp);
 }
 
 /* In the calling thread, in entry order. */
 static int file_job_report(struct target *t, const struct file_job *j)
 {
-        const struct entry *e = j->e;
-        int r = j->r;
+        int r;
 
         if (j->step == STEP_DECODE)
-                return log_error_errno(r, "%s: invalid data: URL", e->what);
-        log_info("writing file \"%s\"", e->path);
-        if (r >= 0) {
-                target_note_created(t, e->path);
-                return 0;
-        }
-        switch (j->step) {
-        case STEP_CREATE:
-                return log_error_errno(r, "%s: cannot create a temporary file: %m", e->what);
-        case STEP_WRITE:
-                return log_error_errno(r, "%s: cannot write the file: %m", e->what);
-        case STEP_OWNER:
-                return log_error_errno(r, "%s: cannot set owner %u:%u: %m", e->what, j->uid, j->gid);
-        case STEP_MODE:
-                return log_error_errno(r, "%s: cannot set mode %04o: %m", e->what, (unsigned) j->mode);
-        default:
-                if (r == -EEXIST && j->st_valid)
-                        return exists_error(e, &j->st);
-                return log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
-        }
+                return log_error_errno(j->r, "%s: invalid data: URL", j->e->what);
+        log_info("writing file \"%s\"", j->e->path);
+        r = file_job_error(j);
+        if (r >= 0)
+                target_note_created(t, j->e->path);
+        return r;
 }
 
 /* Writes the batch and reports it; the first error wins and what later
