@@ -839,8 +839,11 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
         byres = xcalloc(n, sizeof(*byres));
         for (size_t i = 0; i < n; i++)
                 byres[i] = &v[i];
-        resolve_all(t, byres, n);
-        qsort(byres, n, sizeof(*byres), cmp_resolved);
+        /* (A single entry cannot collide.) */
+        if (n > 1) {
+                resolve_all(t, byres, n);
+                qsort(byres, n, sizeof(*byres), cmp_resolved);
+        }
         for (size_t i = 1; i < n; i++)
                 if (strcmp(byres[i - 1]->resolved, byres[i]->resolved) == 0) {
                         r = log_error_errno(EEXIST, "%s resolves to \"%s\" after following symlinks in the "
