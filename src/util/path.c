@@ -321,6 +321,16 @@ int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
         return -EEXIST;
 }
 
+/* After the link (or the unlink): nothing left to clean up. */
+static void tmp_forget(struct root_tmp *t)
+{
+        free(t->tmpname);
+        t->tmpname = NULL;
+        if (t->fd >= 0)
+                close(t->fd);
+        t->fd = -1;
+}
+
 int root_new_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
 {
         /* An unnamed file linked in when complete: one directory entry
@@ -361,10 +371,7 @@ int root_new_link(struct root_tmp *t, const char *name)
                 if (renameat(t->dirfd, t->tmpname, t->dirfd, name) < 0)
                         return -errno;
         }
-        free(t->tmpname);
-        t->tmpname = NULL;
-        close(t->fd);
-        t->fd = -1;
+        tmp_forget(t);
         return 0;
 }
 
@@ -375,10 +382,7 @@ int root_tmp_link(struct root_tmp *t, const char *name)
          * cheaper for a thousand small files. */
         if (renameat(t->dirfd, t->tmpname, t->dirfd, name) < 0)
                 return -errno;
-        free(t->tmpname);
-        t->tmpname = NULL;
-        close(t->fd);
-        t->fd = -1;
+        tmp_forget(t);
         return 0;
 }
 
@@ -386,11 +390,7 @@ void root_tmp_discard(struct root_tmp *t)
 {
         if (t->tmpname)
                 unlinkat(t->dirfd, t->tmpname, 0);
-        free(t->tmpname);
-        t->tmpname = NULL;
-        if (t->fd >= 0)
-                close(t->fd);
-        t->fd = -1;
+        tmp_forget(t);
 }
 
 int root_write_file(int dirfd, const char *name, const void *data, size_t len,
