@@ -145,15 +145,9 @@ def run_all(cases, a):
                 with open(case.expected_manifest_path, "w") as f:
                     f.write("".join(l + "\n" for l in actual))
                 diags.insert(0, "expected.manifest updated")
-        desc = (" - " + case.description) if case.description else ""
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", n, case.name, desc))
-        if not ok or (a.update and diags):
-            testroot.tap_diag("\n".join(diags))
-        sys.stdout.flush()
-        failed += not ok
-    if failed:
-        print("# %d of %d cases failed" % (failed, len(cases)))
-    return 1 if failed else 0
+        failed += testroot.tap_case(n, case.name, ok, case.description, diags,
+                                    show_diags=not ok or bool(a.update and diags))
+    return testroot.tap_end(failed, len(cases))
 
 
 if __name__ == "__main__":

@@ -326,3 +326,24 @@ def tap_diag(text, limit=200):
         print("#   " + line)
     if len(lines) > limit:
         print("#   ... (%d more lines)" % (len(lines) - limit))
+
+
+def tap_case(n, name, ok, desc="", diags=(), todo=None, show_diags=None, limit=200):
+    """Prints one case's TAP line (with " - desc" and "# TODO todo" when
+    given) and its diagnostics (by default only when it failed). Returns 1
+    when it counts as a failure (a TODO does not), else 0."""
+    line = "%s %d - %s%s" % ("ok" if ok else "not ok", n, name, (" - " + desc) if desc else "")
+    if todo:
+        line += " # TODO " + todo
+    print(line)
+    if diags and (not ok if show_diags is None else show_diags):
+        tap_diag("\n".join(diags), limit=limit)
+    sys.stdout.flush()
+    return int(not ok and not todo)
+
+
+def tap_end(failed, total):
+    """The summary comment and the exit status of a runner."""
+    if failed:
+        print("# %d of %d cases failed" % (failed, total))
+    return 1 if failed else 0

@@ -522,17 +522,8 @@ def main():
             except Exception as e:  # a runner crash must not hide the other cases
                 import traceback
                 ok, diags, desc = False, ["runner error: %r" % e, traceback.format_exc()], ""
-            line = "%s %d - %s%s" % ("ok" if ok else "not ok", n, name, (" - " + desc) if desc else "")
-            if todo:
-                line += " # TODO " + todo
-            print(line)
-            if not ok:
-                testroot.tap_diag("\n".join(diags), limit=300)
-            sys.stdout.flush()
-            failed += not ok and not todo
-        if failed:
-            print("# %d of %d cases failed" % (failed, len(names)))
-        return 1 if failed else 0
+            failed += testroot.tap_case(n, name, ok, desc, diags, todo=todo, limit=300)
+        return testroot.tap_end(failed, len(names))
     finally:
         cleanup()
 

@@ -329,14 +329,8 @@ def main():
             except Exception as e:  # one crash must not hide the other cases
                 import traceback
                 ok, diags, desc = False, ["runner error: %r" % e, traceback.format_exc()], ""
-            print("%s %d - %s%s" % ("ok" if ok else "not ok", n, name, (" - " + desc) if desc else ""))
-            if diags:
-                testroot.tap_diag("\n".join(diags))
-            sys.stdout.flush()
-            failed += not ok
-        if failed:
-            print("# %d of %d cases failed" % (failed, len(names)))
-        return 1 if failed else 0
+            failed += testroot.tap_case(n, name, ok, desc, diags, show_diags=bool(diags))
+        return testroot.tap_end(failed, len(names))
     finally:
         cleanup()
 
