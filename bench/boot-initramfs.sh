@@ -3,8 +3,8 @@
 # boot-initramfs.sh AGENT KERNELDIR CACHEDIR [IGNIS_BINARY]
 #
 # One of the two initramfs images bench/boot.sh compares, AGENT = ignis or
-# ignition. Both are built by this one script with the same dracut command as
-# tests/vm/mk-initramfs.sh (same flags, same --add-drivers, uncompressed) and
+# ignition. Both are built by this one script with the dracut command of the
+# VM tests (tests/vm/dracut-vm.sh: same flags, --add-drivers, uncompressed) and
 # the same module list, "systemd-initrd dracut-systemd qemu rootfs-block
 # fs-lib" plus the agent's module:
 #   ignis     dracut-module/30ignis of this repository, with IGNIS_BINARY
@@ -25,6 +25,8 @@
 # dracut versions, this script, the agent's binary and module files). Prints
 # the image path on the last line of stdout. Exit 3: the agent is missing.
 set -euo pipefail
+# shellcheck source=tests/vm/dracut-vm.sh
+. "$(dirname "$0")/../tests/vm/dracut-vm.sh"
 AGENT=${1:?usage: boot-initramfs.sh ignis|ignition KERNELDIR CACHEDIR [IGNIS_BINARY]}
 KDIR=$(cd "${2:?}" && pwd)
 CACHE=${3:?}
@@ -67,6 +69,7 @@ fi
 key=$( {
     echo "$AGENT kver $KVER dracut $DVER"
     sha256sum < "$0"
+    sha256sum < "$REPO/tests/vm/dracut-vm.sh"
     echo "extra ${IGNIS_VM_DRACUT_ARGS:-}"
     sha256sum < "$BIN"
     (cd "$MODDIR" && find . -type f ! -name ignition -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
@@ -93,15 +96,8 @@ MODS="systemd-initrd dracut-systemd qemu rootfs-block fs-lib $AGENT"
 export IGNIS_BINARY=$IGNIS
 PATH=$(dirname "$IGNIS"):$PATH
 start=$(date +%s.%N)
-# The same dracut command as tests/vm/mk-initramfs.sh, plus the setfiles shim.
-# shellcheck disable=SC2086 # IGNIS_VM_DRACUT_ARGS is split on purpose
-dracutbasedir=$BASE dracut --force -q -N --no-hostonly-cmdline \
-    --kver "$KVER" --kmoddir "$KDIR/root/lib/modules/$KVER" \
-    -m "$MODS" \
-    --add-drivers "virtio_pci virtio_blk virtio_net virtio_rng qemu_fw_cfg ext4 crc32c_generic" \
-    --include "$BASE/setfiles" /usr/sbin/setfiles \
-    --no-compress --no-early-microcode --nofscks --tmpdir /tmp \
-    ${IGNIS_VM_DRACUT_ARGS:-} "$OUT.tmp" >&2
+# The VM tests' dracut command, plus the setfiles shim.
+vm_dracut "$BASE" "$KDIR" "$KVER" "$MODS" "$OUT.tmp" --include "$BASE/setfiles" /usr/sbin/setfiles
 mv "$OUT.tmp" "$OUT"
 # shellcheck disable=SC2012 # our own file names
 ls -t "$CACHE"/bench-initramfs-"$AGENT"-*.img 2>/dev/null | tail -n +3 | xargs -r rm -f

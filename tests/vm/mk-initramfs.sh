@@ -8,12 +8,14 @@
 # /usr/lib/dracut is touched. Pass MODULE_DIR "-" for an initramfs without
 # it (the harness's own smoke test of kernel + root image).
 #
-# Uncompressed (a TCG guest decompresses slowly; loading through fw_cfg DMA is
-# cheap). Cached in CACHEDIR/initramfs-<key>.img, where <key> hashes the kernel
-# version, the ignis binary, every file of MODULE_DIR, this script and the
-# dracut version: a rebuild happens only when one of them changes. Prints the
-# image path on the last line of stdout.
+# The dracut command is dracut-vm.sh's (shared with bench/boot-initramfs.sh).
+# Cached in CACHEDIR/initramfs-<key>.img, where <key> hashes the kernel
+# version, the ignis binary, every file of MODULE_DIR, this script,
+# dracut-vm.sh and the dracut version: a rebuild happens only when one of
+# them changes. Prints the image path on the last line of stdout.
 set -euo pipefail
+# shellcheck source=tests/vm/dracut-vm.sh
+. "$(dirname "$0")/dracut-vm.sh"
 KDIR=$(cd "${1:?usage: mk-initramfs.sh KERNELDIR IGNIS MODULE_DIR CACHEDIR}" && pwd)
 IGNIS=${2:?}; MODDIR=${3:?}; CACHE=${4:?}
 KVER=$(cat "$KDIR/kver")
@@ -30,7 +32,7 @@ fi
 key=$( {
     echo "kver $KVER"
     dpkg-query -W -f '${Version}\n' dracut-core 2>/dev/null || true
-    sha256sum "$0"
+    sha256sum "$0" "$(dirname "$0")/dracut-vm.sh"
     echo "extra ${IGNIS_VM_DRACUT_ARGS:-}"
     if [ "$MODDIR" != - ]; then
         sha256sum "$IGNIS" | cut -d' ' -f1
@@ -63,19 +65,8 @@ fi
 # it is first on PATH and named in IGNIS_BINARY for module-setup.sh.
 export IGNIS_BINARY=$IGNIS
 PATH=$(dirname "$IGNIS"):$PATH
-# -N: no host-only mode (nothing of this host's hardware or root device).
-# --add-drivers: what the harness's root disk needs (virtio-blk, ext4 and the
-# crc32c it requests at mount time); qemu_fw_cfg for the config; virtio_net
-# for the metadata network (the root image has no kernel modules: what the
-# initramfs loaded is all the booted root has).
 start=$(date +%s.%N)
-# shellcheck disable=SC2086 # IGNIS_VM_DRACUT_ARGS is split on purpose
-dracutbasedir=$BASE dracut --force -q -N --no-hostonly-cmdline \
-    --kver "$KVER" --kmoddir "$KDIR/root/lib/modules/$KVER" \
-    -m "$MODS" \
-    --add-drivers "virtio_pci virtio_blk virtio_net virtio_rng qemu_fw_cfg ext4 crc32c_generic" \
-    --no-compress --no-early-microcode --nofscks --tmpdir /tmp \
-    ${IGNIS_VM_DRACUT_ARGS:-} "$OUT.tmp" >&2
+vm_dracut "$BASE" "$KDIR" "$KVER" "$MODS" "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 # keep only the newest few images of this kind (with or without the module)
 pattern='initramfs-[0-9a-f]*.img'
