@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ignis-build.h"
 #include "commands.h"
 
 static void usage(FILE *f)
@@ -16,9 +15,13 @@ static void usage(FILE *f)
               "  apply --root=DIR CONFIG\n"
               "                     apply users, files, links and units to a directory tree\n"
               "  run --stage=STAGE  run one provisioning stage (in the initramfs)\n"
-              "  version            print the version\n"
+              "  version            print the version and the libraries in use\n"
               "\n"
-              "Run 'ignis COMMAND --help' for a command's options.\n",
+              "Options:\n"
+              "  --help             print this help\n"
+              "  --version          the same as the version command\n"
+              "\n"
+              "Run 'ignis COMMAND --help' for a command's options. See ignis(8).\n",
               f);
 }
 
@@ -41,10 +44,8 @@ int main(int argc, char **argv)
                 usage(stdout);
                 return 0;
         }
-        if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-                printf("ignis %s\n", IGNIS_VERSION);
-                return 0;
-        }
+        if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)
+                return cmd_version(argc - 1, argv + 1);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return commands[i].fn(argc - 1, argv + 1);

@@ -8,6 +8,7 @@
  * it. Callers call dlopen_curl()/dlopen_crypto() and then the sym_ pointers. */
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 int dlopen_curl(void);
@@ -19,6 +20,7 @@ IGNIS_DLSYM_EXTERN(curl_url);
 IGNIS_DLSYM_EXTERN(curl_url_set);
 IGNIS_DLSYM_EXTERN(curl_url_cleanup);
 IGNIS_DLSYM_EXTERN(curl_url_strerror);
+IGNIS_DLSYM_EXTERN(curl_version_info);
 
 IGNIS_DLSYM_EXTERN(EVP_DecodeBlock);
 IGNIS_DLSYM_EXTERN(EVP_MD_CTX_new);
@@ -29,3 +31,4 @@ IGNIS_DLSYM_EXTERN(EVP_DigestFinal_ex);
 IGNIS_DLSYM_EXTERN(EVP_MD_get_size);
 IGNIS_DLSYM_EXTERN(EVP_sha256);
 IGNIS_DLSYM_EXTERN(EVP_sha512);
+IGNIS_DLSYM_EXTERN(OpenSSL_version);

@@ -15,6 +15,7 @@ DEFINE_SYM(curl_url);
 DEFINE_SYM(curl_url_set);
 DEFINE_SYM(curl_url_cleanup);
 DEFINE_SYM(curl_url_strerror);
+DEFINE_SYM(curl_version_info);
 
 DEFINE_SYM(EVP_DecodeBlock);
 DEFINE_SYM(EVP_MD_CTX_new);
@@ -25,6 +26,7 @@ DEFINE_SYM(EVP_DigestFinal_ex);
 DEFINE_SYM(EVP_MD_get_size);
 DEFINE_SYM(EVP_sha256);
 DEFINE_SYM(EVP_sha512);
+DEFINE_SYM(OpenSSL_version);
 
 struct sym {
         const char *name;
@@ -68,6 +70,7 @@ int dlopen_curl(void)
                 SYM(curl_url_set),
                 SYM(curl_url_cleanup),
                 SYM(curl_url_strerror),
+                SYM(curl_version_info),
         };
 
         return load(IGNIS_LIBCURL_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
@@ -87,6 +90,7 @@ int dlopen_crypto(void)
                 SYM(EVP_MD_get_size),
                 SYM(EVP_sha256),
                 SYM(EVP_sha512),
+                SYM(OpenSSL_version),
         };
 
         return load(IGNIS_LIBCRYPTO_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);

@@ -12,7 +12,7 @@
   readable but not writable (a binary under /tmp still runs) and TMPDIR
   points at TOP/tmp;
 * --ignition adds what Debian's Ignition 2.14 needs outside an initramfs
-  (see /work/shared/research/ignition-oracle.md):
+  (docs/IGNITION-REFERENCE.md says why):
     - a no-op `setfiles` first in PATH (Debian's build relabels at the end of
       the files stage and policycoreutils is not installed);
     - a fake of systemd's private D-Bus socket /run/systemd/private that
