@@ -26,7 +26,7 @@ logs="$logs /tmp/ignis-testlog-plain.json"
         -Db_lundef=false -Dbuildtype=debug >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        meson test -C build-asan --print-errorlogs --no-suite vm || status=1
+        meson test -C build-asan --print-errorlogs --no-suite vm --no-suite package || status=1
 cp build-asan/meson-logs/testlog.json /tmp/ignis-testlog-asan.json
 logs="$logs /tmp/ignis-testlog-asan.json"
 
