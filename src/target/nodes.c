@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,51 @@ static int exists_error(const struct entry *e, const struct stat *st)
                                "or drop contents.source to keep it", e->what);
 }
 
+/* Whether keeping the existing file st for e changes it in place: an
+ * append, or a mode or owner other than the one it has. */
+static bool kept_file_changes(const struct entry *e, const struct stat *st)
+{
+        const struct ig_file *f = e->file;
+        uid_t uid = st->st_uid;
+        gid_t gid = st->st_gid;
+
+        resolve_owner(e, &uid, &gid);
+        return f->append.n > 0 || uid != st->st_uid || gid != st->st_gid ||
+               (f->mode.set && (mode_t) f->mode.v != (st->st_mode & 07777));
+}
+
+/* A file with other hard links is one inode under several names: changing
+ * it in place changes it under every name, and the other names may be
+ * anywhere on the filesystem -- outside the root too, where ignis apply
+ * runs on the host's filesystem. This run cannot tell, so it refuses
+ * (Ignition changes it). Replacing the file (overwrite, with contents)
+ * writes a new inode and is not affected. */
+static int check_kept_links(const struct entry *e, const struct stat *st)
+{
+        if (!S_ISREG(st->st_mode) || st->st_nlink <= 1 || !kept_file_changes(e, st))
+                return 0;
+        return log_error_errno(EMLINK, "%s: the existing file has %ju hard links; %s it in place would change "
+                               "it under every other name too, which may be outside the root: refusing. "
+                               "Replace it (\"overwrite\": true with contents) or remove its other links",
+                               e->what, (uintmax_t) st->st_nlink,
+                               e->file->append.n ? "appending to" : "changing the mode or owner of");
+}
+
+/* The same check before anything is written, on what the tree has now
+ * (apply_kept_file() checks again on the file it opens). */
+static int check_kept_file_early(struct target *t, const struct entry *e)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (e->kind != K_FILE || e->file->contents.source || ig_bool_or(e->overwrite, false))
+                return 0;
+        fd = root_openat(&t->root, e->path, O_PATH | O_NOFOLLOW, 0);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return 0;       /* nothing there yet, or reported when it is written */
+        return check_kept_links(e, &st);
+}
+
 /* An entry without contents.source keeps an existing regular file (append,
  * mode and owner still apply). */
 static int apply_kept_file(const struct entry *e, int dirfd, const char *name, const struct stat *st)
@@ -250,14 +296,21 @@ static int apply_kept_file(const struct entry *e, int dirfd, const char *name, c
         _cleanup_close_ int fd = -1;
         uid_t uid = st->st_uid;
         gid_t gid = st->st_gid;
+        struct stat fst;
         int r;
 
         if (!S_ISREG(st->st_mode))
                 return exists_error(e, st);
         resolve_owner(e, &uid, &gid);
-        fd = openat(dirfd, name, (f->append.n ? O_WRONLY | O_APPEND : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+        fd = root_open_regular_at(dirfd, name, f->append.n ? O_WRONLY | O_APPEND : O_RDONLY, &fst);
+        if (fd == ROOT_ENOTREG || fd == -ELOOP)
+                return exists_error(e, &fst);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open the existing file: %m", e->what);
+                return log_error_errno(fd, "%s: cannot open the existing file: %m", e->what);
+        /* Checked on the file opened: a link made since the lookup counts. */
+        r = check_kept_links(e, &fst);
+        if (r < 0)
+                return r;
         if (f->append.n) {
                 log_info("appending to file \"%s\"", e->path);
                 r = append_all(e, fd);
@@ -854,6 +907,8 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
 
         for (size_t i = 0; i < n; i++) {
                 r = lookup_owner(t, &v[i]);
+                if (r >= 0)
+                        r = check_kept_file_early(t, &v[i]);
                 if (r < 0)
                         goto out;
         }
