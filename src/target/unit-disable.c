@@ -980,18 +980,17 @@ int target_units_check_systemctl(struct target *t)
                 _cleanup_close_ int in = root_openat(&t->root, dir, O_PATH | O_DIRECTORY, 0);
                 _cleanup_close_ int host = openat(t->root.fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 struct stat a, b;
-                bool in_missing = in == -ENOENT || in == -ENOTDIR;
                 bool host_missing = host < 0 && (errno == ENOENT || errno == ENOTDIR);
 
-                if (in_missing && host_missing)
+                if ((in == -ENOENT || in == -ENOTDIR) && host_missing)
                         continue;
                 if (in >= 0 && host >= 0 && fstat(in, &a) == 0 && fstat(host, &b) == 0 &&
                     a.st_dev == b.st_dev && a.st_ino == b.st_ino)
                         continue;
                 r = log_error_errno(EXDEV, "$.systemd.units: disabling these units needs `systemctl --root`, "
-                                    "which follows the target's symlinks on the host, and /%s %s: refusing to run it",
-                                    dir, in_missing || host_missing ? "exists only on one side of that difference"
-                                                                    : "leads out of the root that way");
+                                    "which follows the target's symlinks on the host, where /%s is not the "
+                                    "directory it is inside the root (a symlink leads out of the root): "
+                                    "refusing to run it", dir);
         }
         return r;
 }
