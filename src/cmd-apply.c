@@ -151,7 +151,10 @@ int cmd_apply(int argc, char **argv)
         r = stage_files_opts(&c, root, true, &fopts);
         ig_config_free(&c);
         if (r < 0) {
-                log_error("files stage failed; %s may be partly provisioned", root);
+                if (fopts.nothing_written)
+                        log_error("files stage failed; nothing was written to %s", root);
+                else
+                        log_error("files stage failed; %s may be partly provisioned", root);
                 return 1;
         }
         return 0;

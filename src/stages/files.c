@@ -99,14 +99,19 @@ int stage_files(const struct ig_config *c, const char *root, bool user_config_pr
 }
 
 int stage_files_opts(const struct ig_config *c, const char *root, bool user_config_provided,
-                     const struct stage_files_options *o)
+                     struct stage_files_options *o)
 {
         struct target t;
         int r;
 
+        if (o)
+                o->nothing_written = false;
         r = target_open(root, &t);
-        if (r < 0)
+        if (r < 0) {
+                if (o)
+                        o->nothing_written = true;
                 return r;
+        }
         t.no_target_programs = o && o->no_target_programs;
 
         /* What the tree holds that the stage would refuse to write through
@@ -116,6 +121,8 @@ int stage_files_opts(const struct ig_config *c, const char *root, bool user_conf
                 r = check_no_target_programs(&t, c);
         if (r < 0) {
                 target_close(&t);
+                if (o)
+                        o->nothing_written = true;
                 return r;
         }
 

@@ -334,7 +334,7 @@ struct file_job {
         gid_t gid;
         /* set by the writing */
         int r;
-        enum { STEP_DECODE, STEP_CREATE, STEP_WRITE, STEP_OWNER, STEP_MODE, STEP_LINK } step;
+        enum { STEP_DECODE, STEP_CREATE, STEP_WRITE, STEP_OWNER, STEP_MODE, STEP_LINK, STEP_MOVED } step;
         struct stat st;         /* what is in the way, for -EEXIST at STEP_LINK */
         bool st_valid;
 };
@@ -400,11 +400,43 @@ static int file_job_error(const struct file_job *j)
                 return log_error_errno(r, "%s: cannot set owner %u:%u: %m", e->what, j->uid, j->gid);
         case STEP_MODE:
                 return log_error_errno(r, "%s: cannot set mode %04o: %m", e->what, (unsigned) j->mode);
+        case STEP_MOVED:
+                return log_error_errno(r, "%s: the parent directory was moved or replaced while the file was "
+                                       "written; the file was not left in it", e->what);
         default:
                 if (r == -EEXIST && j->st_valid)
                         return exists_error(e, &j->st);
                 return log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
         }
+}
+
+/* Whether pd is still the directory e's path leads to inside the root.
+ * Something else running in the tree (never in the initramfs) may rename a
+ * directory while a long stream is written into it -- out of the root,
+ * even. A file linked into the open directory would then appear wherever
+ * it went. Checked before the link and again after it: a move before the
+ * link is seen by the first check, a move between the first check and the
+ * link by the second, which takes the file away again. (The file may thus
+ * exist for a moment where the directory went; it never stays there.) */
+static bool parent_in_place(struct target *t, const struct entry *e, const struct parent *pd)
+{
+        _cleanup_close_ int fd = -1;
+        const char *name;
+        struct stat a, b;
+
+        fd = root_open_parent(&t->root, e->path, false, NULL, &name);
+        return fd >= 0 && fstat(fd, &a) == 0 && fstat(pd->fd, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* After the link: a file whose directory moved is removed again. */
+static void file_job_recheck(struct target *t, struct file_job *j)
+{
+        if (j->r < 0 || parent_in_place(t, j->e, j->pd))
+                return;
+        (void) unlinkat(j->pd->fd, j->name, 0);
+        j->r = -ESTALE;
+        j->step = STEP_MOVED;
 }
 
 static int apply_file(struct target *t, const struct entry *e, const struct parent *pd, const char *name,
@@ -434,8 +466,13 @@ static int apply_file(struct target *t, const struct entry *e, const struct pare
                 r = fetch_to_fd(&f->contents, tmp.fd, e->what);
                 if (r >= 0)
                         r = append_all(e, tmp.fd);
-                if (r >= 0)
+                if (r >= 0 && !parent_in_place(t, e, pd)) {
+                        j.r = -ESTALE;
+                        j.step = STEP_MOVED;
+                } else if (r >= 0) {
                         file_job_finish(&j, &tmp);
+                        file_job_recheck(t, &j);
+                }
                 root_tmp_discard(&tmp);
                 if (r < 0)
                         return r;
@@ -809,6 +846,7 @@ static int file_job_report(struct target *t, const struct file_job *j)
  * entries wrote is removed. */
 static int batch_flush(struct target *t, struct batch *b)
 {
+        bool moved[BATCH_MAX];
         size_t i;
         int r = 0;
 
@@ -820,6 +858,20 @@ static int batch_flush(struct target *t, struct batch *b)
                 b->no_workers = !b->workers;
         }
         workers_run(b->n >= 16 ? b->workers : NULL, b->v, b->n, sizeof(b->v[0]), file_job_run);
+        /* Each directory of the batch checked once (parent_in_place()). */
+        for (i = 0; i < b->n; i++) {
+                size_t k;
+
+                for (k = 0; k < i && b->v[k].pd != b->v[i].pd; k++)
+                        ;
+                if (k == i)
+                        moved[i] = !parent_in_place(t, b->v[i].e, b->v[i].pd);
+                if (moved[k] && b->v[i].r >= 0) {
+                        (void) unlinkat(b->v[i].pd->fd, b->v[i].name, 0);
+                        b->v[i].r = -ESTALE;
+                        b->v[i].step = STEP_MOVED;
+                }
+        }
         /* The report describes work done: one write for the lot. */
         log_hold();
         for (i = 0; i < b->n && r >= 0; i++)

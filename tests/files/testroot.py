@@ -13,7 +13,8 @@ A case is a directory under cases/:
                      (same format as skeleton.list, contents from pre/)
   setup.sh           optional: run with /bin/sh after pre.list, cwd = the root,
                      env ROOT (the root), TOP (its parent), OUTSIDE (a sentinel
-                     directory beside the root that must stay untouched)
+                     directory beside the root that must stay untouched),
+                     CONFIG (the config file, which it may rewrite)
   expected.manifest  what the apply changed: manifest.py's diff between the
                      root before and after (see manifest.py)
   expected.setfiles  optional: setfiles is replaced by a recorder (the target
@@ -263,16 +264,19 @@ class Case:
             entries = parse_list(pre_list, pre_dir)
             check_content_dir(entries, pre_dir, pre_list)
             apply_list(scratch.root, entries)
+        # Written first: a setup.sh may replace it (a config too big to keep
+        # in the repository is generated there).
+        with open(scratch.config, "wb") as f:
+            f.write(self.config_bytes)
         setup = os.path.join(self.path, "setup.sh")
         if os.path.exists(setup):
-            env = dict(os.environ, ROOT=scratch.root, TOP=scratch.top, OUTSIDE=scratch.outside)
+            env = dict(os.environ, ROOT=scratch.root, TOP=scratch.top, OUTSIDE=scratch.outside,
+                       CONFIG=scratch.config)
             r = subprocess.run(["/bin/sh", "-eu", setup], cwd=scratch.root, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             if r.returncode != 0:
                 raise CaseError("%s/setup.sh failed (%d): %s" % (self.path, r.returncode,
                                                                 r.stdout.decode(errors="replace")))
-        with open(scratch.config, "wb") as f:
-            f.write(self.config_bytes)
 
 
     def run_after(self, scratch):
