@@ -135,7 +135,18 @@ static int run_tool(const char *entry, const struct cmd *c)
         return 0;
 }
 
-static int apply_group(struct target *t, size_t i, const struct ig_group *g)
+/* --no-target-programs: shadow-utils with --root chroots into the target,
+ * and what runs there is the target's: the NSS modules its nsswitch.conf
+ * names, its nscd (to flush caches) and sss_cache. */
+static int refuse_tool(const char *entry, const char *what, const struct cmd *c)
+{
+        return log_error_errno(EPERM, "%s: %s runs %s --root, which chroots into the target and runs its NSS "
+                               "modules, nscd and sss_cache: refused by --no-target-programs", entry, what,
+                               c->argv[0]);
+}
+
+/* check_only: decide what would run and refuse it, change nothing. */
+static int apply_group(struct target *t, size_t i, const struct ig_group *g, bool check_only)
 {
         _cleanup_free_ char *entry = xasprintf("$.passwd.groups[%zu] \"%s\"", i, g->name);
         char gid_buf[32];
@@ -150,17 +161,18 @@ static int apply_group(struct target *t, size_t i, const struct ig_group *g)
                         return 0;
                 if (r < 0)
                         return log_error_errno(r, "%s: cannot read the target's /etc/group: %m", entry);
-                log_info("deleting group \"%s\"", g->name);
                 cmd_add(&c, "groupdel");
                 cmd_add(&c, "--root");
                 cmd_add(&c, t->root.path);
                 cmd_add(&c, g->name);
+                if (check_only)
+                        return refuse_tool(entry, "deleting the group", &c);
+                log_info("deleting group \"%s\"", g->name);
                 return run_tool(entry, &c);
         }
 
         /* No existence check, as in Ignition: groupadd refuses an existing
          * group (exit 9) and the stage fails with its message. */
-        log_info("adding group \"%s\"", g->name);
         cmd_add(&c, "groupadd");
         cmd_add(&c, "--root");
         cmd_add(&c, t->root.path);
@@ -177,6 +189,9 @@ static int apply_group(struct target *t, size_t i, const struct ig_group *g)
         if (is_true(g->system))
                 cmd_add(&c, "--system");
         cmd_add(&c, g->name);
+        if (check_only)
+                return refuse_tool(entry, "adding the group", &c);
+        log_info("adding group \"%s\"", g->name);
         return run_tool(entry, &c);
 }
 
@@ -314,19 +329,6 @@ static int open_dirs_as_user(struct target *t, const char *dir, uid_t uid, gid_t
         return TAKE_FD(prev);
 }
 
-static char *fd_path(int fd)
-{
-        char proc[64], buf[4096];
-        ssize_t l;
-
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        l = readlink(proc, buf, sizeof(buf) - 1);
-        if (l < 0 || (size_t) l >= sizeof(buf) - 1)
-                return NULL;
-        buf[l] = '\0';
-        return xstrdup(buf);
-}
-
 /* path with the target's symlinks resolved (inside the root), as a path
  * inside the root; NULL when it does not exist. */
 static char *resolve_in_root(struct target *t, const char *path)
@@ -337,8 +339,8 @@ static char *resolve_in_root(struct target *t, const char *path)
 
         if (fd < 0)
                 return NULL;
-        full = fd_path(fd);
-        root = fd_path(t->root.fd);
+        full = fd_host_path(fd);
+        root = fd_host_path(t->root.fd);
         if (!full || !root)
                 return xstrdup(path);
         if (strcmp(root, "/") == 0)
@@ -389,72 +391,7 @@ static int write_ssh_keys(struct target *t, const char *entry, const struct ig_u
         return 0;
 }
 
-/* The useradd/usermod call for u (userdel is apply_user's). Returns false
- * when an existing user has nothing to change: no call is needed. */
-static bool user_cmd(struct target *t, const struct ig_user *u, bool exists, struct cmd *c, char *uid_buf,
-                     size_t uid_size, char **groups)
-{
-        /* Options in Ignition's order, so commands read the same in logs. */
-        cmd_add(c, exists ? "usermod" : "useradd");
-        cmd_add(c, "--root");
-        cmd_add(c, t->root.path);
-        if (exists) {
-                if (not_empty(u->home_dir)) {
-                        cmd_add(c, "--home");
-                        cmd_add(c, u->home_dir);
-                        cmd_add(c, "--move-home");
-                }
-        } else {
-                if (not_empty(u->home_dir)) {
-                        cmd_add(c, "--home-dir");
-                        cmd_add(c, u->home_dir);
-                }
-                cmd_add(c, is_true(u->no_create_home) ? "--no-create-home" : "--create-home");
-                if (is_true(u->no_user_group))
-                        cmd_add(c, "--no-user-group");
-                if (is_true(u->system))
-                        cmd_add(c, "--system");
-                if (is_true(u->no_log_init))
-                        cmd_add(c, "--no-log-init");
-        }
-        /* A new user without a hash gets "*" (no password login); "" means
-         * the same. An existing user's password changes only when given. */
-        if (u->password_hash || !exists) {
-                cmd_add(c, "--password");
-                if (not_empty(u->password_hash))
-                        cmd_add_secret(c, u->password_hash);
-                else
-                        cmd_add(c, "*");
-        }
-        if (u->uid.set) {
-                snprintf(uid_buf, uid_size, "%" PRId64, u->uid.v);
-                cmd_add(c, "--uid");
-                cmd_add(c, uid_buf);
-        }
-        if (not_empty(u->gecos)) {
-                cmd_add(c, "--comment");
-                cmd_add(c, u->gecos);
-        }
-        if (not_empty(u->primary_group)) {
-                cmd_add(c, "--gid");
-                cmd_add(c, u->primary_group);
-        }
-        if (u->groups.n > 0) {
-                *groups = join_groups(&u->groups);
-                cmd_add(c, "--groups");
-                cmd_add(c, *groups);
-        }
-        if (not_empty(u->shell)) {
-                cmd_add(c, "--shell");
-                cmd_add(c, u->shell);
-        }
-        cmd_add(c, u->name);
-        /* Ignition runs "usermod --root R NAME" here, which only says "no
-         * changes": save the process. */
-        return !(exists && c->n == 4);
-}
-
-static int apply_user(struct target *t, size_t i, const struct ig_user *u)
+static int apply_user(struct target *t, size_t i, const struct ig_user *u, bool check_only)
 {
         _cleanup_free_ char *entry = xasprintf("$.passwd.users[%zu] \"%s\"", i, u->name);
         _cleanup_free_ char *groups = NULL;
@@ -471,18 +408,80 @@ static int apply_user(struct target *t, size_t i, const struct ig_user *u)
         if (is_false(u->should_exist)) {
                 if (!exists)
                         return 0;
-                log_info("deleting user \"%s\"", u->name);
                 cmd_add(&c, "userdel");
                 cmd_add(&c, "--remove");
                 cmd_add(&c, "--root");
                 cmd_add(&c, t->root.path);
                 cmd_add(&c, u->name);
+                if (check_only)
+                        return refuse_tool(entry, "deleting the user", &c);
+                log_info("deleting user \"%s\"", u->name);
                 return run_tool(entry, &c);
         }
 
-        if (!user_cmd(t, u, exists, &c, uid_buf, sizeof(uid_buf), &groups))
+        /* Options in Ignition's order, so commands read the same in logs. */
+        cmd_add(&c, exists ? "usermod" : "useradd");
+        cmd_add(&c, "--root");
+        cmd_add(&c, t->root.path);
+        if (exists) {
+                if (not_empty(u->home_dir)) {
+                        cmd_add(&c, "--home");
+                        cmd_add(&c, u->home_dir);
+                        cmd_add(&c, "--move-home");
+                }
+        } else {
+                if (not_empty(u->home_dir)) {
+                        cmd_add(&c, "--home-dir");
+                        cmd_add(&c, u->home_dir);
+                }
+                cmd_add(&c, is_true(u->no_create_home) ? "--no-create-home" : "--create-home");
+                if (is_true(u->no_user_group))
+                        cmd_add(&c, "--no-user-group");
+                if (is_true(u->system))
+                        cmd_add(&c, "--system");
+                if (is_true(u->no_log_init))
+                        cmd_add(&c, "--no-log-init");
+        }
+        /* A new user without a hash gets "*" (no password login); "" means
+         * the same. An existing user's password changes only when given. */
+        if (u->password_hash || !exists) {
+                cmd_add(&c, "--password");
+                if (not_empty(u->password_hash))
+                        cmd_add_secret(&c, u->password_hash);
+                else
+                        cmd_add(&c, "*");
+        }
+        if (u->uid.set) {
+                snprintf(uid_buf, sizeof(uid_buf), "%" PRId64, u->uid.v);
+                cmd_add(&c, "--uid");
+                cmd_add(&c, uid_buf);
+        }
+        if (not_empty(u->gecos)) {
+                cmd_add(&c, "--comment");
+                cmd_add(&c, u->gecos);
+        }
+        if (not_empty(u->primary_group)) {
+                cmd_add(&c, "--gid");
+                cmd_add(&c, u->primary_group);
+        }
+        if (u->groups.n > 0) {
+                groups = join_groups(&u->groups);
+                cmd_add(&c, "--groups");
+                cmd_add(&c, groups);
+        }
+        if (not_empty(u->shell)) {
+                cmd_add(&c, "--shell");
+                cmd_add(&c, u->shell);
+        }
+        cmd_add(&c, u->name);
+
+        if (exists && c.n == 4) {
+                /* Ignition runs "usermod --root R NAME" here, which only
+                 * says "no changes": save the process. */
                 log_debug("user \"%s\" exists and nothing is to be changed", u->name);
-        else {
+        } else if (check_only) {
+                return refuse_tool(entry, exists ? "changing the user" : "creating the user", &c);
+        } else {
                 if (exists)
                         log_info("modifying user \"%s\"", u->name);
                 else
@@ -492,59 +491,9 @@ static int apply_user(struct target *t, size_t i, const struct ig_user *u)
                         return r;
         }
 
-        if (u->ssh_authorized_keys.n > 0)
+        if (u->ssh_authorized_keys.n > 0 && !check_only)
                 return write_ssh_keys(t, entry, u);
         return 0;
-}
-
-/* shadow-utils with --root chroots into the target for its work, and what
- * runs there is the target's: NSS modules named by its nsswitch.conf, its
- * nscd (to flush caches) and sss_cache. Only SSH keys of users that exist
- * and need no other change are written without them. */
-int target_passwd_check_no_programs(struct target *t, const struct ig_passwd *p)
-{
-        static const char why[] = "which chroots into the target and runs its NSS modules, nscd and sss_cache: "
-                                  "refused by --no-target-programs";
-        int r = 0;
-
-        for (size_t i = 0; i < p->groups.n; i++) {
-                const struct ig_group *g = &p->groups.v[i];
-                gid_t gid;
-                int k;
-
-                if (is_false(g->should_exist)) {
-                        k = target_lookup_group(t, g->name, &gid);
-                        if (k == -ENOENT)
-                                continue;
-                        if (k < 0)
-                                return log_error_errno(k, "$.passwd.groups[%zu] \"%s\": cannot read the target's "
-                                                       "/etc/group: %m", i, g->name);
-                }
-                r = log_error_errno(EPERM, "$.passwd.groups[%zu] \"%s\": %s the group runs %s --root, %s", i,
-                                    g->name, is_false(g->should_exist) ? "deleting" : "adding",
-                                    is_false(g->should_exist) ? "groupdel" : "groupadd", why);
-        }
-        for (size_t i = 0; i < p->users.n; i++) {
-                const struct ig_user *u = &p->users.v[i];
-                _cleanup_free_ char *groups = NULL;
-                char uid_buf[32];
-                struct cmd c = {};
-                int k = target_lookup_user(t, u->name, NULL, NULL, NULL);
-
-                if (k < 0 && k != -ENOENT)
-                        return log_error_errno(k, "$.passwd.users[%zu] \"%s\": cannot read the target's "
-                                               "/etc/passwd: %m", i, u->name);
-                if (is_false(u->should_exist)) {
-                        if (k == 0)
-                                r = log_error_errno(EPERM, "$.passwd.users[%zu] \"%s\": deleting the user runs "
-                                                    "userdel --root, %s", i, u->name, why);
-                        continue;
-                }
-                if (user_cmd(t, u, k == 0, &c, uid_buf, sizeof(uid_buf), &groups))
-                        r = log_error_errno(EPERM, "$.passwd.users[%zu] \"%s\": %s the user runs %s --root, %s", i,
-                                            u->name, k == 0 ? "changing" : "creating", c.argv[0], why);
-        }
-        return r;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -630,16 +579,35 @@ int target_passwd_apply(struct target *t, const struct ig_passwd *p)
                                        t->root.path ? t->root.path : "(none)");
 
         for (size_t i = 0; i < p->groups.n; i++) {
-                r = apply_group(t, i, &p->groups.v[i]);
+                r = apply_group(t, i, &p->groups.v[i], false);
                 if (r < 0)
                         return r;
         }
         for (size_t i = 0; i < p->users.n; i++) {
-                r = apply_user(t, i, &p->users.v[i]);
+                r = apply_user(t, i, &p->users.v[i], false);
                 if (r < 0)
                         return r;
         }
         note_account_files(t);
         note_homes(t, p);
         return 0;
+}
+
+/* Every entry is decided as the stage would decide it (a user is looked up
+ * in the target's /etc/passwd), and every one that needs a tool reported.
+ * Only SSH keys of existing users that need no other change, and deleting
+ * what does not exist, get through. */
+int target_passwd_check_no_programs(struct target *t, const struct ig_passwd *p)
+{
+        int r = 0, k;
+
+        for (size_t i = 0; i < p->groups.n; i++) {
+                k = apply_group(t, i, &p->groups.v[i], true);
+                r = r < 0 ? r : k;
+        }
+        for (size_t i = 0; i < p->users.n; i++) {
+                k = apply_user(t, i, &p->users.v[i], true);
+                r = r < 0 ? r : k;
+        }
+        return r;
 }
