@@ -37,6 +37,10 @@ void target_created_minimal(struct target *t);
 /* Users and groups (shadow-utils with --root) and SSH keys. */
 int target_passwd_apply(struct target *t, const struct ig_passwd *p);
 
+/* Before anything is written: the account files shadow-utils will open must
+ * be regular files (or symlinks, which it follows inside the chroot). */
+int target_passwd_check(struct target *t, const struct ig_passwd *p);
+
 /* --no-target-programs, before anything is written: refuses (logged, each
  * entry, -EPERM) every user and group entry that needs shadow-utils. */
 int target_passwd_check_no_programs(struct target *t, const struct ig_passwd *p);

@@ -117,6 +117,8 @@ int stage_files_opts(const struct ig_config *c, const char *root, bool user_conf
         /* What the tree holds that the stage would refuse to write through
          * is refused before the first write. */
         r = target_units_check(&t, &c->systemd);
+        if (r >= 0)
+                r = target_passwd_check(&t, &c->passwd);
         if (r >= 0 && t.no_target_programs)
                 r = check_no_target_programs(&t, c);
         if (r < 0) {

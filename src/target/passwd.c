@@ -611,3 +611,29 @@ int target_passwd_check_no_programs(struct target *t, const struct ig_passwd *p)
         }
         return r;
 }
+
+/* shadow-utils reads and rewrites these in the chroot: a FIFO there blocks
+ * it forever, a device would be read or written. Symlinks are followed
+ * inside the chroot, so they are left to it. */
+int target_passwd_check(struct target *t, const struct ig_passwd *p)
+{
+        static const char *const dbs[] = { "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow" };
+        int r = 0;
+
+        if (p->groups.n == 0 && p->users.n == 0)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(dbs); i++) {
+                _cleanup_close_ int dfd = -1;
+                const char *name;
+                struct stat st;
+
+                dfd = root_open_parent(&t->root, dbs[i], false, NULL, &name);
+                if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;       /* missing: shadow-utils reports it */
+                if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+                        continue;
+                r = log_error_errno(EMEDIUMTYPE, "$.passwd: the target's %s is %s, not a regular file: shadow-utils "
+                                    "would block on it or write through it", dbs[i], root_file_type(st.st_mode));
+        }
+        return r;
+}
