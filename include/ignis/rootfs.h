@@ -88,7 +88,9 @@ void root_sync_kick(struct root *r);
 #define ROOT_ENOTREG (-EMEDIUMTYPE)
 struct stat;
 int root_open_regular_at(int dirfd, const char *name, int flags, struct stat *st);
-/* The same for a path inside the root (its directories resolved inside it). */
+/* The same for a path inside the root, for reading: symlinks, the last
+ * one included, are followed inside the root (as a chroot would); what
+ * they lead to must be a regular file. */
 int root_open_regular(const struct root *r, const char *path, int flags, struct stat *st);
 /* "a FIFO", "a character device"...: for messages. */
 const char *root_file_type(mode_t mode);

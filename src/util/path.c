@@ -488,14 +488,56 @@ const char *root_file_type(mode_t mode)
         }
 }
 
-int root_open_regular_at(int dirfd, const char *name, int flags, struct stat *ret_st)
+/* The regular file pfd (O_PATH) refers to, opened with flags. The reopen
+ * goes through /proc/self/fd: the same inode, whatever happened to its name
+ * meanwhile. Without /proc, reopen() opens the name again, and the result
+ * must be that same file. */
+static int reopen_regular(int pfd, int flags, const struct stat *st, int (*reopen)(const void *, int),
+                          const void *arg)
 {
-        _cleanup_close_ int pfd = -1;
-        struct stat st, st2;
+        struct stat st2;
         char proc[64];
         int fd;
 
+        if (S_ISLNK(st->st_mode))
+                return -ELOOP;
+        if (!S_ISREG(st->st_mode))
+                return ROOT_ENOTREG;
         flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_DIRECTORY | O_PATH);
+        flags |= O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        fd = open(proc, flags);
+        if (fd >= 0 || errno != ENOENT)
+                return fd >= 0 ? fd : -errno;
+        fd = reopen(arg, flags);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st2) < 0 || st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) {
+                close(fd);
+                return -ESTALE;
+        }
+        return fd;
+}
+
+struct at_name {
+        int dirfd;
+        const char *name;
+};
+
+static int reopen_at(const void *arg, int flags)
+{
+        const struct at_name *a = arg;
+        int fd = openat(a->dirfd, a->name, flags | O_NOFOLLOW);
+
+        return fd < 0 ? -errno : fd;
+}
+
+int root_open_regular_at(int dirfd, const char *name, int flags, struct stat *ret_st)
+{
+        _cleanup_close_ int pfd = -1;
+        struct at_name a = { dirfd, name };
+        struct stat st;
+
         /* O_PATH opens nothing: no FIFO waits for a writer, no device
          * driver sees an open. */
         pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -505,36 +547,35 @@ int root_open_regular_at(int dirfd, const char *name, int flags, struct stat *re
                 return -errno;
         if (ret_st)
                 *ret_st = st;
-        if (S_ISLNK(st.st_mode))
-                return -ELOOP;
-        if (!S_ISREG(st.st_mode))
-                return ROOT_ENOTREG;
-        /* Reopened through the O_PATH fd: the same inode, whatever happened
-         * to the name meanwhile. */
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        fd = open(proc, flags | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0 || errno != ENOENT)
-                return fd >= 0 ? fd : -errno;
-        /* No /proc: open the name, and make sure it is still that file. */
-        fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
-                close(fd);
-                return -ESTALE;
-        }
-        return fd;
+        return reopen_regular(pfd, flags, &st, reopen_at, &a);
 }
 
-int root_open_regular(const struct root *r, const char *path, int flags, struct stat *st)
-{
-        _cleanup_close_ int dfd = -1;
-        const char *name;
+struct in_root {
+        const struct root *r;
+        const char *path;
+};
 
-        dfd = root_open_parent(r, path, false, NULL, &name);
-        if (dfd < 0)
-                return dfd;
-        return root_open_regular_at(dfd, name, flags, st);
+static int reopen_in_root(const void *arg, int flags)
+{
+        const struct in_root *a = arg;
+
+        return root_openat(a->r, a->path, flags, 0);
+}
+
+int root_open_regular(const struct root *r, const char *path, int flags, struct stat *ret_st)
+{
+        _cleanup_close_ int pfd = -1;
+        struct in_root a = { r, path };
+        struct stat st;
+
+        pfd = root_openat(r, path, O_PATH, 0);
+        if (pfd < 0)
+                return pfd;
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        if (ret_st)
+                *ret_st = st;
+        return reopen_regular(pfd, flags, &st, reopen_in_root, &a);
 }
 
 int root_remove_tree(int dirfd, const char *name)

@@ -233,7 +233,26 @@ int main(void)
                 } else
                         tap_ok(true, "a device node is refused # SKIP mknod: %s", strerror(errno));
                 fd = root_open_regular(&r, "/special/link", O_RDONLY, &st);
-                tap_ok(fd == -ELOOP && S_ISLNK(st.st_mode), "a symlink is not followed (%d)", fd);
+                tap_ok(fd >= 0 && S_ISREG(st.st_mode), "for reading, a symlink is followed inside the root (%d)", fd);
+                if (fd >= 0)
+                        close(fd);
+                snprintf(p, sizeof(p), "%s/special/tofifo", root);
+                symlink("fifo", p);
+                fd = root_open_regular(&r, "/special/tofifo", O_RDONLY, &st);
+                tap_ok(fd == ROOT_ENOTREG && S_ISFIFO(st.st_mode), "a symlink to a FIFO is refused (%d)", fd);
+                {
+                        snprintf(p, sizeof(p), "%s/special", root);
+                        _cleanup_close_ int dfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        fd = root_open_regular_at(dfd, "link", O_WRONLY | O_APPEND, &st);
+                        tap_ok(fd == -ELOOP && S_ISLNK(st.st_mode), "in place (_at): a symlink is not followed (%d)",
+                               fd);
+                        fd = root_open_regular_at(dfd, "fifo", O_WRONLY | O_APPEND, &st);
+                        tap_ok(fd == ROOT_ENOTREG, "in place (_at): a FIFO is refused (%d)", fd);
+                        fd = root_open_regular_at(dfd, "../file", O_RDONLY, &st);
+                        tap_ok(fd >= 0, "in place (_at): a regular file opens (%d)", fd);
+                        if (fd >= 0)
+                                close(fd);
+                }
                 fd = root_open_regular(&r, "/special", O_RDONLY, &st);
                 tap_ok(fd == ROOT_ENOTREG && S_ISDIR(st.st_mode), "a directory is refused (%d)", fd);
                 fd = root_open_regular(&r, "/special/missing", O_RDONLY, &st);
