@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ignis apply --root=DIR [--strict] [--ignore-unsupported] CONFIG
+/* ignis apply --root=DIR [--strict] [--ignore-unsupported] [--no-target-programs] CONFIG
  *
  * The files stage applied offline to a directory tree, for image builders
  * (what Ignition calls ignition-apply). Block-device sections cannot be
@@ -21,7 +21,7 @@
 
 static void usage(FILE *f)
 {
-        fputs("Usage: ignis apply --root=DIR [--strict] [--ignore-unsupported] CONFIG | -\n"
+        fputs("Usage: ignis apply --root=DIR [--strict] [--ignore-unsupported] [--no-target-programs] CONFIG | -\n"
               "\n"
               "Applies a config's users, groups, files, directories, links and systemd units\n"
               "to the directory tree DIR, as the first boot would. The whole config is\n"
@@ -31,6 +31,9 @@ static void usage(FILE *f)
               "  --strict               unknown and duplicate keys are errors\n"
               "  --ignore-unsupported   skip sections a directory cannot take (disks, RAID,\n"
               "                         LUKS, filesystems, kernel arguments) instead of failing\n"
+              "  --no-target-programs   refuse, before writing anything, what would run a program\n"
+              "                         of the tree or load its code (users and groups, SysV\n"
+              "                         services, SELinux labelling): for trees you do not trust\n"
               "  -q, --quiet            only report errors\n"
               "\n"
               "Exit status: 0 applied, 1 invalid config or failure, 2 usage error.\n",
@@ -66,10 +69,12 @@ int cmd_apply(int argc, char **argv)
                 { "strict", no_argument, NULL, 's' },
                 { "ignore-unsupported", no_argument, NULL, 'i' },
                 { "quiet", no_argument, NULL, 'q' },
+                { "no-target-programs", no_argument, NULL, 'n' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct ig_parse_options opts = {};
+        struct stage_files_options fopts = {};
         _cleanup_free_ char *text = NULL;
         const char *root = NULL, *path, *name;
         struct ig_config c;
@@ -91,6 +96,9 @@ int cmd_apply(int argc, char **argv)
                         break;
                 case 'q':
                         log_set_max_level(LOG_LVL_WARNING);
+                        break;
+                case 'n':
+                        fopts.no_target_programs = true;
                         break;
                 case 'h':
                         usage(stdout);
@@ -140,10 +148,13 @@ int cmd_apply(int argc, char **argv)
                 return 1;
         }
 
-        r = stage_files(&c, root, true);
+        r = stage_files_opts(&c, root, true, &fopts);
         ig_config_free(&c);
         if (r < 0) {
-                log_error("files stage failed; %s may be partly provisioned", root);
+                if (fopts.nothing_written)
+                        log_error("files stage failed; nothing was written to %s", root);
+                else
+                        log_error("files stage failed; %s may be partly provisioned", root);
                 return 1;
         }
         return 0;

@@ -6,6 +6,7 @@
  * /home/u/.ssh -> /root/.ssh) are followed the way a chroot would follow
  * them, so no write can land outside the root. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -75,6 +76,35 @@ int root_sync(struct root *r);
  * stage goes on writing, so that the final root_sync() has little left to
  * wait for. Best effort: without a thread, root_sync() does it all. */
 void root_sync_kick(struct root *r);
+
+/* Opens an existing regular file in place (to append to it, read it, or
+ * change its mode): name in dirfd, never following a symlink there and never
+ * opening anything else. A FIFO would block the open, a device would take
+ * the writes; both are only looked at (O_PATH), never opened. flags are
+ * open()'s access flags (O_RDONLY, O_WRONLY|O_APPEND...). Returns the fd,
+ * -ELOOP for a symlink, ROOT_ENOTREG for anything else that is not a
+ * regular file, or another negative errno; *st (may be NULL) describes what
+ * was found whenever something was. */
+#define ROOT_ENOTREG (-EMEDIUMTYPE)
+struct stat;
+int root_open_regular_at(int dirfd, const char *name, int flags, struct stat *st);
+/* The same for a path inside the root, for reading: symlinks, the last
+ * one included, are followed inside the root (as a chroot would); what
+ * they lead to must be a regular file. */
+int root_open_regular(const struct root *r, const char *path, int flags, struct stat *st);
+/* "a FIFO", "a character device"...: for messages. */
+const char *root_file_type(mode_t mode);
+
+/* The path the kernel has for fd (from /proc/self/fd), NULL when it has
+ * none. For a root's fd: its host path with every symlink resolved. */
+char *fd_host_path(int fd);
+
+/* The host path of path inside the root, for tools that take host paths
+ * (setfiles): its directory resolved inside the root (the target's symlinks
+ * followed as a chroot would), its last component as it is (not followed).
+ * NULL when the directory cannot be opened or no longer lies under root_host
+ * (moved away meanwhile). root_host: fd_host_path(r->fd). */
+char *root_host_path(const struct root *r, const char *root_host, const char *path);
 
 /* Removes whatever is at name (recursively for directories), like rm -rf,
  * without following symlinks. Missing is not an error. */

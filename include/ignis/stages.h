@@ -31,6 +31,15 @@ int stage_read_state(const char *cache, bool *user_config_provided);
  * directories and links, then units, then the result file, then SELinux
  * labels; everything synced to disk before it returns 0. */
 int stage_files(const struct ig_config *c, const char *root, bool user_config_provided);
+struct stage_files_options {
+        /* Refuse, before anything is written, whatever would run a program
+         * of the target (ignis apply --no-target-programs). */
+        bool no_target_programs;
+        /* set on failure when the stage stopped before its first write */
+        bool nothing_written;
+};
+int stage_files_opts(const struct ig_config *c, const char *root, bool user_config_provided,
+                     struct stage_files_options *o);
 
 /* Replaces c with its rendered form: ignition.config.replace or the merge
  * list fetched, validated and merged (recursively), as Ignition does; the

@@ -20,6 +20,9 @@ struct target {
         /* setfiles, started early by target_relabel_start() */
         bool relabel_started;
         struct exec_child relabel;
+        char *root_host;        /* the root's host path, symlinks resolved (for setfiles) */
+        /* ignis apply --no-target-programs: nothing of the target runs */
+        bool no_target_programs;
 };
 
 int target_open(const char *path, struct target *t);
@@ -34,11 +37,23 @@ void target_created_minimal(struct target *t);
 /* Users and groups (shadow-utils with --root) and SSH keys. */
 int target_passwd_apply(struct target *t, const struct ig_passwd *p);
 
+/* Before anything is written: the account files shadow-utils will open must
+ * be regular files (or symlinks, which it follows inside the chroot). */
+int target_passwd_check(struct target *t, const struct ig_passwd *p);
+
+/* --no-target-programs, before anything is written: refuses (logged, each
+ * entry, -EPERM) every user and group entry that needs shadow-utils. */
+int target_passwd_check_no_programs(struct target *t, const struct ig_passwd *p);
+
 /* storage.files, .directories and .links, in Ignition's order. */
 int target_nodes_apply(struct target *t, const struct ig_storage *s);
 
 /* systemd units, drop-ins, masks and the preset file. */
 int target_units_apply(struct target *t, const struct ig_systemd *s);
+
+/* Checks, before anything is written, what the units would write
+ * through: a preset file that is not a regular file is refused. */
+int target_units_check(struct target *t, const struct ig_systemd *s);
 
 /* Removes the enablement symlinks of the named units as `systemctl --root
  * ROOT disable -- NAMES` (systemd 252) does, without running it. Returns 1
@@ -46,6 +61,15 @@ int target_units_apply(struct target *t, const struct ig_systemd *s);
  * changed: the caller runs systemctl for all names), or a negative errno
  * (logged). */
 int target_units_disable(struct target *t, char *const *names, size_t n);
+
+/* --no-target-programs, before anything is written: refuses (logged,
+ * -EPERM) disabled units whose systemctl fallback would run the target's
+ * update-rc.d (SysV scripts). */
+int target_units_check_no_programs(struct target *t, const struct ig_config *c);
+
+/* Refuses (logged, -EXDEV) when a directory `systemctl --root` would use
+ * resolves differently on the host than inside the root. */
+int target_units_check_systemctl(struct target *t);
 
 /* /etc/.ignition-result.json */
 int target_result_write(struct target *t, bool user_config_provided);
@@ -55,6 +79,10 @@ int target_result_write(struct target *t, bool user_config_provided);
  * (it loads the policy meanwhile); target_relabel() hands it the paths and
  * waits. Without a start, target_relabel() does both. */
 int target_relabel_start(struct target *t);
+/* --no-target-programs, before anything is written: refuses (logged,
+ * -EPERM) a target with an active SELinux policy (setfiles would load it),
+ * and a config that writes into /etc/selinux (config_selinux). */
+int target_relabel_check_no_programs(struct target *t, bool config_selinux);
 int target_relabel(struct target *t);
 
 /* Name lookups in the target root's /etc/passwd and /etc/group (not the

@@ -77,14 +77,56 @@ static bool config_touches_selinux(const struct ig_config *c)
         return false;
 }
 
+/* What would run the target's own code, refused before anything is
+ * written (docs/SECURITY.md). Every refusal is reported, not just the
+ * first. */
+static int check_no_target_programs(struct target *t, const struct ig_config *c)
+{
+        int r = 0, k;
+
+        k = target_passwd_check_no_programs(t, &c->passwd);
+        r = r < 0 ? r : k;
+        k = target_units_check_no_programs(t, c);
+        r = r < 0 ? r : k;
+        k = target_relabel_check_no_programs(t, config_touches_selinux(c));
+        r = r < 0 ? r : k;
+        return r;
+}
+
 int stage_files(const struct ig_config *c, const char *root, bool user_config_provided)
+{
+        return stage_files_opts(c, root, user_config_provided, NULL);
+}
+
+int stage_files_opts(const struct ig_config *c, const char *root, bool user_config_provided,
+                     struct stage_files_options *o)
 {
         struct target t;
         int r;
 
+        if (o)
+                o->nothing_written = false;
         r = target_open(root, &t);
-        if (r < 0)
+        if (r < 0) {
+                if (o)
+                        o->nothing_written = true;
                 return r;
+        }
+        t.no_target_programs = o && o->no_target_programs;
+
+        /* What the tree holds that the stage would refuse to write through
+         * is refused before the first write. */
+        r = target_units_check(&t, &c->systemd);
+        if (r >= 0)
+                r = target_passwd_check(&t, &c->passwd);
+        if (r >= 0 && t.no_target_programs)
+                r = check_no_target_programs(&t, c);
+        if (r < 0) {
+                target_close(&t);
+                if (o)
+                        o->nothing_written = true;
+                return r;
+        }
 
         /* setfiles loads its policy while we write -- unless the config
          * changes the policy, which setfiles must then see. */

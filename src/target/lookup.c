@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ignis/cleanup.h"
@@ -38,11 +39,15 @@ static void db_close(struct db *d)
  * line), and a run with 50 users looks the files up a few hundred times. */
 static int db_open(struct target *t, const char *path, struct db *d)
 {
-        _cleanup_close_ int fd = root_openat(&t->root, path, O_RDONLY, 0);
+        struct stat st;
+        /* A FIFO there would block the open forever. */
+        _cleanup_close_ int fd = root_open_regular(&t->root, path, O_RDONLY, &st);
         size_t len;
         int r;
 
         *d = (struct db) {};
+        if (fd == ROOT_ENOTREG)
+                log_error("the target's %s is %s, not a regular file", path, root_file_type(st.st_mode));
         if (fd < 0)
                 return fd;
         r = read_full_fd(fd, DB_MAX, &d->buf, &len);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,51 @@ static int exists_error(const struct entry *e, const struct stat *st)
                                "or drop contents.source to keep it", e->what);
 }
 
+/* Whether keeping the existing file st for e changes it in place: an
+ * append, or a mode or owner other than the one it has. */
+static bool kept_file_changes(const struct entry *e, const struct stat *st)
+{
+        const struct ig_file *f = e->file;
+        uid_t uid = st->st_uid;
+        gid_t gid = st->st_gid;
+
+        resolve_owner(e, &uid, &gid);
+        return f->append.n > 0 || uid != st->st_uid || gid != st->st_gid ||
+               (f->mode.set && (mode_t) f->mode.v != (st->st_mode & 07777));
+}
+
+/* A file with other hard links is one inode under several names: changing
+ * it in place changes it under every name, and the other names may be
+ * anywhere on the filesystem -- outside the root too, where ignis apply
+ * runs on the host's filesystem. This run cannot tell, so it refuses
+ * (Ignition changes it). Replacing the file (overwrite, with contents)
+ * writes a new inode and is not affected. */
+static int check_kept_links(const struct entry *e, const struct stat *st)
+{
+        if (!S_ISREG(st->st_mode) || st->st_nlink <= 1 || !kept_file_changes(e, st))
+                return 0;
+        return log_error_errno(EMLINK, "%s: the existing file has %ju hard links; %s it in place would change "
+                               "it under every other name too, which may be outside the root: refusing. "
+                               "Replace it (\"overwrite\": true with contents) or remove its other links",
+                               e->what, (uintmax_t) st->st_nlink,
+                               e->file->append.n ? "appending to" : "changing the mode or owner of");
+}
+
+/* The same check before anything is written, on what the tree has now
+ * (apply_kept_file() checks again on the file it opens). */
+static int check_kept_file_early(struct target *t, const struct entry *e)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (e->kind != K_FILE || e->file->contents.source || ig_bool_or(e->overwrite, false))
+                return 0;
+        fd = root_openat(&t->root, e->path, O_PATH | O_NOFOLLOW, 0);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return 0;       /* nothing there yet, or reported when it is written */
+        return check_kept_links(e, &st);
+}
+
 /* An entry without contents.source keeps an existing regular file (append,
  * mode and owner still apply). */
 static int apply_kept_file(const struct entry *e, int dirfd, const char *name, const struct stat *st)
@@ -250,14 +296,21 @@ static int apply_kept_file(const struct entry *e, int dirfd, const char *name, c
         _cleanup_close_ int fd = -1;
         uid_t uid = st->st_uid;
         gid_t gid = st->st_gid;
+        struct stat fst;
         int r;
 
         if (!S_ISREG(st->st_mode))
                 return exists_error(e, st);
         resolve_owner(e, &uid, &gid);
-        fd = openat(dirfd, name, (f->append.n ? O_WRONLY | O_APPEND : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+        fd = root_open_regular_at(dirfd, name, f->append.n ? O_WRONLY | O_APPEND : O_RDONLY, &fst);
+        if (fd == ROOT_ENOTREG || fd == -ELOOP)
+                return exists_error(e, &fst);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open the existing file: %m", e->what);
+                return log_error_errno(fd, "%s: cannot open the existing file: %m", e->what);
+        /* Checked on the file opened: a link made since the lookup counts. */
+        r = check_kept_links(e, &fst);
+        if (r < 0)
+                return r;
         if (f->append.n) {
                 log_info("appending to file \"%s\"", e->path);
                 r = append_all(e, fd);
@@ -281,7 +334,7 @@ struct file_job {
         gid_t gid;
         /* set by the writing */
         int r;
-        enum { STEP_DECODE, STEP_CREATE, STEP_WRITE, STEP_OWNER, STEP_MODE, STEP_LINK } step;
+        enum { STEP_DECODE, STEP_CREATE, STEP_WRITE, STEP_OWNER, STEP_MODE, STEP_LINK, STEP_MOVED } step;
         struct stat st;         /* what is in the way, for -EEXIST at STEP_LINK */
         bool st_valid;
 };
@@ -347,11 +400,43 @@ static int file_job_error(const struct file_job *j)
                 return log_error_errno(r, "%s: cannot set owner %u:%u: %m", e->what, j->uid, j->gid);
         case STEP_MODE:
                 return log_error_errno(r, "%s: cannot set mode %04o: %m", e->what, (unsigned) j->mode);
+        case STEP_MOVED:
+                return log_error_errno(r, "%s: the parent directory was moved or replaced while the file was "
+                                       "written; the file was not left in it", e->what);
         default:
                 if (r == -EEXIST && j->st_valid)
                         return exists_error(e, &j->st);
                 return log_error_errno(r, "%s: cannot move the file into place: %m", e->what);
         }
+}
+
+/* Whether pd is still the directory e's path leads to inside the root.
+ * Something else running in the tree (never in the initramfs) may rename a
+ * directory while a long stream is written into it -- out of the root,
+ * even. A file linked into the open directory would then appear wherever
+ * it went. Checked before the link and again after it: a move before the
+ * link is seen by the first check, a move between the first check and the
+ * link by the second, which takes the file away again. (The file may thus
+ * exist for a moment where the directory went; it never stays there.) */
+static bool parent_in_place(struct target *t, const struct entry *e, const struct parent *pd)
+{
+        _cleanup_close_ int fd = -1;
+        const char *name;
+        struct stat a, b;
+
+        fd = root_open_parent(&t->root, e->path, false, NULL, &name);
+        return fd >= 0 && fstat(fd, &a) == 0 && fstat(pd->fd, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* After the link: a file whose directory moved is removed again. */
+static void file_job_recheck(struct target *t, struct file_job *j)
+{
+        if (j->r < 0 || parent_in_place(t, j->e, j->pd))
+                return;
+        (void) unlinkat(j->pd->fd, j->name, 0);
+        j->r = -ESTALE;
+        j->step = STEP_MOVED;
 }
 
 static int apply_file(struct target *t, const struct entry *e, const struct parent *pd, const char *name,
@@ -381,8 +466,13 @@ static int apply_file(struct target *t, const struct entry *e, const struct pare
                 r = fetch_to_fd(&f->contents, tmp.fd, e->what);
                 if (r >= 0)
                         r = append_all(e, tmp.fd);
-                if (r >= 0)
+                if (r >= 0 && !parent_in_place(t, e, pd)) {
+                        j.r = -ESTALE;
+                        j.step = STEP_MOVED;
+                } else if (r >= 0) {
                         file_job_finish(&j, &tmp);
+                        file_job_recheck(t, &j);
+                }
                 root_tmp_discard(&tmp);
                 if (r < 0)
                         return r;
@@ -756,6 +846,7 @@ static int file_job_report(struct target *t, const struct file_job *j)
  * entries wrote is removed. */
 static int batch_flush(struct target *t, struct batch *b)
 {
+        bool moved[BATCH_MAX];
         size_t i;
         int r = 0;
 
@@ -767,6 +858,20 @@ static int batch_flush(struct target *t, struct batch *b)
                 b->no_workers = !b->workers;
         }
         workers_run(b->n >= 16 ? b->workers : NULL, b->v, b->n, sizeof(b->v[0]), file_job_run);
+        /* Each directory of the batch checked once (parent_in_place()). */
+        for (i = 0; i < b->n; i++) {
+                size_t k;
+
+                for (k = 0; k < i && b->v[k].pd != b->v[i].pd; k++)
+                        ;
+                if (k == i)
+                        moved[i] = !parent_in_place(t, b->v[i].e, b->v[i].pd);
+                if (moved[k] && b->v[i].r >= 0) {
+                        (void) unlinkat(b->v[i].pd->fd, b->v[i].name, 0);
+                        b->v[i].r = -ESTALE;
+                        b->v[i].step = STEP_MOVED;
+                }
+        }
         /* The report describes work done: one write for the lot. */
         log_hold();
         for (i = 0; i < b->n && r >= 0; i++)
@@ -854,6 +959,8 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
 
         for (size_t i = 0; i < n; i++) {
                 r = lookup_owner(t, &v[i]);
+                if (r >= 0)
+                        r = check_kept_file_early(t, &v[i]);
                 if (r < 0)
                         goto out;
         }

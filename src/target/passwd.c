@@ -135,7 +135,18 @@ static int run_tool(const char *entry, const struct cmd *c)
         return 0;
 }
 
-static int apply_group(struct target *t, size_t i, const struct ig_group *g)
+/* --no-target-programs: shadow-utils with --root chroots into the target,
+ * and what runs there is the target's: the NSS modules its nsswitch.conf
+ * names, its nscd (to flush caches) and sss_cache. */
+static int refuse_tool(const char *entry, const char *what, const struct cmd *c)
+{
+        return log_error_errno(EPERM, "%s: %s runs %s --root, which chroots into the target and runs its NSS "
+                               "modules, nscd and sss_cache: refused by --no-target-programs", entry, what,
+                               c->argv[0]);
+}
+
+/* check_only: decide what would run and refuse it, change nothing. */
+static int apply_group(struct target *t, size_t i, const struct ig_group *g, bool check_only)
 {
         _cleanup_free_ char *entry = xasprintf("$.passwd.groups[%zu] \"%s\"", i, g->name);
         char gid_buf[32];
@@ -150,17 +161,18 @@ static int apply_group(struct target *t, size_t i, const struct ig_group *g)
                         return 0;
                 if (r < 0)
                         return log_error_errno(r, "%s: cannot read the target's /etc/group: %m", entry);
-                log_info("deleting group \"%s\"", g->name);
                 cmd_add(&c, "groupdel");
                 cmd_add(&c, "--root");
                 cmd_add(&c, t->root.path);
                 cmd_add(&c, g->name);
+                if (check_only)
+                        return refuse_tool(entry, "deleting the group", &c);
+                log_info("deleting group \"%s\"", g->name);
                 return run_tool(entry, &c);
         }
 
         /* No existence check, as in Ignition: groupadd refuses an existing
          * group (exit 9) and the stage fails with its message. */
-        log_info("adding group \"%s\"", g->name);
         cmd_add(&c, "groupadd");
         cmd_add(&c, "--root");
         cmd_add(&c, t->root.path);
@@ -177,6 +189,9 @@ static int apply_group(struct target *t, size_t i, const struct ig_group *g)
         if (is_true(g->system))
                 cmd_add(&c, "--system");
         cmd_add(&c, g->name);
+        if (check_only)
+                return refuse_tool(entry, "adding the group", &c);
+        log_info("adding group \"%s\"", g->name);
         return run_tool(entry, &c);
 }
 
@@ -314,19 +329,6 @@ static int open_dirs_as_user(struct target *t, const char *dir, uid_t uid, gid_t
         return TAKE_FD(prev);
 }
 
-static char *fd_path(int fd)
-{
-        char proc[64], buf[4096];
-        ssize_t l;
-
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        l = readlink(proc, buf, sizeof(buf) - 1);
-        if (l < 0 || (size_t) l >= sizeof(buf) - 1)
-                return NULL;
-        buf[l] = '\0';
-        return xstrdup(buf);
-}
-
 /* path with the target's symlinks resolved (inside the root), as a path
  * inside the root; NULL when it does not exist. */
 static char *resolve_in_root(struct target *t, const char *path)
@@ -337,8 +339,8 @@ static char *resolve_in_root(struct target *t, const char *path)
 
         if (fd < 0)
                 return NULL;
-        full = fd_path(fd);
-        root = fd_path(t->root.fd);
+        full = fd_host_path(fd);
+        root = fd_host_path(t->root.fd);
         if (!full || !root)
                 return xstrdup(path);
         if (strcmp(root, "/") == 0)
@@ -389,7 +391,7 @@ static int write_ssh_keys(struct target *t, const char *entry, const struct ig_u
         return 0;
 }
 
-static int apply_user(struct target *t, size_t i, const struct ig_user *u)
+static int apply_user(struct target *t, size_t i, const struct ig_user *u, bool check_only)
 {
         _cleanup_free_ char *entry = xasprintf("$.passwd.users[%zu] \"%s\"", i, u->name);
         _cleanup_free_ char *groups = NULL;
@@ -406,12 +408,14 @@ static int apply_user(struct target *t, size_t i, const struct ig_user *u)
         if (is_false(u->should_exist)) {
                 if (!exists)
                         return 0;
-                log_info("deleting user \"%s\"", u->name);
                 cmd_add(&c, "userdel");
                 cmd_add(&c, "--remove");
                 cmd_add(&c, "--root");
                 cmd_add(&c, t->root.path);
                 cmd_add(&c, u->name);
+                if (check_only)
+                        return refuse_tool(entry, "deleting the user", &c);
+                log_info("deleting user \"%s\"", u->name);
                 return run_tool(entry, &c);
         }
 
@@ -475,6 +479,8 @@ static int apply_user(struct target *t, size_t i, const struct ig_user *u)
                 /* Ignition runs "usermod --root R NAME" here, which only
                  * says "no changes": save the process. */
                 log_debug("user \"%s\" exists and nothing is to be changed", u->name);
+        } else if (check_only) {
+                return refuse_tool(entry, exists ? "changing the user" : "creating the user", &c);
         } else {
                 if (exists)
                         log_info("modifying user \"%s\"", u->name);
@@ -485,7 +491,7 @@ static int apply_user(struct target *t, size_t i, const struct ig_user *u)
                         return r;
         }
 
-        if (u->ssh_authorized_keys.n > 0)
+        if (u->ssh_authorized_keys.n > 0 && !check_only)
                 return write_ssh_keys(t, entry, u);
         return 0;
 }
@@ -573,16 +579,61 @@ int target_passwd_apply(struct target *t, const struct ig_passwd *p)
                                        t->root.path ? t->root.path : "(none)");
 
         for (size_t i = 0; i < p->groups.n; i++) {
-                r = apply_group(t, i, &p->groups.v[i]);
+                r = apply_group(t, i, &p->groups.v[i], false);
                 if (r < 0)
                         return r;
         }
         for (size_t i = 0; i < p->users.n; i++) {
-                r = apply_user(t, i, &p->users.v[i]);
+                r = apply_user(t, i, &p->users.v[i], false);
                 if (r < 0)
                         return r;
         }
         note_account_files(t);
         note_homes(t, p);
         return 0;
+}
+
+/* Every entry is decided as the stage would decide it (a user is looked up
+ * in the target's /etc/passwd), and every one that needs a tool reported.
+ * Only SSH keys of existing users that need no other change, and deleting
+ * what does not exist, get through. */
+int target_passwd_check_no_programs(struct target *t, const struct ig_passwd *p)
+{
+        int r = 0, k;
+
+        for (size_t i = 0; i < p->groups.n; i++) {
+                k = apply_group(t, i, &p->groups.v[i], true);
+                r = r < 0 ? r : k;
+        }
+        for (size_t i = 0; i < p->users.n; i++) {
+                k = apply_user(t, i, &p->users.v[i], true);
+                r = r < 0 ? r : k;
+        }
+        return r;
+}
+
+/* shadow-utils reads and rewrites these in the chroot: a FIFO there blocks
+ * it forever, a device would be read or written. Symlinks are followed
+ * inside the chroot, so they are left to it. */
+int target_passwd_check(struct target *t, const struct ig_passwd *p)
+{
+        static const char *const dbs[] = { "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow" };
+        int r = 0;
+
+        if (p->groups.n == 0 && p->users.n == 0)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(dbs); i++) {
+                _cleanup_close_ int dfd = -1;
+                const char *name;
+                struct stat st;
+
+                dfd = root_open_parent(&t->root, dbs[i], false, NULL, &name);
+                if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;       /* missing: shadow-utils reports it */
+                if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+                        continue;
+                r = log_error_errno(EMEDIUMTYPE, "$.passwd: the target's %s is %s, not a regular file: shadow-utils "
+                                    "would block on it or write through it", dbs[i], root_file_type(st.st_mode));
+        }
+        return r;
 }

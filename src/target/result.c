@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -28,17 +29,22 @@ static char *boot_id(void)
         return s;
 }
 
+/* Only a regular file is read: a FIFO there would block us forever, a
+ * device would be read from. Whatever else is there is replaced by the new
+ * report (a rename never writes through it), with a word. */
 static json_object *previous_report(struct target *t)
 {
         _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int fd = root_openat(&t->root, RESULT_PATH, O_RDONLY | O_NOFOLLOW, 0);
-        char proc[64];
+        struct stat st;
+        _cleanup_close_ int fd = root_open_regular(&t->root, RESULT_PATH, O_RDONLY, &st);
         size_t len;
 
+        if (fd == ROOT_ENOTREG || fd == -ELOOP)
+                log_warning("%s is %s, not a regular file: it is replaced, not read", RESULT_PATH,
+                            root_file_type(st.st_mode));
         if (fd < 0)
                 return NULL;
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        if (read_full_file(proc, 1024 * 1024, &text, &len) < 0)
+        if (read_full_fd(fd, 1024 * 1024, &text, &len) < 0)
                 return NULL;
         return json_tokener_parse(text);
 }

@@ -22,6 +22,7 @@ void target_close(struct target *t)
         for (size_t i = 0; i < t->created.n; i++)
                 free(t->created.v[i]);
         free(t->created.v);
+        free(t->root_host);
         root_close(&t->root);
         *t = (struct target) { .root.fd = -1 };
 }

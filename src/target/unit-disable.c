@@ -402,16 +402,17 @@ static int install_also(const char *unit, const char *text, size_t len, struct i
  * UNIT_FILE_MAX bytes. Returns 1, 0 when it is not one, or a negative errno. */
 static int read_unit_file(int dirfd, const char *name, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        struct stat st;
+        /* A device is not even opened: its driver would see the open. */
+        _cleanup_close_ int fd = root_open_regular_at(dirfd, name, O_RDONLY, &st);
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, size;
-        struct stat st;
 
+        if (fd == ROOT_ENOTREG || fd == -ELOOP)
+                return 0;
         if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode) || st.st_size > UNIT_FILE_MAX)
+                return fd;
+        if (st.st_size > UNIT_FILE_MAX)
                 return 0;
         /* One byte more than the size, to see a file that grew. */
         size = (size_t) st.st_size + 1;
@@ -959,6 +960,39 @@ static int scan_config_dir(struct disable *d)
         free(s.dnames);
         free(s.path);
         return s.error;
+}
+
+/* ---- before running systemctl --------------------------------------------- */
+
+/* systemctl --root R opens R/etc/systemd/system and the search path by
+ * their host paths: a symlink in the target is followed on the host, and
+ * with /etc/systemd/system -> /somewhere its disable removes links
+ * there. Each directory it may read or change must therefore be the same
+ * directory whether the target's symlinks are followed inside the root (as
+ * ignis does) or on the host (as systemctl does), or be missing both ways.
+ * etc/init.d: systemctl's SysV check looks for scripts there. */
+int target_units_check_systemctl(struct target *t)
+{
+        int r = 0;
+
+        for (size_t i = 0; i <= N_DIRS; i++) {
+                const char *dir = i < N_DIRS ? search_dirs[i] : "etc/init.d";
+                _cleanup_close_ int in = root_openat(&t->root, dir, O_PATH | O_DIRECTORY, 0);
+                _cleanup_close_ int host = openat(t->root.fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                struct stat a, b;
+                bool host_missing = host < 0 && (errno == ENOENT || errno == ENOTDIR);
+
+                if ((in == -ENOENT || in == -ENOTDIR) && host_missing)
+                        continue;
+                if (in >= 0 && host >= 0 && fstat(in, &a) == 0 && fstat(host, &b) == 0 &&
+                    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                        continue;
+                r = log_error_errno(EXDEV, "$.systemd.units: disabling these units needs `systemctl --root`, "
+                                    "which follows the target's symlinks on the host, where /%s is not the "
+                                    "directory it is inside the root (a symlink leads out of the root): "
+                                    "refusing to run it", dir);
+        }
+        return r;
 }
 
 /* ---- entry point ---------------------------------------------------------- */

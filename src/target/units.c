@@ -234,6 +234,33 @@ static char *preset_unit_string(const struct preset *e)
         return s;
 }
 
+/* A FIFO at the preset file's place would block the run, a device would
+ * get the lines, a symlink would take them elsewhere: only a regular file
+ * is appended to. Ignition writes through any of them. */
+static int preset_not_regular(const struct stat *st)
+{
+        return log_error_errno(EMEDIUMTYPE, "$.systemd.units: the target's %s is %s, not a regular file: "
+                               "refusing to write preset lines through it", PRESET_PATH,
+                               root_file_type(st->st_mode));
+}
+
+int target_units_check(struct target *t, const struct ig_systemd *s)
+{
+        _cleanup_close_ int dfd = -1;
+        const char *name;
+        struct stat st;
+        size_t i;
+
+        for (i = 0; i < s->units.n && !s->units.v[i].enabled.set; i++)
+                ;
+        if (i == s->units.n)
+                return 0;       /* no preset lines */
+        dfd = root_open_parent(&t->root, PRESET_PATH, false, NULL, &name);
+        if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;       /* created later; a failure is reported then */
+        return S_ISREG(st.st_mode) ? 0 : preset_not_regular(&st);
+}
+
 /* Ignition opens the preset file O_APPEND|O_CREATE (0644) once per line:
  * lines from an earlier run or from the image stay, an existing file keeps
  * its mode and owner. We append all lines with one write. */
@@ -267,12 +294,19 @@ static int write_presets(struct target *t, struct presets *p)
         dfd = open_parent(t, PRESET_PATH, &name, NULL);
         if (dfd < 0)
                 return dfd;
-        fd = root_openat(&t->root, PRESET_PATH, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOCTTY, 0644);
+        fd = openat(dfd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
         created = fd >= 0;
-        if (fd == -EEXIST)
-                fd = root_openat(&t->root, PRESET_PATH, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, 0644);
-        if (fd < 0)
-                return fd;
+        if (fd < 0 && errno != EEXIST)
+                return -errno;
+        if (fd < 0) {
+                struct stat st;
+
+                fd = root_open_regular_at(dfd, name, O_WRONLY | O_APPEND, &st);
+                if (fd == ROOT_ENOTREG || fd == -ELOOP)
+                        return preset_not_regular(&st);
+                if (fd < 0)
+                        return fd;
+        }
         /* Explicit mode and owner: the umask must not change a new file. */
         if (created && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0))
                 return -errno;
@@ -284,6 +318,86 @@ static int write_presets(struct target *t, struct presets *p)
         /* Ignition relabels the preset file whether or not it existed. */
         target_note_created(t, PRESET_PATH);
         return 0;
+}
+
+/* For a .service name, whether the target has something at
+ * /etc/init.d/NAME: systemctl then hands the name to systemd-sysv-install,
+ * which on Debian runs the target's update-rc.d chrooted into it. */
+static bool is_service(const char *unit)
+{
+        size_t l = strlen(unit);
+
+        return l > strlen(".service") && strcmp(unit + l - strlen(".service"), ".service") == 0;
+}
+
+static bool sysv_script_exists(struct target *t, const char *unit)
+{
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+
+        if (!is_service(unit))
+                return false;
+        path = xasprintf("/etc/init.d/%.*s", (int) (strlen(unit) - strlen(".service")), unit);
+        fd = root_openat(&t->root, path, O_PATH | O_NOFOLLOW, 0);
+        return fd >= 0 || (fd != -ENOENT && fd != -ENOTDIR);
+}
+
+static int sysv_refused(size_t idx, const char *unit)
+{
+        if (idx == (size_t) -1)
+                return log_error_errno(EPERM, "$.systemd.units \"%s\": disabling it runs the target's update-rc.d "
+                                       "(it has a SysV script in /etc/init.d): refused by --no-target-programs", unit);
+        return log_error_errno(EPERM, "$.systemd.units[%zu] \"%s\": disabling it runs the target's update-rc.d "
+                               "(it has a SysV script in /etc/init.d, or the config writes one): refused by "
+                               "--no-target-programs", idx, unit);
+}
+
+/* The last check before systemctl runs (the one before anything was
+ * written is target_units_check_no_programs()). */
+static int check_no_sysv(struct target *t, char *const *names, size_t n)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (sysv_script_exists(t, names[i]))
+                        r = sysv_refused((size_t) -1, names[i]);
+        return r;
+}
+
+/* Whether a node of the config may become /etc/init.d/BASE: its last
+ * component is BASE below a directory named init.d (/etc/init.d, or
+ * /etc/rc.d/init.d where /etc/init.d links there). */
+static bool config_writes_script(const struct ig_storage *st, const char *base, size_t blen)
+{
+        for (size_t k = 0; k < st->files.n + st->links.n + st->directories.n; k++) {
+                const char *p = k < st->files.n ? st->files.v[k].path
+                              : k < st->files.n + st->links.n ? st->links.v[k - st->files.n].path
+                              : st->directories.v[k - st->files.n - st->links.n].path;
+                const char *slash = strrchr(p, '/');
+
+                if (!slash || strlen(slash + 1) != blen || memcmp(slash + 1, base, blen) != 0)
+                        continue;
+                if ((size_t) (slash - p) >= strlen("init.d") &&
+                    memcmp(slash - strlen("init.d"), "init.d", strlen("init.d")) == 0)
+                        return true;
+        }
+        return false;
+}
+
+int target_units_check_no_programs(struct target *t, const struct ig_config *c)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < c->systemd.units.n; i++) {
+                const struct ig_unit *u = &c->systemd.units.v[i];
+
+                if (!u->enabled.set || u->enabled.v || !is_service(u->name))
+                        continue;
+                if (sysv_script_exists(t, u->name) ||
+                    config_writes_script(&c->storage, u->name, strlen(u->name) - strlen(".service")))
+                        r = sysv_refused(i, u->name);
+        }
+        return r;
 }
 
 /* Removes the enablement symlinks the image has for the disabled units,
@@ -328,6 +442,14 @@ static int disable_units(struct target *t, const struct ig_systemd *s)
         if (r > 0)
                 return 0;
 
+        r = target_units_check_systemctl(t);
+        if (r < 0)
+                return r;
+        if (t->no_target_programs) {
+                r = check_no_sysv(t, argv + fixed, n - fixed);
+                if (r < 0)
+                        return r;
+        }
         r = exec_run(argv, NULL, &res);
         if (r < 0)
                 return log_error_errno(r, "$.systemd.units: cannot run systemctl to disable units: %m");

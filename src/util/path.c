@@ -415,6 +415,169 @@ int root_write_file(int dirfd, const char *name, const void *data, size_t len,
         return r;
 }
 
+char *fd_host_path(int fd)
+{
+        char proc[64], buf[PATH_MAX];
+        ssize_t n;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, buf, sizeof(buf));
+        if (n <= 0 || (size_t) n >= sizeof(buf) || buf[0] != '/')
+                return NULL;    /* unknown, too long, or not in our view ("pipe:[...]") */
+        buf[n] = '\0';
+        return xstrdup(buf);
+}
+
+char *root_host_path(const struct root *r, const char *root_host, const char *path)
+{
+        _cleanup_free_ char *dir = NULL, *host = NULL, *copy = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *slash, *name;
+        size_t rl = strlen(root_host), l;
+        struct stat a, b;
+
+        path += strspn(path, "/");
+        l = strlen(path);
+        while (l > 0 && path[l - 1] == '/')
+                l--;
+        if (l == 0)
+                return xstrdup(root_host);
+        path = copy = xstrndup(path, l);
+        slash = strrchr(path, '/');
+        name = slash ? slash + 1 : path;
+        if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                return NULL;
+        dir = slash ? xstrndup(path, (size_t) (slash - path)) : xstrdup("/");
+        fd = root_openat(r, dir, O_PATH | O_DIRECTORY, 0);
+        if (fd < 0)
+                return NULL;
+        host = fd_host_path(fd);
+        if (!host)
+                return NULL;
+        /* RESOLVE_IN_ROOT keeps the walk inside; a directory renamed out of
+         * the root since (or a bind mount) does not have the prefix. */
+        if (strcmp(root_host, "/") != 0 &&
+            (strncmp(host, root_host, rl) != 0 || (host[rl] != '/' && host[rl] != '\0')))
+                return NULL;
+        /* The tool resolves the host path itself: it must lead to this very
+         * directory (not one renamed into its place, not a deleted one). */
+        if (fstat(fd, &a) < 0 || stat(host, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return NULL;
+        return xasprintf("%s/%s", strcmp(host, "/") == 0 ? "" : host, name);
+}
+
+const char *root_file_type(mode_t mode)
+{
+        switch (mode & S_IFMT) {
+        case S_IFREG:
+                return "a regular file";
+        case S_IFDIR:
+                return "a directory";
+        case S_IFLNK:
+                return "a symlink";
+        case S_IFIFO:
+                return "a FIFO";
+        case S_IFCHR:
+                return "a character device";
+        case S_IFBLK:
+                return "a block device";
+        case S_IFSOCK:
+                return "a socket";
+        default:
+                return "a special file";
+        }
+}
+
+/* The regular file pfd (O_PATH) refers to, opened with flags. The reopen
+ * goes through /proc/self/fd: the same inode, whatever happened to its name
+ * meanwhile. Without /proc, reopen() opens the name again, and the result
+ * must be that same file. */
+static int reopen_regular(int pfd, int flags, const struct stat *st, int (*reopen)(const void *, int),
+                          const void *arg)
+{
+        struct stat st2;
+        char proc[64];
+        int fd;
+
+        if (S_ISLNK(st->st_mode))
+                return -ELOOP;
+        if (!S_ISREG(st->st_mode))
+                return ROOT_ENOTREG;
+        flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_DIRECTORY | O_PATH);
+        flags |= O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        fd = open(proc, flags);
+        if (fd >= 0 || errno != ENOENT)
+                return fd >= 0 ? fd : -errno;
+        fd = reopen(arg, flags);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st2) < 0 || st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) {
+                close(fd);
+                return -ESTALE;
+        }
+        return fd;
+}
+
+struct at_name {
+        int dirfd;
+        const char *name;
+};
+
+static int reopen_at(const void *arg, int flags)
+{
+        const struct at_name *a = arg;
+        int fd = openat(a->dirfd, a->name, flags | O_NOFOLLOW);
+
+        return fd < 0 ? -errno : fd;
+}
+
+int root_open_regular_at(int dirfd, const char *name, int flags, struct stat *ret_st)
+{
+        _cleanup_close_ int pfd = -1;
+        struct at_name a = { dirfd, name };
+        struct stat st;
+
+        /* O_PATH opens nothing: no FIFO waits for a writer, no device
+         * driver sees an open. */
+        pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (pfd < 0)
+                return -errno;
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        if (ret_st)
+                *ret_st = st;
+        return reopen_regular(pfd, flags, &st, reopen_at, &a);
+}
+
+struct in_root {
+        const struct root *r;
+        const char *path;
+};
+
+static int reopen_in_root(const void *arg, int flags)
+{
+        const struct in_root *a = arg;
+
+        return root_openat(a->r, a->path, flags, 0);
+}
+
+int root_open_regular(const struct root *r, const char *path, int flags, struct stat *ret_st)
+{
+        _cleanup_close_ int pfd = -1;
+        struct in_root a = { r, path };
+        struct stat st;
+
+        pfd = root_openat(r, path, O_PATH, 0);
+        if (pfd < 0)
+                return pfd;
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        if (ret_st)
+                *ret_st = st;
+        return reopen_regular(pfd, flags, &st, reopen_in_root, &a);
+}
+
 int root_remove_tree(int dirfd, const char *name)
 {
         struct stat st;

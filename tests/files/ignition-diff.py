@@ -84,7 +84,14 @@ def apply(case, applier, a):
             argv = ["ignition-files", scratch.config, scratch.root]
         else:
             argv = [a.ignis, "apply", "--root=" + scratch.root] + case.args + [scratch.config]
-        status, output = testroot.run_jailed(scratch, argv, ignition=(applier == "ignition"))
+        try:
+            # ignis runs setfiles where the target has a policy; this host
+            # has none, so it gets the recorder (Ignition gets its no-op).
+            status, output = testroot.run_jailed(scratch, argv, ignition=(applier == "ignition"),
+                                                 record_setfiles=None if applier == "ignition"
+                                                 else case.setfiles_log(scratch))
+        finally:
+            case.run_after(scratch)     # cleanup (loop devices); its checks are run-cases.py's
         after = manifest.manifest(scratch.root, subst, sort)
         escaped = scratch.outside_state() != outside
         return status, output, manifest.diff(before, after), escaped

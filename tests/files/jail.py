@@ -19,6 +19,10 @@
       answers Properties.Get(Manager.Version) = "252" and acknowledges every
       other method call (Ignition asks for the version when a preset names an
       instantiated unit, and fails without systemd);
+* --record-setfiles FILE puts first in PATH a `setfiles` that writes its
+  arguments (one line) and the paths it reads on stdin (NUL-separated, one a
+  line) to FILE, and labels nothing: what a confined applier hands setfiles
+  can be checked where policycoreutils is not installed;
   CMD may then be the word `ignition-files CONFIG ROOT`, which runs the two
   stages `fetch-offline` and `files` like the initramfs does.
 
@@ -272,6 +276,20 @@ def ignition_env():
     return env
 
 
+def record_setfiles_env(env, log):
+    os.makedirs("/run/ignis-test-shim", exist_ok=True)
+    shim = "/run/ignis-test-shim/setfiles"
+    with open(shim, "w") as f:
+        f.write("#!/bin/sh\nprintf '%%s\\n' \"$*\" > '%s'\ntr '\\000' '\\n' >> '%s'\n" % (log, log))
+    os.chmod(shim, 0o755)
+    env = dict(env)
+    path = env.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+    if not path.startswith("/run/ignis-test-shim:"):
+        path = "/run/ignis-test-shim:" + path
+    env["PATH"] = path
+    return env
+
+
 def status_of(r):
     """A command killed by a signal is reported and exits 128+N, like a shell."""
     if r.returncode < 0:
@@ -297,6 +315,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--top", required=True, help="the only directory left writable")
     ap.add_argument("--ignition", action="store_true", help="setfiles shim + fake systemd D-Bus")
+    ap.add_argument("--record-setfiles", metavar="FILE", help="a setfiles that records what it gets")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
@@ -304,6 +323,8 @@ def main():
         ap.error("no command")
     confine(os.path.abspath(a.top))
     env = ignition_env() if a.ignition else dict(os.environ)
+    if a.record_setfiles:
+        env = record_setfiles_env(env, a.record_setfiles)
     sys.stdout.flush()
     if cmd[0] == "ignition-files":
         if len(cmd) != 3:

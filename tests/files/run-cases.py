@@ -15,7 +15,9 @@ runs in a private mount namespace where only TOP is writable (jail.py), the
 manifest is taken again and the diff of the two (manifest.py) must equal
 expected.manifest exactly. Cases with expected.fail must exit with the given
 status, print every `contains` substring, and with `nothing-written` leave the
-root unchanged. Every case also checks that TOP/outside (a sentinel beside the
+root unchanged. Cases with expected.setfiles run with a recording setfiles
+and must hand it exactly those arguments and paths; after.sh runs after the
+applier. Every case also checks that TOP/outside (a sentinel beside the
 root) was not touched. Prints TAP; exit status 1 if any case failed.
 
 --update writes expected.manifest from what the binary did (only for cases
@@ -55,7 +57,11 @@ def run_case(case, a):
             argv = ["ignition-files", scratch.config, scratch.root]
         else:
             argv = [a.ignis, "apply", "--root=" + scratch.root] + case.args + [scratch.config]
-        status, output = testroot.run_jailed(scratch, argv, ignition=a.oracle, jail=not a.no_jail)
+        try:
+            status, output = testroot.run_jailed(scratch, argv, ignition=a.oracle, jail=not a.no_jail,
+                                                 record_setfiles=None if a.oracle else case.setfiles_log(scratch))
+        finally:
+            after_ok, after_output = case.run_after(scratch)
         after = manifest.manifest(scratch.root, subst, sort)
         actual = manifest.diff(before, after)
 
@@ -85,6 +91,15 @@ def run_case(case, a):
             else:
                 diags.append("manifest diff differs (--- expected, +++ actual):")
             diags += list(difflib.unified_diff(expected, actual, "expected", "actual", lineterm="", n=1))
+        if not after_ok:
+            ok = False
+            diags.append("after.sh failed:")
+            diags += after_output.splitlines()
+        if not a.oracle:
+            setfiles_diags = case.check_setfiles(scratch)
+            if setfiles_diags:
+                ok = False
+                diags += setfiles_diags
         if scratch.outside_state() != outside_before:
             ok = False
             diags.append("the sentinel directory beside the root (TOP/outside) or TOP itself changed")

@@ -13,9 +13,20 @@ A case is a directory under cases/:
                      (same format as skeleton.list, contents from pre/)
   setup.sh           optional: run with /bin/sh after pre.list, cwd = the root,
                      env ROOT (the root), TOP (its parent), OUTSIDE (a sentinel
-                     directory beside the root that must stay untouched)
+                     directory beside the root that must stay untouched),
+                     CONFIG (the config file, which it may rewrite)
   expected.manifest  what the apply changed: manifest.py's diff between the
                      root before and after (see manifest.py)
+  expected.setfiles  optional: setfiles is replaced by a recorder (the target
+                     needs an SELinux policy for ignis to run it); what it
+                     was given must be exactly this: its arguments on the
+                     first line, then each path it read (NUL-separated on
+                     its stdin), one a line, the scratch path written $TOP;
+                     "(not run)" when it must not run
+  after.sh           optional: run after the applier (whatever happened),
+                     same cwd and env as setup.sh; it undoes what setup.sh
+                     set up outside the tree (loop devices) and checks what
+                     the manifest cannot see; a non-zero exit fails the case
   expected.fail      for cases that must fail, lines of:
                        exit N            the exit status (1 failure, 2 usage)
                        contains TEXT     a substring of ignis's output (stdout+stderr)
@@ -203,6 +214,8 @@ class Case:
         self.description = _read_opt(os.path.join(path, "description"), "").strip()
         self.args = [a for a in _read_opt(os.path.join(path, "args"), "").splitlines() if a.strip()]
         self.expected_manifest_path = os.path.join(path, "expected.manifest")
+        self.expected_setfiles = _read_opt(os.path.join(path, "expected.setfiles"), None)
+        self.after_script = os.path.join(path, "after.sh")
         self.fail = None
         fail_text = _read_opt(os.path.join(path, "expected.fail"), None)
         if fail_text is not None:
@@ -251,16 +264,52 @@ class Case:
             entries = parse_list(pre_list, pre_dir)
             check_content_dir(entries, pre_dir, pre_list)
             apply_list(scratch.root, entries)
+        # Written first: a setup.sh may replace it (a config too big to keep
+        # in the repository is generated there).
+        with open(scratch.config, "wb") as f:
+            f.write(self.config_bytes)
         setup = os.path.join(self.path, "setup.sh")
         if os.path.exists(setup):
-            env = dict(os.environ, ROOT=scratch.root, TOP=scratch.top, OUTSIDE=scratch.outside)
+            env = dict(os.environ, ROOT=scratch.root, TOP=scratch.top, OUTSIDE=scratch.outside,
+                       CONFIG=scratch.config)
             r = subprocess.run(["/bin/sh", "-eu", setup], cwd=scratch.root, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             if r.returncode != 0:
                 raise CaseError("%s/setup.sh failed (%d): %s" % (self.path, r.returncode,
                                                                 r.stdout.decode(errors="replace")))
-        with open(scratch.config, "wb") as f:
-            f.write(self.config_bytes)
+
+
+    def run_after(self, scratch):
+        """Runs after.sh if the case has one. Returns (ok, output)."""
+        if not os.path.exists(self.after_script):
+            return True, ""
+        env = dict(os.environ, ROOT=scratch.root, TOP=scratch.top, OUTSIDE=scratch.outside)
+        r = subprocess.run(["/bin/sh", "-eu", self.after_script], cwd=scratch.root, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return r.returncode == 0, r.stdout.decode(errors="replace")
+
+    def setfiles_log(self, scratch):
+        """Where the setfiles recorder writes, when the case wants one."""
+        if self.expected_setfiles is None:
+            return None
+        return os.path.join(scratch.top, "tmp", "setfiles.log")
+
+    def check_setfiles(self, scratch):
+        """Compares what setfiles got with expected.setfiles. Returns diagnostics."""
+        import difflib
+        log = self.setfiles_log(scratch)
+        if log is None:
+            return []
+        try:
+            with open(log, encoding="utf-8", errors="surrogateescape") as f:
+                got = f.read().replace(scratch.top, "$TOP").splitlines()
+        except FileNotFoundError:
+            got = ["(not run)"]
+        want = [l for l in self.expected_setfiles.splitlines() if l.strip() and not l.startswith("#")]
+        if got == want:
+            return []
+        return ["setfiles got something else (--- expected, +++ actual):"] + \
+            list(difflib.unified_diff(want, got, "expected", "actual", lineterm="", n=2))
 
 
 def _read_opt(path, default):
@@ -283,16 +332,20 @@ def load_cases(cases_dir, only=None):
 
 # ---------------------------------------------------------------- running
 
-def run_jailed(scratch, argv, timeout=120, ignition=False, jail=True):
+def run_jailed(scratch, argv, timeout=120, ignition=False, jail=True, record_setfiles=None):
     """Runs argv in a private mount namespace where the host's / is read-only
     (only TOP is writable, /run is a private tmpfs), so a path that
     escapes the root fails with EROFS instead of damaging the host.
     ignition=True also installs the setfiles shim and the fake systemd D-Bus
-    socket Ignition 2.14 needs. Returns (exit status, combined output)."""
+    socket Ignition 2.14 needs; record_setfiles=PATH installs a setfiles
+    that records what it is given into PATH (jail.py). Returns (exit status,
+    combined output)."""
     if jail:
         cmd = ["unshare", "-m", PYTHON, JAIL, "--top", scratch.top]
         if ignition:
             cmd.append("--ignition")
+        if record_setfiles:
+            cmd += ["--record-setfiles", record_setfiles]
         cmd += ["--"] + list(argv)
     else:
         cmd = list(argv)

@@ -94,6 +94,12 @@ int main(void)
         mkdir(at("root"), 0755);
         mkdir(at("root/etc"), 0755);
         mkdir(at("root/etc/selinux"), 0755);
+        mkdir(at("root/etc/selinux/targeted"), 0755);
+        mkdir(at("root/etc/selinux/targeted/contexts"), 0755);
+        mkdir(at("root/etc/selinux/targeted/contexts/files"), 0755);
+        mkdir(at("root/opt"), 0755);
+        mkdir(at("root/opt/app"), 0755);
+        mkdir(at("host"), 0755);
         write_file("bin/setfiles",
                    "#!/bin/sh\n"
                    "d=$(dirname \"$0\")/..\n"
@@ -171,6 +177,60 @@ int main(void)
                 target_created_minimal(&t);
                 tap_ok(t.created.n == 1 && strcmp(t.created.v[0], "/") == 0, "\"/\" covers everything");
                 target_close(&t);
+        }
+
+        /* Symlinks of the target are resolved inside the root before
+         * setfiles (which resolves on the host) sees a path: /srv pointing
+         * at a host directory, absolutely or by climbing out, and /etc's
+         * policy through such a link. */
+        {
+                struct target t;
+                char *want;
+
+                symlink(at("host"), at("root/srv"));
+                mkdir(at("root/up"), 0755);
+                symlink("../../host", at("root/up/out"));
+                mkdir(at("root/host"), 0755);
+                write_file("root/host/f", "", 0644);
+                write_file("root/etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n", 0644);
+                unlink(at("stdin"));
+                target_open(at("root"), &t);
+                target_note_created(&t, "/srv/f");       /* /srv -> BASE/host: inside, ROOT/BASE/host */
+                target_note_created(&t, "/up/out/f");    /* ../../host stops at the root: ROOT/host */
+                target_note_created(&t, "/missing/f");   /* nowhere: skipped */
+                tap_ok(target_relabel(&t) == 0, "symlinked paths: relabel succeeds");
+                target_close(&t);
+                input = read_file("stdin", &len);
+                want = xasprintf("%s/root/host/f", base);
+                tap_ok(strcmp(input, want) == 0 && len == strlen(want) + 1,
+                       "a symlink that climbs out of the root is resolved inside it (got \"%s\", %zu bytes)",
+                       input, len);
+                free(want);
+                free(input);
+
+                /* The absolute one: ROOT + BASE/host does not exist inside the
+                 * root until created there. */
+                {
+                        char *inside = xasprintf("%s/root%s", base, base);
+                        char *cmd = xasprintf("mkdir -p '%s/host' && touch '%s/host/f'", inside, inside);
+                        tap_ok(system(cmd) == 0, "setup: the symlink's target inside the root");
+                        free(cmd);
+                        unlink(at("stdin"));
+                        target_open(at("root"), &t);
+                        target_note_created(&t, "/srv/f");
+                        tap_ok(target_relabel(&t) == 0, "absolute symlink: relabel succeeds");
+                        target_close(&t);
+                        input = read_file("stdin", &len);
+                        want = xasprintf("%s/host/f", inside);
+                        tap_ok(strcmp(input, want) == 0, "an absolute symlink is followed inside the root, "
+                               "never to the host directory it names (got \"%s\")", input);
+                        free(want);
+                        free(input);
+                        free(inside);
+                }
+
+                /* A policy name that is a path is refused. */
+                tap_ok(run("SELINUX=enforcing\nSELINUXTYPE=../../..\n") < 0, "SELINUXTYPE=../../.. is refused");
         }
 
         write_file("bin/setfiles", "#!/bin/sh\necho 'setfiles: boom' >&2\nexit 3\n", 0755);

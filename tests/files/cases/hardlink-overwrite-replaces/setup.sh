@@ -1,0 +1,1 @@
+ln etc/motd motd-link

@@ -1,0 +1,3 @@
+chmod 0644 etc/motd
+chown 0:0 etc/motd
+ln etc/motd motd-link

@@ -1,0 +1,2 @@
+rm etc/group
+mkfifo etc/group

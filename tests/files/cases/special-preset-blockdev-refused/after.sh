@@ -1,0 +1,3 @@
+dev=$(cat "$OUTSIDE/loopdev")
+losetup -d "$dev"
+sha256sum --quiet -c "$OUTSIDE/disk.img.sha256"

@@ -1,0 +1,2 @@
+mkdir -p etc/systemd/system-preset
+mkfifo etc/systemd/system-preset/20-ignition.preset

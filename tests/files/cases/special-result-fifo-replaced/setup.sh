@@ -1,0 +1,1 @@
+mkfifo etc/.ignition-result.json
