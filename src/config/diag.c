@@ -129,23 +129,28 @@ static char *diag_path(const struct ig_diag *g, const struct ig_jindex *ix)
 
 void ig_diags_print(const struct ig_diags *d, const char *name, struct ig_jindex *ix, FILE *f)
 {
+        /* Messages quote config values: a name with ESC or a newline in it
+         * must not reach the terminal raw (JSON output escapes by itself). */
+        _cleanup_free_ char *ename = log_escape(name);
+
         for (size_t i = 0; i < d->n; i++) {
                 const struct ig_diag *g = &d->v[i];
                 const char *sev = g->severity == IG_SEV_ERROR ? "error" : "warning";
-                _cleanup_free_ char *path = diag_path(g, ix);
+                _cleanup_free_ char *raw_path = diag_path(g, ix), *msg = log_escape(g->message);
+                _cleanup_free_ char *path = raw_path ? log_escape(raw_path) : NULL;
 
                 if (ix && ix->text) {
                         unsigned line, col;
                         ig_jindex_position(ix, diag_offset(g, ix), &line, &col);
-                        fprintf(f, "%s:%u:%u: %s: ", name, line, col, sev);
+                        fprintf(f, "%s:%u:%u: %s: ", ename, line, col, sev);
                 } else
-                        fprintf(f, "%s: %s: ", name, sev);
+                        fprintf(f, "%s: %s: ", ename, sev);
                 if (path)
                         fprintf(f, "%s: ", path);
-                fprintf(f, "%s\n", g->message);
+                fprintf(f, "%s\n", msg);
                 if (g->severity == IG_SEV_ERROR) {
                         /* The root cause of a failed boot, for its summary. */
-                        char *line = xasprintf("%s: %s%s%s", name, path ? path : "", path ? ": " : "", g->message);
+                        char *line = xasprintf("%s: %s%s%s", ename, path ? path : "", path ? ": " : "", msg);
                         log_note_error(line);
                         free(line);
                 }
