@@ -50,6 +50,8 @@ struct ig_jindex {
         uint32_t n_alloc;
         uint32_t *line_starts;  /* built on the first position lookup */
         uint32_t n_lines;
+        uint32_t *slots;        /* index of each node in its parent array; built
+                                 * on the first path or element lookup */
 };
 
 struct ig_jerror {

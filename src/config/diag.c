@@ -91,27 +91,37 @@ static size_t diag_offset(const struct ig_diag *g, const struct ig_jindex *ix)
         return ix->nodes[n].start;
 }
 
-static struct ig_jindex *sort_ix;
+struct sort_key {
+        size_t offset, index;
+};
 
-static int cmp_diag(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
-        const struct ig_diag *x = a, *y = b;
-        size_t ox = diag_offset(x, sort_ix), oy = diag_offset(y, sort_ix);
+        const struct sort_key *x = a, *y = b;
 
-        if (ox != oy)
-                return ox < oy ? -1 : 1;
+        if (x->offset != y->offset)
+                return x->offset < y->offset ? -1 : 1;
         /* qsort is not stable; the message order within one value is the
-         * order the rules ran in, which the array order still has. */
-        return x < y ? -1 : x > y;
+         * order the rules ran in. */
+        return x->index < y->index ? -1 : x->index > y->index;
 }
 
 void ig_diags_sort(struct ig_diags *d, struct ig_jindex *ix)
 {
+        _cleanup_free_ struct sort_key *k = NULL;
+        _cleanup_free_ struct ig_diag *sorted = NULL;
+
         if (d->n < 2)
                 return;
-        sort_ix = ix;
-        qsort(d->v, d->n, sizeof(*d->v), cmp_diag);
-        sort_ix = NULL;
+        /* Each position is looked up once, not at every comparison. */
+        k = xmalloc(d->n * sizeof(*k));
+        for (size_t i = 0; i < d->n; i++)
+                k[i] = (struct sort_key) { diag_offset(&d->v[i], ix), i };
+        qsort(k, d->n, sizeof(*k), cmp_key);
+        sorted = xmalloc(d->n * sizeof(*sorted));
+        for (size_t i = 0; i < d->n; i++)
+                sorted[i] = d->v[k[i].index];
+        memcpy(d->v, sorted, d->n * sizeof(*sorted));
 }
 
 static char *diag_path(const struct ig_diag *g, const struct ig_jindex *ix)

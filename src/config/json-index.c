@@ -254,6 +254,7 @@ void ig_jindex_free(struct ig_jindex *ix)
 {
         free(ix->nodes);
         free(ix->line_starts);
+        free(ix->slots);
         *ix = (struct ig_jindex) {};
 }
 
@@ -304,15 +305,64 @@ uint32_t ig_jindex_member(const struct ig_jindex *ix, uint32_t node, const char 
         return found;
 }
 
+/* Array slots are needed only to name and find array elements for
+ * diagnostics; walking the siblings each time would make a report about
+ * every element of a long array quadratic. Built once, in one pass; a
+ * cache, so it is filled in through a const index. */
+static const uint32_t *slots(const struct ig_jindex *ix)
+{
+        struct ig_jindex *m = (struct ig_jindex *) ix;
+
+        if (m->slots)
+                return m->slots;
+        m->slots = xcalloc((size_t) ix->n_nodes + 1, sizeof(uint32_t));
+        for (uint32_t a = 0; a < ix->n_nodes; a++) {
+                uint32_t i = 0;
+                if (ix->nodes[a].type != IG_J_ARRAY)
+                        continue;
+                for (uint32_t c = ix->nodes[a].first_child; c != IG_NODE_NONE; c = ix->nodes[c].next_sibling)
+                        m->slots[c] = i++;
+        }
+        return m->slots;
+}
+
+/* The last node of node's subtree (nodes are numbered in document order). */
+static uint32_t subtree_last(const struct ig_jindex *ix, uint32_t node)
+{
+        for (uint32_t n = node; n != IG_NODE_NONE; n = ix->nodes[n].parent)
+                if (ix->nodes[n].next_sibling != IG_NODE_NONE)
+                        return ix->nodes[n].next_sibling - 1;
+        return ix->n_nodes - 1;
+}
+
 uint32_t ig_jindex_element(const struct ig_jindex *ix, uint32_t node, size_t i)
 {
-        uint32_t c;
+        const uint32_t *slot;
+        uint32_t lo, hi;
 
-        if (node == IG_NODE_NONE || ix->nodes[node].type != IG_J_ARRAY)
+        if (node == IG_NODE_NONE || ix->nodes[node].type != IG_J_ARRAY || ix->nodes[node].first_child == IG_NODE_NONE)
                 return IG_NODE_NONE;
-        for (c = ix->nodes[node].first_child; c != IG_NODE_NONE && i > 0; c = ix->nodes[c].next_sibling)
-                i--;
-        return c;
+        /* Binary search over the subtree's node numbers: from any of them,
+         * the ancestor that is a child of node (at most the nesting limit
+         * away) tells by its slot which side element i is on. */
+        slot = slots(ix);
+        lo = ix->nodes[node].first_child;
+        hi = subtree_last(ix, node);
+        while (lo <= hi) {
+                uint32_t mid = lo + (hi - lo) / 2, c = mid;
+                while (ix->nodes[c].parent != node)
+                        c = ix->nodes[c].parent;
+                if (slot[c] == i)
+                        return c;
+                if (slot[c] < i)
+                        lo = subtree_last(ix, c) + 1;
+                else {
+                        if (c == 0)
+                                break;
+                        hi = c - 1;
+                }
+        }
+        return IG_NODE_NONE;
 }
 
 void ig_jindex_position(struct ig_jindex *ix, size_t offset, unsigned *line, unsigned *col)
@@ -366,10 +416,7 @@ static void append_component(const struct ig_jindex *ix, uint32_t node, char **b
         _cleanup_free_ char *comp = NULL;
 
         if (ix->nodes[parent].type == IG_J_ARRAY) {
-                size_t i = 0;
-                for (uint32_t c = ix->nodes[parent].first_child; c != node; c = ix->nodes[c].next_sibling)
-                        i++;
-                comp = xasprintf("[%zu]", i);
+                comp = xasprintf("[%u]", slots(ix)[node]);
         } else {
                 _cleanup_free_ char *key = ig_jindex_key(ix, node);
                 if (plain_key(key))

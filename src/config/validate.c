@@ -125,12 +125,10 @@ void v_check_mode(struct vctx *v, struct vloc at, struct ig_int mode)
 
 static uint64_t hash_n(const char *s, size_t n)
 {
-        uint64_t h = 1469598103934665603ull;
+        uint64_t h = VSET_HASH_INIT;
 
-        for (size_t i = 0; i < n; i++) {
-                h ^= (unsigned char) s[i];
-                h *= 1099511628211ull;
-        }
+        for (size_t i = 0; i < n; i++)
+                h = vset_hash_byte(h, s[i]);
         return h;
 }
 
@@ -151,7 +149,7 @@ static void vset_grow(struct vset *s)
                 size_t j;
                 if (!old[i].key)
                         continue;
-                j = hash_n(old[i].key, strlen(old[i].key)) & (s->alloc - 1);
+                j = old[i].hash & (s->alloc - 1);
                 while (s->v[j].key)
                         j = (j + 1) & (s->alloc - 1);
                 s->v[j] = old[i];
@@ -159,19 +157,24 @@ static void vset_grow(struct vset *s)
         free(old);
 }
 
-const struct vset_entry *vset_find_n(const struct vset *s, const char *key, size_t len)
+const struct vset_entry *vset_find_nh(const struct vset *s, const char *key, size_t len, uint64_t hash)
 {
         size_t j;
 
         if (!s->alloc)
                 return NULL;
-        j = hash_n(key, len) & (s->alloc - 1);
+        j = hash & (s->alloc - 1);
         while (s->v[j].key) {
-                if (strncmp(s->v[j].key, key, len) == 0 && s->v[j].key[len] == 0)
+                if (s->v[j].hash == hash && strncmp(s->v[j].key, key, len) == 0 && s->v[j].key[len] == 0)
                         return &s->v[j];
                 j = (j + 1) & (s->alloc - 1);
         }
         return NULL;
+}
+
+const struct vset_entry *vset_find_n(const struct vset *s, const char *key, size_t len)
+{
+        return vset_find_nh(s, key, len, hash_n(key, len));
 }
 
 const struct vset_entry *vset_find(const struct vset *s, const char *key)
@@ -181,17 +184,18 @@ const struct vset_entry *vset_find(const struct vset *s, const char *key)
 
 const struct vset_entry *vset_add(struct vset *s, const char *key, const char *list, size_t index, int kind)
 {
-        const struct vset_entry *e = vset_find(s, key);
-        size_t j;
+        size_t len = strlen(key), j;
+        uint64_t h = hash_n(key, len);
+        const struct vset_entry *e = vset_find_nh(s, key, len, h);
 
         if (e)
                 return e;
         if ((s->n + 1) * 2 > s->alloc)
                 vset_grow(s);
-        j = hash_n(key, strlen(key)) & (s->alloc - 1);
+        j = h & (s->alloc - 1);
         while (s->v[j].key)
                 j = (j + 1) & (s->alloc - 1);
-        s->v[j] = (struct vset_entry) { .key = key, .list = list, .index = index, .kind = kind };
+        s->v[j] = (struct vset_entry) { .key = key, .hash = h, .list = list, .index = index, .kind = kind };
         s->n++;
         return NULL;
 }
