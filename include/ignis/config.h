@@ -346,6 +346,13 @@ struct ig_parse_options {
         /* Unknown keys, keys matched only case-insensitively and duplicate
          * keys become errors instead of warnings. */
         bool strict;
+        /* The text is ignis' own stage cache (ig_config_to_json() of a
+         * config validated and translated before): parsed and type-checked,
+         * but not validated again. The cache says the newest version, while
+         * the rules that applied were those of the versions the config was
+         * written in (a 3.0.0 link may lack a target, a 3.3.0 one may not),
+         * so validating it again could refuse what was accepted. */
+        bool cached;
 };
 
 /* Configs above this size are refused before parsing. Ignition has no limit;
