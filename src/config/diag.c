@@ -10,14 +10,18 @@
 
 static struct ig_diag *push(struct ig_diags *d, enum ig_severity sev)
 {
-        if (d->n == d->alloc) {
-                d->alloc = d->alloc ? d->alloc * 2 : 16;
-                d->v = xrealloc(d->v, d->alloc * sizeof(*d->v));
-        }
         if (sev == IG_SEV_ERROR)
                 d->n_errors++;
         else
                 d->n_warnings++;
+        if (d->n >= IG_DIAGS_MAX) {
+                d->n_dropped++;
+                return NULL;
+        }
+        if (d->n == d->alloc) {
+                d->alloc = d->alloc ? d->alloc * 2 : 16;
+                d->v = xrealloc(d->v, d->alloc * sizeof(*d->v));
+        }
         d->v[d->n] = (struct ig_diag) { .severity = sev, .node = IG_NODE_NONE, .offset = SIZE_MAX };
         return &d->v[d->n++];
 }
@@ -27,6 +31,8 @@ void ig_diag_addv(struct ig_diags *d, enum ig_severity sev, uint32_t node, const
 {
         struct ig_diag *g = push(d, sev);
 
+        if (!g)
+                return;
         g->node = node;
         g->suffix = suffix && *suffix ? xstrdup(suffix) : NULL;
         if (vasprintf(&g->message, fmt, ap) < 0)
@@ -45,12 +51,14 @@ void ig_diag_add(struct ig_diags *d, enum ig_severity sev, uint32_t node, const 
 
 void ig_diag_add_key(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *fmt, ...)
 {
+        size_t before = d->n;
         va_list ap;
 
         va_start(ap, fmt);
         ig_diag_addv(d, sev, node, NULL, fmt, ap);
         va_end(ap);
-        d->v[d->n - 1].at_key = true;
+        if (d->n > before)
+                d->v[d->n - 1].at_key = true;
 }
 
 void ig_diag_add_at(struct ig_diags *d, enum ig_severity sev, size_t offset, const char *fmt, ...)
@@ -58,6 +66,8 @@ void ig_diag_add_at(struct ig_diags *d, enum ig_severity sev, size_t offset, con
         struct ig_diag *g = push(d, sev);
         va_list ap;
 
+        if (!g)
+                return;
         g->offset = offset;
         va_start(ap, fmt);
         if (vasprintf(&g->message, fmt, ap) < 0)
@@ -79,14 +89,15 @@ void ig_diags_free(struct ig_diags *d)
  * the text has. */
 static size_t diag_offset(const struct ig_diag *g, const struct ig_jindex *ix)
 {
+        size_t key_off, key_len;
         uint32_t n;
 
         if (g->offset != SIZE_MAX)
                 return g->offset;
         if (!ix || !ix->nodes || g->node >= ix->n_nodes)
                 return 0;
-        if (g->at_key && ix->nodes[g->node].key_off > 0)
-                return ix->nodes[g->node].key_off - 1;
+        if (g->at_key && ig_jindex_key_span(ix, g->node, &key_off, &key_len))
+                return key_off - 1;
         n = ig_jindex_descend(ix, g->node, g->suffix, NULL);
         return ix->nodes[n].start;
 }
@@ -165,6 +176,9 @@ void ig_diags_print(const struct ig_diags *d, const char *name, struct ig_jindex
                         free(line);
                 }
         }
+        if (d->n_dropped > 0)
+                fprintf(f, "%s: note: %zu more findings (%zu errors and %zu warnings in all) are not shown\n", ename,
+                        d->n_dropped, d->n_errors, d->n_warnings);
 }
 
 struct json_object *ig_diags_to_json(const struct ig_diags *d, const char *name, struct ig_jindex *ix)
@@ -194,5 +208,7 @@ struct json_object *ig_diags_to_json(const struct ig_diags *d, const char *name,
                 json_object_array_add(arr, e);
         }
         json_object_object_add(o, "diagnostics", arr);
+        if (d->n_dropped > 0)
+                json_object_object_add(o, "notShown", json_object_new_int64((int64_t) d->n_dropped));
         return o;
 }

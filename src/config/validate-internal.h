@@ -92,6 +92,12 @@ static inline uint64_t vset_hash_byte(uint64_t h, char c)
 /* vset_find_n() with the hash of key[0..len) already known. */
 const struct vset_entry *vset_find_nh(const struct vset *s, const char *key, size_t len, uint64_t hash);
 
+/* Calls report for every string of lists that an earlier one (in list
+ * order, then index order) repeats, naming the first occurrence. */
+void v_find_dups(const struct ig_strv *const *lists, size_t n_lists,
+                 void (*report)(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index),
+                 struct vctx *v, void *ud);
+
 /* Duplicate strings in a string list: "field[i]" below node. */
 void v_check_strv_dups(struct vctx *v, uint32_t node, const char *field, const struct ig_strv *l);
 

@@ -530,27 +530,23 @@ void v_systemd(struct vctx *v)
 
 /* ---- kernelArguments ---- */
 
+static const char *const karg_lists[] = { "shouldExist", "shouldNotExist" };
+
+static void report_karg_dup(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index)
+{
+        const struct ig_kernel_arguments *ka = ud;
+        const struct ig_strv *l = list ? &ka->should_not_exist : &ka->should_exist;
+        _cleanup_free_ char *f = xasprintf("%s[%zu]", karg_lists[list], index);
+
+        v_error(v, vloc_node(ka->node), f, "duplicate kernel argument \"%s\": already listed at %s[%zu]",
+                l->v[index], karg_lists[first_list], first_index);
+}
+
 void v_kernel_arguments(struct vctx *v)
 {
         const struct ig_kernel_arguments *ka = &v->c->kernel_arguments;
-        _cleanup_(vset_free) struct vset seen = {};
         const struct ig_strv *lists[] = { &ka->should_exist, &ka->should_not_exist };
-        static const char *const names[] = { "shouldExist", "shouldNotExist" };
 
         /* one key space: an argument cannot both exist and not exist */
-        for (size_t l = 0; l < 2; l++)
-                for (size_t i = 0; i < lists[l]->n; i++) {
-                        const char *arg = lists[l]->v[i];
-                        const struct vset_entry *e;
-                        _cleanup_free_ char *f = NULL;
-
-                        if (!arg)
-                                continue;
-                        e = vset_add(&seen, arg, names[l], i, 0);
-                        if (!e)
-                                continue;
-                        f = xasprintf("%s[%zu]", names[l], i);
-                        v_error(v, vloc_node(ka->node), f, "duplicate kernel argument \"%s\": already listed at %s[%zu]",
-                                arg, e->list, e->index);
-                }
+        v_find_dups(lists, 2, report_karg_dup, v, (void *) ka);
 }

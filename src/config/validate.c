@@ -200,23 +200,75 @@ const struct vset_entry *vset_add(struct vset *s, const char *key, const char *l
         return NULL;
 }
 
+/* ---- duplicates in string lists, by sorting ----
+ *
+ * A list of millions of strings (kernel arguments, SSH keys) would cost a
+ * hash set several times its own size; sorted references cost 16 bytes an
+ * entry. */
+
+struct str_ref {
+        const char *s;
+        uint32_t list, index;
+};
+
+static int cmp_str_ref(const void *a, const void *b)
+{
+        const struct str_ref *x = a, *y = b;
+        int c = strcmp(x->s, y->s);
+
+        if (c)
+                return c;
+        if (x->list != y->list)
+                return x->list < y->list ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void v_find_dups(const struct ig_strv *const *lists, size_t n_lists,
+                 void (*report)(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index),
+                 struct vctx *v, void *ud)
+{
+        _cleanup_free_ struct str_ref *r = NULL;
+        size_t n = 0, total = 0;
+
+        for (size_t l = 0; l < n_lists; l++)
+                total += lists[l]->n;
+        if (total < 2)
+                return;
+        r = xmalloc(total * sizeof(*r));
+        for (size_t l = 0; l < n_lists; l++)
+                for (size_t i = 0; i < lists[l]->n; i++)
+                        if (lists[l]->v[i])
+                                r[n++] = (struct str_ref) { lists[l]->v[i], (uint32_t) l, (uint32_t) i };
+        qsort(r, n, sizeof(*r), cmp_str_ref);
+        for (size_t i = 1, first = 0; i < n; i++) {
+                if (strcmp(r[i].s, r[first].s) != 0) {
+                        first = i;
+                        continue;
+                }
+                report(v, ud, r[i].list, r[i].index, r[first].list, r[first].index);
+        }
+}
+
+struct strv_dups {
+        uint32_t node;
+        const char *field;
+        const struct ig_strv *l;
+};
+
+static void report_strv_dup(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index)
+{
+        const struct strv_dups *s = ud;
+        _cleanup_free_ char *sfx = xasprintf("%s[%zu]", s->field, index);
+
+        v_error(v, vloc_node(s->node), sfx, "duplicate entry: \"%s\" is already listed at %s[%zu]",
+                s->l->v[index], s->field, first_index);
+}
+
 void v_check_strv_dups(struct vctx *v, uint32_t node, const char *field, const struct ig_strv *l)
 {
-        _cleanup_(vset_free) struct vset set = {};
+        struct strv_dups s = { node, field, l };
 
-        for (size_t i = 0; i < l->n; i++) {
-                const struct vset_entry *e;
-                _cleanup_free_ char *sfx = NULL;
-
-                if (!l->v[i])
-                        continue;
-                e = vset_add(&set, l->v[i], field, i, 0);
-                if (!e)
-                        continue;
-                sfx = xasprintf("%s[%zu]", field, i);
-                v_error(v, vloc_node(node), sfx, "duplicate entry: \"%s\" is already listed at %s[%zu]",
-                        l->v[i], field, e->index);
-        }
+        v_find_dups(&l, 1, report_strv_dup, v, &s);
 }
 
 /* ---- resources ---- */

@@ -65,7 +65,7 @@ static void check_long_array(void)
                 free(doc);
                 return;
         }
-        uint32_t arr = ig_jindex_member(&ix, 0, "a"), c = ix.nodes[arr].first_child;
+        uint32_t arr = ig_jindex_member(&ix, 0, "a"), c = ig_jindex_first_child(&ix, arr);
         for (size_t i = 0; i < n && ok; i++, c = ix.nodes[c].next_sibling) {
                 char want[64];
                 char *path = ig_jindex_path(&ix, c, NULL);
@@ -118,7 +118,7 @@ int main(void)
                 path = ig_jindex_path(&ix, x, NULL);
                 tap_ok(x != IG_NODE_NONE && strcmp(key, "x\"y") == 0, "escaped key decoded (%s)", key);
                 tap_ok(strcmp(path, "$[\"we ird\"][1][\"x\\\"y\"]") == 0, "odd keys are quoted in paths (%s)", path);
-                tap_ok(ix.nodes[x].type == IG_J_BOOL, "literal typed as bool");
+                tap_ok(ig_jindex_type(&ix, x) == IG_J_BOOL, "literal typed as bool");
                 free(path);
                 free(key);
                 path = ig_jindex_path(&ix, 0, "storage.files[3].path");
