@@ -504,20 +504,26 @@ void v_systemd(struct vctx *v)
                 }
         }
 
-        /* An enabled instance needs its template's [Install] section. */
+        /* An enabled instance needs its template's [Install] section. The
+         * last definition of a name wins, as in Ignition's map: adding from
+         * the end keeps the last. */
+        _cleanup_(vset_free) struct vset last = {};
+        for (size_t i = sd->units.n; i > 0; i--)
+                if (sd->units.v[i - 1].name)
+                        vset_add(&last, sd->units.v[i - 1].name, NULL, i - 1, 0);
         for (size_t i = 0; i < sd->units.n; i++) {
                 const struct ig_unit *u = &sd->units.v[i], *t = NULL;
                 _cleanup_free_ char *tname = NULL;
+                const struct vset_entry *e;
                 const char *why, *warn;
                 bool install;
                 size_t n;
 
                 if (!ig_bool_or(u->enabled, false) || !u->name || !(tname = template_of(u->name)))
                         continue;
-                /* the last definition wins, as in Ignition's map */
-                for (size_t j = 0; j < sd->units.n; j++)
-                        if (sd->units.v[j].name && strcmp(sd->units.v[j].name, tname) == 0)
-                                t = &sd->units.v[j];
+                e = vset_find(&last, tname);
+                if (e)
+                        t = &sd->units.v[e->index];
                 if (!t || !v_nonempty(t->contents) || v_unit_parse(t->contents, &install, &n, &why, &warn) < 0)
                         continue;
                 /* the instance usually has no contents: point at enabled */
