@@ -346,11 +346,22 @@ struct ig_parse_options {
         /* Unknown keys, keys matched only case-insensitively and duplicate
          * keys become errors instead of warnings. */
         bool strict;
+        /* The text is ignis' own stage cache (ig_config_to_json() of a
+         * config validated and translated before): parsed and type-checked,
+         * but not validated again. The cache says the newest version, while
+         * the rules that applied were those of the versions the config was
+         * written in (a 3.0.0 link may lack a target, a 3.3.0 one may not),
+         * so validating it again could refuse what was accepted. */
+        bool cached;
 };
 
 /* Configs above this size are refused before parsing. Ignition has no limit;
- * the largest legitimate configs seen are a few MiB. */
-#define IG_CONFIG_MAX_SIZE (64u * 1024 * 1024)
+ * the largest legitimate configs seen are a few MiB. Loading and validating
+ * takes at most about 9 times the config's size at its peak (a document of
+ * nothing but tiny values: the position index, 16 bytes a value; usual
+ * configs 2 to 6 times), so the limit keeps a first boot under ~300 MiB
+ * whatever the config (docs/config-limits.md). */
+#define IG_CONFIG_MAX_SIZE (32u * 1024 * 1024)
 
 /* Parses a JSON document into *c (in the newest shape; fields that do not exist
  * in the declared version are reported as unknown keys and ignored, as Ignition

@@ -25,12 +25,18 @@ struct ig_diag {
         char *message;
 };
 
+/* Diagnostics kept per document: a config of a million erroneous entries
+ * must not cost a million messages of memory. Beyond this they are counted,
+ * and the printers say how many were left out. */
+#define IG_DIAGS_MAX 10000
+
 struct ig_diags {
         struct ig_diag *v;
         size_t n;
         size_t alloc;
-        size_t n_errors;
+        size_t n_errors;        /* all of them, kept or not */
         size_t n_warnings;
+        size_t n_dropped;       /* counted but not kept (beyond IG_DIAGS_MAX) */
 };
 
 void ig_diag_add(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *suffix,

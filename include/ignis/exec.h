@@ -50,3 +50,10 @@ int exec_check(char *const argv[], const struct exec_options *o);
 /* The second half of exec_check: a non-zero exit status is logged as
  * "CMD failed with exit status N: STDERR" and gives -EIO. Frees res. */
 int exec_result_check(struct exec_result *res, const char *cmd);
+
+/* A tool's stderr made fit for one log line: trailing newlines and spaces
+ * dropped, inner newlines joined with "; ", and secret (may be NULL)
+ * replaced by "<redacted>" where the tool echoes it back as a whole word
+ * (useradd quotes an invalid --password value) -- not every occurrence of
+ * its text, which for a short secret would garble the message. malloc'd. */
+char *exec_tidy_output(const char *out, const char *secret);

@@ -22,6 +22,12 @@
 /* Deeper than any Ignition config needs; a cap keeps hostile input cheap. */
 #define IG_JSON_MAX_DEPTH 64
 
+/* More JSON values than any config needs (a 10 MiB config of 20,000 files
+ * has ~200,000). Memory grows with the number of values, not the bytes: a
+ * file entry `{}` is 3 bytes of text and ~250 bytes parsed, so this cap,
+ * not the size limit, is what bounds the peak of a hostile config. */
+#define IG_JSON_MAX_VALUES (1u << 20)
+
 enum ig_jtype {
         IG_J_NULL,
         IG_J_BOOL,
@@ -31,15 +37,17 @@ enum ig_jtype {
         IG_J_ARRAY,
 };
 
+/* 16 bytes per JSON value: on a dense document (`[0,0,0,...]`, two bytes
+ * per value) the index is the largest thing in memory, so whatever the
+ * text already says is read from the text instead of stored: the type (the
+ * value's first byte), the first child (the next node, numbered in document
+ * order, when its parent is this one) and a member's key (just before the
+ * value: `"key" :`). */
 struct ig_jnode {
         uint32_t start;         /* first byte of the value */
         uint32_t end;           /* one past its last byte */
         uint32_t parent;        /* IG_NODE_NONE for the root */
-        uint32_t first_child;
         uint32_t next_sibling;
-        uint32_t key_off;       /* object members: offset of the raw key (inside the quotes) */
-        uint32_t key_len : 24;
-        uint32_t type : 8;
 };
 
 struct ig_jindex {
@@ -50,6 +58,8 @@ struct ig_jindex {
         uint32_t n_alloc;
         uint32_t *line_starts;  /* built on the first position lookup */
         uint32_t n_lines;
+        uint32_t *slots;        /* index of each node in its parent array; built
+                                 * on the first path or element lookup */
 };
 
 struct ig_jerror {
@@ -60,6 +70,28 @@ struct ig_jerror {
 /* Largest text the index can describe (offsets are 32-bit); callers refuse
  * configs above their own, smaller, limit first. */
 #define IG_JSON_MAX_TEXT (UINT32_MAX - 1)
+
+static inline enum ig_jtype ig_jindex_type(const struct ig_jindex *ix, uint32_t node)
+{
+        switch (ix->text[ix->nodes[node].start]) {
+        case '{': return IG_J_OBJECT;
+        case '[': return IG_J_ARRAY;
+        case '"': return IG_J_STRING;
+        case 't': case 'f': return IG_J_BOOL;
+        case 'n': return IG_J_NULL;
+        default: return IG_J_NUMBER;
+        }
+}
+
+static inline uint32_t ig_jindex_first_child(const struct ig_jindex *ix, uint32_t node)
+{
+        return node + 1 < ix->n_nodes && ix->nodes[node + 1].parent == node ? node + 1 : IG_NODE_NONE;
+}
+
+/* The raw key of an object member (between its quotes, escapes as
+ * written): offset and length. Returns false for a value that is not an
+ * object member. */
+bool ig_jindex_key_span(const struct ig_jindex *ix, uint32_t node, size_t *off, size_t *len);
 
 /* Returns 0, or -EINVAL with err filled for a structural error. */
 int ig_jindex_build(struct ig_jindex *ix, const char *text, size_t len, struct ig_jerror *err);

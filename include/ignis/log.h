@@ -28,7 +28,14 @@ int log_get_max_level(void);
 void log_hold(void);
 void log_release(void);
 
-/* Returns -abs(err) so callers can write `return log_error_errno(r, ...)`;
+/* s with control characters escaped the way every log line writes them
+ * ("\n", "\t", "\r", "\x1b"; C1 controls and bytes that are not UTF-8 as
+ * "\xNN"; backslashes stay as they are), malloc'd. For text that goes to a
+ * console or terminal without the log functions. */
+char *log_escape(const char *s);
+
+/* Every message is written with log_escape()'s escaping applied.
+ * Returns -abs(err) so callers can write `return log_error_errno(r, ...)`;
  * %m in the format expands to strerror(err). */
 int log_full_errno(int level, int err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

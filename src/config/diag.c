@@ -10,14 +10,18 @@
 
 static struct ig_diag *push(struct ig_diags *d, enum ig_severity sev)
 {
-        if (d->n == d->alloc) {
-                d->alloc = d->alloc ? d->alloc * 2 : 16;
-                d->v = xrealloc(d->v, d->alloc * sizeof(*d->v));
-        }
         if (sev == IG_SEV_ERROR)
                 d->n_errors++;
         else
                 d->n_warnings++;
+        if (d->n >= IG_DIAGS_MAX) {
+                d->n_dropped++;
+                return NULL;
+        }
+        if (d->n == d->alloc) {
+                d->alloc = d->alloc ? d->alloc * 2 : 16;
+                d->v = xrealloc(d->v, d->alloc * sizeof(*d->v));
+        }
         d->v[d->n] = (struct ig_diag) { .severity = sev, .node = IG_NODE_NONE, .offset = SIZE_MAX };
         return &d->v[d->n++];
 }
@@ -27,6 +31,8 @@ void ig_diag_addv(struct ig_diags *d, enum ig_severity sev, uint32_t node, const
 {
         struct ig_diag *g = push(d, sev);
 
+        if (!g)
+                return;
         g->node = node;
         g->suffix = suffix && *suffix ? xstrdup(suffix) : NULL;
         if (vasprintf(&g->message, fmt, ap) < 0)
@@ -45,12 +51,14 @@ void ig_diag_add(struct ig_diags *d, enum ig_severity sev, uint32_t node, const 
 
 void ig_diag_add_key(struct ig_diags *d, enum ig_severity sev, uint32_t node, const char *fmt, ...)
 {
+        size_t before = d->n;
         va_list ap;
 
         va_start(ap, fmt);
         ig_diag_addv(d, sev, node, NULL, fmt, ap);
         va_end(ap);
-        d->v[d->n - 1].at_key = true;
+        if (d->n > before)
+                d->v[d->n - 1].at_key = true;
 }
 
 void ig_diag_add_at(struct ig_diags *d, enum ig_severity sev, size_t offset, const char *fmt, ...)
@@ -58,6 +66,8 @@ void ig_diag_add_at(struct ig_diags *d, enum ig_severity sev, size_t offset, con
         struct ig_diag *g = push(d, sev);
         va_list ap;
 
+        if (!g)
+                return;
         g->offset = offset;
         va_start(ap, fmt);
         if (vasprintf(&g->message, fmt, ap) < 0)
@@ -79,39 +89,50 @@ void ig_diags_free(struct ig_diags *d)
  * the text has. */
 static size_t diag_offset(const struct ig_diag *g, const struct ig_jindex *ix)
 {
+        size_t key_off, key_len;
         uint32_t n;
 
         if (g->offset != SIZE_MAX)
                 return g->offset;
         if (!ix || !ix->nodes || g->node >= ix->n_nodes)
                 return 0;
-        if (g->at_key && ix->nodes[g->node].key_off > 0)
-                return ix->nodes[g->node].key_off - 1;
+        if (g->at_key && ig_jindex_key_span(ix, g->node, &key_off, &key_len))
+                return key_off - 1;
         n = ig_jindex_descend(ix, g->node, g->suffix, NULL);
         return ix->nodes[n].start;
 }
 
-static struct ig_jindex *sort_ix;
+struct sort_key {
+        size_t offset, index;
+};
 
-static int cmp_diag(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
-        const struct ig_diag *x = a, *y = b;
-        size_t ox = diag_offset(x, sort_ix), oy = diag_offset(y, sort_ix);
+        const struct sort_key *x = a, *y = b;
 
-        if (ox != oy)
-                return ox < oy ? -1 : 1;
+        if (x->offset != y->offset)
+                return x->offset < y->offset ? -1 : 1;
         /* qsort is not stable; the message order within one value is the
-         * order the rules ran in, which the array order still has. */
-        return x < y ? -1 : x > y;
+         * order the rules ran in. */
+        return x->index < y->index ? -1 : x->index > y->index;
 }
 
 void ig_diags_sort(struct ig_diags *d, struct ig_jindex *ix)
 {
+        _cleanup_free_ struct sort_key *k = NULL;
+        _cleanup_free_ struct ig_diag *sorted = NULL;
+
         if (d->n < 2)
                 return;
-        sort_ix = ix;
-        qsort(d->v, d->n, sizeof(*d->v), cmp_diag);
-        sort_ix = NULL;
+        /* Each position is looked up once, not at every comparison. */
+        k = xmalloc(d->n * sizeof(*k));
+        for (size_t i = 0; i < d->n; i++)
+                k[i] = (struct sort_key) { diag_offset(&d->v[i], ix), i };
+        qsort(k, d->n, sizeof(*k), cmp_key);
+        sorted = xmalloc(d->n * sizeof(*sorted));
+        for (size_t i = 0; i < d->n; i++)
+                sorted[i] = d->v[k[i].index];
+        memcpy(d->v, sorted, d->n * sizeof(*sorted));
 }
 
 static char *diag_path(const struct ig_diag *g, const struct ig_jindex *ix)
@@ -129,27 +150,35 @@ static char *diag_path(const struct ig_diag *g, const struct ig_jindex *ix)
 
 void ig_diags_print(const struct ig_diags *d, const char *name, struct ig_jindex *ix, FILE *f)
 {
+        /* Messages quote config values: a name with ESC or a newline in it
+         * must not reach the terminal raw (JSON output escapes by itself). */
+        _cleanup_free_ char *ename = log_escape(name);
+
         for (size_t i = 0; i < d->n; i++) {
                 const struct ig_diag *g = &d->v[i];
                 const char *sev = g->severity == IG_SEV_ERROR ? "error" : "warning";
-                _cleanup_free_ char *path = diag_path(g, ix);
+                _cleanup_free_ char *raw_path = diag_path(g, ix), *msg = log_escape(g->message);
+                _cleanup_free_ char *path = raw_path ? log_escape(raw_path) : NULL;
 
                 if (ix && ix->text) {
                         unsigned line, col;
                         ig_jindex_position(ix, diag_offset(g, ix), &line, &col);
-                        fprintf(f, "%s:%u:%u: %s: ", name, line, col, sev);
+                        fprintf(f, "%s:%u:%u: %s: ", ename, line, col, sev);
                 } else
-                        fprintf(f, "%s: %s: ", name, sev);
+                        fprintf(f, "%s: %s: ", ename, sev);
                 if (path)
                         fprintf(f, "%s: ", path);
-                fprintf(f, "%s\n", g->message);
+                fprintf(f, "%s\n", msg);
                 if (g->severity == IG_SEV_ERROR) {
                         /* The root cause of a failed boot, for its summary. */
-                        char *line = xasprintf("%s: %s%s%s", name, path ? path : "", path ? ": " : "", g->message);
+                        char *line = xasprintf("%s: %s%s%s", ename, path ? path : "", path ? ": " : "", msg);
                         log_note_error(line);
                         free(line);
                 }
         }
+        if (d->n_dropped > 0)
+                fprintf(f, "%s: note: %zu more findings (%zu errors and %zu warnings in all) are not shown\n", ename,
+                        d->n_dropped, d->n_errors, d->n_warnings);
 }
 
 struct json_object *ig_diags_to_json(const struct ig_diags *d, const char *name, struct ig_jindex *ix)
@@ -179,5 +208,7 @@ struct json_object *ig_diags_to_json(const struct ig_diags *d, const char *name,
                 json_object_array_add(arr, e);
         }
         json_object_object_add(o, "diagnostics", arr);
+        if (d->n_dropped > 0)
+                json_object_object_add(o, "notShown", json_object_new_int64((int64_t) d->n_dropped));
         return o;
 }

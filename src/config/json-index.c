@@ -25,7 +25,7 @@ static int fail(struct ig_jerror *err, size_t off, const char *fmt, ...)
         return -EINVAL;
 }
 
-static uint32_t new_node(struct ig_jindex *ix, enum ig_jtype type, size_t start, uint32_t parent)
+static uint32_t new_node(struct ig_jindex *ix, size_t start, uint32_t parent)
 {
         struct ig_jnode *n;
 
@@ -38,11 +38,7 @@ static uint32_t new_node(struct ig_jindex *ix, enum ig_jtype type, size_t start,
                 .start = (uint32_t) start,
                 .end = (uint32_t) start,
                 .parent = parent,
-                .first_child = IG_NODE_NONE,
                 .next_sibling = IG_NODE_NONE,
-                .key_off = 0,
-                .key_len = 0,
-                .type = type,
         };
         return ix->n_nodes++;
 }
@@ -110,7 +106,6 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
          * produce an error, not a stack overflow. */
         for (;;) {
                 uint32_t parent = depth ? stack[depth - 1].node : IG_NODE_NONE;
-                size_t key_off = 0, key_len = 0;
                 uint32_t node;
 
                 i = skip_ws(t, len, i);
@@ -119,7 +114,7 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
                  * (for objects) the member's key. */
                 if (depth) {
                         struct frame *f = &stack[depth - 1];
-                        enum ig_jtype ptype = ix->nodes[f->node].type;
+                        enum ig_jtype ptype = ig_jindex_type(ix, f->node);
                         char close = ptype == IG_J_OBJECT ? '}' : ']';
 
                         if (i >= len)
@@ -151,10 +146,6 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
                                 kend = scan_string(t, len, i, err, &r);
                                 if (!kend)
                                         return r;
-                                key_off = i + 1;
-                                key_len = kend - i - 2;
-                                if (key_len >= (1u << 24))
-                                        return fail(err, i, "object key too long");
                                 i = skip_ws(t, len, kend);
                                 if (i >= len || t[i] != ':')
                                         return fail(err, i < len ? i : len, "expected ':' after object key");
@@ -166,13 +157,16 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
                         return fail(err, len, depth ? "unexpected end of input: missing a value"
                                                     : "empty document");
 
+                if (ix->n_nodes >= IG_JSON_MAX_VALUES)
+                        return fail(err, i, "more than %u values in the document (no config needs that many)",
+                                    IG_JSON_MAX_VALUES);
                 switch (t[i]) {
                 case '{':
                 case '[':
-                        node = new_node(ix, t[i] == '{' ? IG_J_OBJECT : IG_J_ARRAY, i, parent);
+                        node = new_node(ix, i, parent);
                         break;
                 case '"':
-                        node = new_node(ix, IG_J_STRING, i, parent);
+                        node = new_node(ix, i, parent);
                         i = scan_string(t, len, i, err, &r);
                         if (!i)
                                 return r;
@@ -200,7 +194,7 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
                                             (int) (e - i), t + i);
                         }
                 }
-                        node = new_node(ix, IG_J_NUMBER, i, parent);
+                        node = new_node(ix, i, parent);
                         while (i < len && strchr("0123456789+-.eE", t[i]) && t[i] != '\0')
                                 i++;
                         ix->nodes[node].end = (uint32_t) i;
@@ -212,7 +206,7 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
                         size_t l = strlen(lit);
                         if (len - i < l || memcmp(t + i, lit, l) != 0)
                                 return fail(err, i, "invalid literal (expected %s)", lit);
-                        node = new_node(ix, t[i] == 'n' ? IG_J_NULL : IG_J_BOOL, i, parent);
+                        node = new_node(ix, i, parent);
                         i += l;
                         ix->nodes[node].end = (uint32_t) i;
                         break;
@@ -221,19 +215,15 @@ int ig_jindex_build(struct ig_jindex *ix, const char *t, size_t len, struct ig_j
                         return fail(err, i, "unexpected %s where a value should be", describe_char(t[i], cb));
                 }
 
-                ix->nodes[node].key_off = (uint32_t) key_off;
-                ix->nodes[node].key_len = (uint32_t) key_len;
                 if (depth) {
                         struct frame *f = &stack[depth - 1];
-                        if (f->last_child == IG_NODE_NONE)
-                                ix->nodes[f->node].first_child = node;
-                        else
+                        if (f->last_child != IG_NODE_NONE)
                                 ix->nodes[f->last_child].next_sibling = node;
                         f->last_child = node;
                         f->count++;
                 }
 
-                if (ix->nodes[node].type == IG_J_OBJECT || ix->nodes[node].type == IG_J_ARRAY) {
+                if (t[ix->nodes[node].start] == '{' || t[ix->nodes[node].start] == '[') {
                         if (depth >= IG_JSON_MAX_DEPTH)
                                 return fail(err, i, "nesting deeper than %d levels", IG_JSON_MAX_DEPTH);
                         stack[depth++] = (struct frame) { .node = node, .last_child = IG_NODE_NONE };
@@ -254,26 +244,67 @@ void ig_jindex_free(struct ig_jindex *ix)
 {
         free(ix->nodes);
         free(ix->line_starts);
+        free(ix->slots);
         *ix = (struct ig_jindex) {};
+}
+
+static bool is_ws(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool ig_jindex_key_span(const struct ig_jindex *ix, uint32_t node, size_t *off, size_t *len)
+{
+        const char *t = ix->text;
+        uint32_t parent = ix->nodes[node].parent;
+        size_t i = ix->nodes[node].start, close;
+
+        if (parent == IG_NODE_NONE || t[ix->nodes[parent].start] != '{')
+                return false;
+        /* The index was built from this text: `"key" :` precedes the value. */
+        while (is_ws(t[i - 1]))
+                i--;
+        i--;                            /* ':' */
+        while (is_ws(t[i - 1]))
+                i--;
+        close = --i;                    /* the key's closing quote */
+        /* Inside a JSON string every '"' follows an odd run of backslashes;
+         * the opening quote follows an even one (none). */
+        for (;;) {
+                size_t b = 0;
+                i--;
+                if (t[i] != '"')
+                        continue;
+                while (t[i - 1 - b] == '\\')
+                        b++;
+                if (b % 2 == 0)
+                        break;
+        }
+        *off = i + 1;
+        *len = close - i - 1;
+        return true;
 }
 
 char *ig_jindex_key(const struct ig_jindex *ix, uint32_t node)
 {
-        const struct ig_jnode *n = &ix->nodes[node];
-        const char *raw = ix->text + n->key_off;
+        size_t off, klen;
+        const char *raw;
         json_object *o;
         char *quoted, *key;
 
-        if (!memchr(raw, '\\', n->key_len))
-                return xstrndup(raw, n->key_len);
+        if (!ig_jindex_key_span(ix, node, &off, &klen))
+                return xstrdup("");
+        raw = ix->text + off;
+        if (!memchr(raw, '\\', klen))
+                return xstrndup(raw, klen);
 
         /* Let json-c resolve the escapes: parse the key as a JSON string. */
-        quoted = xasprintf("\"%.*s\"", (int) n->key_len, raw);
+        quoted = xasprintf("\"%.*s\"", (int) klen, raw);
         o = json_tokener_parse(quoted);
         free(quoted);
         if (!o || !json_object_is_type(o, json_type_string)) {
                 json_object_put(o);
-                return xstrndup(raw, n->key_len);
+                return xstrndup(raw, klen);
         }
         key = xstrdup(json_object_get_string(o));
         json_object_put(o);
@@ -282,12 +313,13 @@ char *ig_jindex_key(const struct ig_jindex *ix, uint32_t node)
 
 static bool key_equals(const struct ig_jindex *ix, uint32_t node, const char *key)
 {
-        const struct ig_jnode *n = &ix->nodes[node];
-        size_t kl = strlen(key);
+        size_t kl = strlen(key), off, len;
         _cleanup_free_ char *decoded = NULL;
 
-        if (!memchr(ix->text + n->key_off, '\\', n->key_len))
-                return n->key_len == kl && memcmp(ix->text + n->key_off, key, kl) == 0;
+        if (!ig_jindex_key_span(ix, node, &off, &len))
+                return false;
+        if (!memchr(ix->text + off, '\\', len))
+                return len == kl && memcmp(ix->text + off, key, kl) == 0;
         decoded = ig_jindex_key(ix, node);
         return strcmp(decoded, key) == 0;
 }
@@ -296,23 +328,72 @@ uint32_t ig_jindex_member(const struct ig_jindex *ix, uint32_t node, const char 
 {
         uint32_t found = IG_NODE_NONE;
 
-        if (node == IG_NODE_NONE || ix->nodes[node].type != IG_J_OBJECT)
+        if (node == IG_NODE_NONE || ig_jindex_type(ix, node) != IG_J_OBJECT)
                 return IG_NODE_NONE;
-        for (uint32_t c = ix->nodes[node].first_child; c != IG_NODE_NONE; c = ix->nodes[c].next_sibling)
+        for (uint32_t c = ig_jindex_first_child(ix, node); c != IG_NODE_NONE; c = ix->nodes[c].next_sibling)
                 if (key_equals(ix, c, key))
                         found = c;
         return found;
 }
 
+/* Array slots are needed only to name and find array elements for
+ * diagnostics; walking the siblings each time would make a report about
+ * every element of a long array quadratic. Built once, in one pass; a
+ * cache, so it is filled in through a const index. */
+static const uint32_t *slots(const struct ig_jindex *ix)
+{
+        struct ig_jindex *m = (struct ig_jindex *) ix;
+
+        if (m->slots)
+                return m->slots;
+        m->slots = xcalloc((size_t) ix->n_nodes + 1, sizeof(uint32_t));
+        for (uint32_t a = 0; a < ix->n_nodes; a++) {
+                uint32_t i = 0;
+                if (ig_jindex_type(ix, a) != IG_J_ARRAY)
+                        continue;
+                for (uint32_t c = ig_jindex_first_child(ix, a); c != IG_NODE_NONE; c = ix->nodes[c].next_sibling)
+                        m->slots[c] = i++;
+        }
+        return m->slots;
+}
+
+/* The last node of node's subtree (nodes are numbered in document order). */
+static uint32_t subtree_last(const struct ig_jindex *ix, uint32_t node)
+{
+        for (uint32_t n = node; n != IG_NODE_NONE; n = ix->nodes[n].parent)
+                if (ix->nodes[n].next_sibling != IG_NODE_NONE)
+                        return ix->nodes[n].next_sibling - 1;
+        return ix->n_nodes - 1;
+}
+
 uint32_t ig_jindex_element(const struct ig_jindex *ix, uint32_t node, size_t i)
 {
-        uint32_t c;
+        const uint32_t *slot;
+        uint32_t lo, hi;
 
-        if (node == IG_NODE_NONE || ix->nodes[node].type != IG_J_ARRAY)
+        if (node == IG_NODE_NONE || ig_jindex_type(ix, node) != IG_J_ARRAY || ig_jindex_first_child(ix, node) == IG_NODE_NONE)
                 return IG_NODE_NONE;
-        for (c = ix->nodes[node].first_child; c != IG_NODE_NONE && i > 0; c = ix->nodes[c].next_sibling)
-                i--;
-        return c;
+        /* Binary search over the subtree's node numbers: from any of them,
+         * the ancestor that is a child of node (at most the nesting limit
+         * away) tells by its slot which side element i is on. */
+        slot = slots(ix);
+        lo = ig_jindex_first_child(ix, node);
+        hi = subtree_last(ix, node);
+        while (lo <= hi) {
+                uint32_t mid = lo + (hi - lo) / 2, c = mid;
+                while (ix->nodes[c].parent != node)
+                        c = ix->nodes[c].parent;
+                if (slot[c] == i)
+                        return c;
+                if (slot[c] < i)
+                        lo = subtree_last(ix, c) + 1;
+                else {
+                        if (c == 0)
+                                break;
+                        hi = c - 1;
+                }
+        }
+        return IG_NODE_NONE;
 }
 
 void ig_jindex_position(struct ig_jindex *ix, size_t offset, unsigned *line, unsigned *col)
@@ -365,11 +446,8 @@ static void append_component(const struct ig_jindex *ix, uint32_t node, char **b
         uint32_t parent = ix->nodes[node].parent;
         _cleanup_free_ char *comp = NULL;
 
-        if (ix->nodes[parent].type == IG_J_ARRAY) {
-                size_t i = 0;
-                for (uint32_t c = ix->nodes[parent].first_child; c != node; c = ix->nodes[c].next_sibling)
-                        i++;
-                comp = xasprintf("[%zu]", i);
+        if (ig_jindex_type(ix, parent) == IG_J_ARRAY) {
+                comp = xasprintf("[%u]", slots(ix)[node]);
         } else {
                 _cleanup_free_ char *key = ig_jindex_key(ix, node);
                 if (plain_key(key))
@@ -410,9 +488,9 @@ uint32_t ig_jindex_member_any_case(const struct ig_jindex *ix, uint32_t node, co
 {
         uint32_t found = ig_jindex_member(ix, node, key);
 
-        if (found != IG_NODE_NONE || node == IG_NODE_NONE || ix->nodes[node].type != IG_J_OBJECT)
+        if (found != IG_NODE_NONE || node == IG_NODE_NONE || ig_jindex_type(ix, node) != IG_J_OBJECT)
                 return found;
-        for (uint32_t c = ix->nodes[node].first_child; c != IG_NODE_NONE; c = ix->nodes[c].next_sibling) {
+        for (uint32_t c = ig_jindex_first_child(ix, node); c != IG_NODE_NONE; c = ix->nodes[c].next_sibling) {
                 _cleanup_free_ char *k = ig_jindex_key(ix, c);
                 if (strcasecmp(k, key) == 0)
                         found = c;

@@ -100,6 +100,8 @@ int ig_config_load(const char *text, size_t len, const struct ig_parse_options *
          * type errors too. */
         if (d->n_errors > errors_before)
                 return -EINVAL;
+        if (opts && opts->cached)
+                return 0;       /* validated and translated when written */
         r = ig_config_validate(c, d);
         if (d->n_errors > 0)
                 return -EINVAL;

@@ -54,7 +54,7 @@ static const char *jtype_name(enum ig_jtype t)
 
 static enum ig_jtype jtype(const struct pctx *p, uint32_t node)
 {
-        return p->ix->nodes[node].type;
+        return ig_jindex_type(p->ix, node);
 }
 
 /* Runs json-c over the text of one value. Scalars are copied so json-c sees
@@ -67,7 +67,9 @@ static json_object *materialize(struct pctx *p, uint32_t node)
         _cleanup_free_ char *copy = NULL;
         json_object *o;
 
-        if (n->type != IG_J_OBJECT && n->type != IG_J_ARRAY && n->type != IG_J_STRING) {
+        enum ig_jtype type = jtype(p, node);
+
+        if (type != IG_J_OBJECT && type != IG_J_ARRAY && type != IG_J_STRING) {
                 copy = xstrndup(s, len);
                 s = copy;
                 len++;  /* include the NUL: it ends the number or literal */
@@ -94,9 +96,9 @@ static bool child_value(struct pctx *p, const struct jv *parent, uint32_t child,
                 out->obj = from_parent;
                 return true;
         }
-        if ((n->type == IG_J_OBJECT || n->type == IG_J_ARRAY) && n->end - n->start > MATERIALIZE_MAX)
+        if ((jtype(p, child) == IG_J_OBJECT || jtype(p, child) == IG_J_ARRAY) && n->end - n->start > MATERIALIZE_MAX)
                 return true;
-        if (n->type == IG_J_NULL)
+        if (jtype(p, child) == IG_J_NULL)
                 return true;
         out->obj = materialize(p, child);
         out->owned = true;
@@ -163,11 +165,11 @@ static void set_int(struct pctx *p, const struct jv *v, struct ig_int *dst)
         char *end;
         long long x;
 
-        if (n->type == IG_J_NULL) {
+        if (jtype(p, v->node) == IG_J_NULL) {
                 *dst = (struct ig_int) {};
                 return;
         }
-        if (n->type != IG_J_NUMBER || !v->obj) {
+        if (jtype(p, v->node) != IG_J_NUMBER || !v->obj) {
                 type_error(p, v->node, "an integer");
                 return;
         }
@@ -310,7 +312,7 @@ static void foreach_element(struct pctx *p, const struct jv *arr,
 {
         size_t i = 0;
 
-        for (uint32_t c = p->ix->nodes[arr->node].first_child; c != IG_NODE_NONE;
+        for (uint32_t c = ig_jindex_first_child(p->ix, arr->node); c != IG_NODE_NONE;
              c = p->ix->nodes[c].next_sibling, i++) {
                 struct jv elem;
                 json_object *from_parent = arr->obj ? json_object_array_get_idx(arr->obj, i) : NULL;
@@ -326,7 +328,7 @@ static size_t count_children(const struct pctx *p, uint32_t node)
 {
         size_t n = 0;
 
-        for (uint32_t c = p->ix->nodes[node].first_child; c != IG_NODE_NONE; c = p->ix->nodes[c].next_sibling)
+        for (uint32_t c = ig_jindex_first_child(p->ix, node); c != IG_NODE_NONE; c = p->ix->nodes[c].next_sibling)
                 n++;
         return n;
 }
@@ -446,20 +448,23 @@ static void parse_value(struct pctx *p, const struct ig_field *f, const struct j
  * checked; json-c does that when asked to parse the key as a string. */
 static bool key_is_valid(struct pctx *p, uint32_t node)
 {
-        const struct ig_jnode *n = &p->ix->nodes[node];
-        const char *k = p->ix->text + n->key_off;
+        size_t key_off, key_len;
+        const char *k;
         bool plain = true;
         json_object *o;
 
-        for (size_t i = 0; i < n->key_len; i++)
+        if (!ig_jindex_key_span(p->ix, node, &key_off, &key_len))
+                return true;
+        k = p->ix->text + key_off;
+        for (size_t i = 0; i < key_len; i++)
                 if (k[i] == '\\' || (unsigned char) k[i] >= 0x80)
                         plain = false;
         if (plain)
                 return true;
         json_tokener_reset(p->tok);
-        o = json_tokener_parse_ex(p->tok, k - 1, (int) n->key_len + 2);
+        o = json_tokener_parse_ex(p->tok, k - 1, (int) key_len + 2);
         if (!o) {
-                ig_diag_add_at(p->d, IG_SEV_ERROR, n->key_off - 1 + json_tokener_get_parse_end(p->tok),
+                ig_diag_add_at(p->d, IG_SEV_ERROR, key_off - 1 + json_tokener_get_parse_end(p->tok),
                                "invalid JSON: %s", json_tokener_error_desc(json_tokener_get_error(p->tok)));
                 return false;
         }
@@ -483,11 +488,11 @@ static void parse_object(struct pctx *p, const struct ig_desc *desc, const struc
 
         n = count_children(p, node);
         keys = xcalloc(n ? n : 1, sizeof(char *));
-        for (i = 0, c = p->ix->nodes[node].first_child; c != IG_NODE_NONE; c = p->ix->nodes[c].next_sibling, i++)
+        for (i = 0, c = ig_jindex_first_child(p->ix, node); c != IG_NODE_NONE; c = p->ix->nodes[c].next_sibling, i++)
                 keys[i] = ig_jindex_key(p->ix, c);
         dup = later_duplicates(keys, n);
 
-        for (i = 0, c = p->ix->nodes[node].first_child; c != IG_NODE_NONE; c = p->ix->nodes[c].next_sibling, i++) {
+        for (i = 0, c = ig_jindex_first_child(p->ix, node); c != IG_NODE_NONE; c = p->ix->nodes[c].next_sibling, i++) {
                 const struct ig_field *f;
                 json_object *from_parent = NULL;
                 struct jv child;

@@ -63,6 +63,7 @@ void v_check_mode(struct vctx *v, struct vloc at, struct ig_int mode);
 
 struct vset_entry {
         const char *key;
+        uint64_t hash;          /* of key: compared before the text */
         const char *list;       /* e.g. "storage.files", for messages */
         size_t index;
         int kind;               /* caller-defined */
@@ -79,6 +80,23 @@ void vset_free(struct vset *s);
 const struct vset_entry *vset_add(struct vset *s, const char *key, const char *list, size_t index, int kind);
 const struct vset_entry *vset_find(const struct vset *s, const char *key);
 const struct vset_entry *vset_find_n(const struct vset *s, const char *key, size_t len);
+
+/* The set's hash (64-bit FNV-1a), computable byte by byte: a caller that
+ * looks up every prefix of a long string extends one hash instead of
+ * hashing each prefix anew (which is quadratic in the length). */
+#define VSET_HASH_INIT 1469598103934665603ull
+static inline uint64_t vset_hash_byte(uint64_t h, char c)
+{
+        return (h ^ (unsigned char) c) * 1099511628211ull;
+}
+/* vset_find_n() with the hash of key[0..len) already known. */
+const struct vset_entry *vset_find_nh(const struct vset *s, const char *key, size_t len, uint64_t hash);
+
+/* Calls report for every string of lists that an earlier one (in list
+ * order, then index order) repeats, naming the first occurrence. */
+void v_find_dups(const struct ig_strv *const *lists, size_t n_lists,
+                 void (*report)(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index),
+                 struct vctx *v, void *ud);
 
 /* Duplicate strings in a string list: "field[i]" below node. */
 void v_check_strv_dups(struct vctx *v, uint32_t node, const char *field, const struct ig_strv *l);

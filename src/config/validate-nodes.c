@@ -167,11 +167,14 @@ static void check_relations(struct vctx *v, const struct node_ref *refs, size_t 
                         v_error(v, at, "path", "duplicate entry: \"%s\" is already defined by %s[%zu]", p, e->list,
                                 e->index);
 
-                /* Ignition does not follow links it creates itself */
-                for (size_t k = 0; p[k]; k++) {
+                /* Ignition does not follow links it creates itself. One
+                 * hash grows along the path: a path of many components
+                 * must not cost the square of its length. */
+                uint64_t h = VSET_HASH_INIT;
+                for (size_t k = 0; p[k]; h = vset_hash_byte(h, p[k]), k++) {
                         if (p[k] != '/')
                                 continue;
-                        e = vset_find_n(&links, p, k);
+                        e = vset_find_nh(&links, p, k, h);
                         if (e) {
                                 v_error(v, at, "path",
                                         "path is below the link storage.links[%zu] (\"%s\"); configured links are not followed: use the link's target path",
@@ -198,11 +201,12 @@ static void check_relations(struct vctx *v, const struct node_ref *refs, size_t 
          * Ignition change makes this an error too). Needs the complete set. */
         for (size_t i = 0; i < n; i++) {
                 const char *p = refs[i].path ?: "";
-                for (size_t k = 1; p[0] && p[k]; k++) {
+                uint64_t h = vset_hash_byte(VSET_HASH_INIT, p[0]);
+                for (size_t k = 1; p[0] && p[k]; h = vset_hash_byte(h, p[k]), k++) {
                         const struct vset_entry *e;
                         if (p[k] != '/')
                                 continue;
-                        e = vset_find_n(&all, p, k);
+                        e = vset_find_nh(&all, p, k, h);
                         if (e && e->kind == NODE_FILE) {
                                 v_warn(v, vloc_node(refs[i].node), "path",
                                        "path is below storage.files[%zu] (\"%s\"), which is a file: creating it will fail",

@@ -3,6 +3,8 @@
  * arrays, filesystems and LUKS volumes. */
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,16 +59,71 @@ static void check_partition(struct vctx *v, const struct ig_partition *p, struct
                         "invalid GUID \"%s\": expected the form 01234567-89AB-CDEF-EDCB-A98765432101", p->type_guid);
 }
 
+/* Whether startMiB and sizeMiB describe a range int64 arithmetic can hold:
+ * Ignition computes the end without checking and wraps into false
+ * overlaps. Such values (or negative ones) cannot fit on any disk. */
+static bool in_range(const struct ig_partition *p)
+{
+        return p->start_mib.v >= 0 && p->size_mib.v >= 0 && p->size_mib.v <= INT64_MAX - p->start_mib.v;
+}
+
 static int64_t part_end(const struct ig_partition *p)
 {
         /* size 0 means "fill the free space": count only its first MiB */
-        return p->size_mib.v == 0 ? p->start_mib.v : p->start_mib.v + p->size_mib.v - 1;
+        return p->size_mib.v == 0 ? p->start_mib.v : p->start_mib.v + (p->size_mib.v - 1);
 }
 
 static bool placed(const struct ig_partition *p)
 {
         /* start 0 is placed by sgdisk at run time: nothing to compare */
-        return p->start_mib.set && p->size_mib.set && p->start_mib.v != 0;
+        return p->start_mib.set && p->size_mib.set && p->start_mib.v != 0 && in_range(p);
+}
+
+struct span {
+        int64_t start, end;
+        size_t index;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+        const struct span *x = a, *y = b;
+
+        if (x->start != y->start)
+                return x->start < y->start ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Every placed partition that overlaps another is reported once, naming
+ * one partition it overlaps. Sorted by start, a partition overlaps an
+ * earlier one exactly when the largest end so far reaches its start, and a
+ * later one exactly when the next start is within it: O(n log n) instead of
+ * comparing every pair. */
+static void check_overlaps(struct vctx *v, const struct ig_disk *disk)
+{
+        size_t n = 0, far = 0;
+        _cleanup_free_ struct span *s = xcalloc(disk->partitions.n + 1, sizeof(*s));
+
+        for (size_t i = 0; i < disk->partitions.n; i++) {
+                const struct ig_partition *p = &disk->partitions.v[i];
+                if (placed(p))
+                        s[n++] = (struct span) { p->start_mib.v, part_end(p), i };
+        }
+        if (n < 2)
+                return;
+        qsort(s, n, sizeof(*s), cmp_span);
+        for (size_t k = 0; k < n; k++) {
+                size_t partner = SIZE_MAX;
+
+                if (k > 0 && s[far].end >= s[k].start)
+                        partner = s[far].index;
+                if (k + 1 < n && s[k + 1].start <= s[k].end && s[k + 1].index < partner)
+                        partner = s[k + 1].index;
+                if (partner != SIZE_MAX)
+                        v_error(v, vloc_node(disk->partitions.v[s[k].index].node), NULL,
+                                "partition overlaps partitions[%zu]", partner);
+                if (k == 0 || s[k].end > s[far].end)
+                        far = k;
+        }
 }
 
 static void check_disk_partitions(struct vctx *v, const struct ig_disk *disk)
@@ -101,19 +158,12 @@ static void check_disk_partitions(struct vctx *v, const struct ig_disk *disk)
                                 v_error(v, at, "label", "partition label \"%s\" is already used by partitions[%zu]",
                                         p->label, e->index);
                 }
-                if (placed(p))
-                        for (size_t j = 0; j < disk->partitions.n; j++) {
-                                const struct ig_partition *o = &disk->partitions.v[j];
-                                if (j == i || !placed(o))
-                                        continue;
-                                if ((p->start_mib.v >= o->start_mib.v && p->start_mib.v <= part_end(o)) ||
-                                    (part_end(p) >= o->start_mib.v && part_end(p) <= part_end(o)) ||
-                                    (p->start_mib.v < o->start_mib.v && part_end(p) > part_end(o))) {
-                                        v_error(v, at, NULL, "partition overlaps partitions[%zu]", j);
-                                        break;
-                                }
-                        }
+                if ((p->start_mib.set || p->size_mib.set) && !in_range(p))
+                        v_warn(v, at, p->start_mib.v < 0 ? "startMiB" : "sizeMiB",
+                               "startMiB %lld and sizeMiB %lld do not describe a range on any disk: creating the partition will fail",
+                               (long long) p->start_mib.v, (long long) p->size_mib.v);
         }
+        check_overlaps(v, disk);
         for (size_t i = 0; i < numbers.alloc; i++)
                 free((char *) numbers.v[i].key);
 

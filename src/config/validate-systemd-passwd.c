@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Validation of systemd units and drop-ins (including their unit-file
- * syntax), passwd users and groups, and kernelArguments. */
+ * syntax) and kernelArguments. (passwd: validate-accounts.c) */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,6 +359,69 @@ static bool valid_unit_suffix(const char *name)
         return false;
 }
 
+/* systemd's unit name rules (unit_name_is_valid()): at most 255 bytes,
+ * and before the type suffix a non-empty prefix of letters, digits and
+ * ":-_.\\", optionally followed by '@' and an instance of the same
+ * characters and '@'. Ignition checks only the suffix, but systemd ignores
+ * any other name, and the name is also a file name in /etc/systemd/system
+ * and a word of a preset line: a '/' or ".." would leave the directory, a
+ * space or newline would add words or lines to the preset file. Returns
+ * why name is invalid, or NULL. */
+static const char *bad_unit_name(const char *name, char buf[96])
+{
+        const char *dot = strrchr(name, '.');
+        size_t len = strlen(name);
+
+        if (len > 255) {
+                snprintf(buf, 96, "it is %zu bytes long (at most 255)", len);
+                return buf;
+        }
+        if (!dot)
+                return NULL;    /* the suffix check reports it */
+        for (const char *p = name; p < dot; p++) {
+                unsigned char c = (unsigned char) *p;
+                if (c == '/')
+                        return "it contains '/'";
+                if (c < 0x20 || c == 0x7f) {
+                        snprintf(buf, 96, "it contains control character 0x%02x", c);
+                        return buf;
+                }
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      strchr(":-_.\\@", c))) {
+                        if (c == ' ')
+                                return "it contains a space";
+                        if (c >= 0x80)
+                                return "it contains a non-ASCII character";
+                        snprintf(buf, 96, "it contains '%c'", c);
+                        return buf;
+                }
+        }
+        if (dot == name || name[0] == '@')
+                return "the part before the type suffix (and before '@') must not be empty";
+        return NULL;
+}
+
+/* A drop-in name is a file name in <unit>.d/. */
+static const char *bad_dropin_name(const char *name, char buf[96])
+{
+        size_t len = strlen(name);
+
+        if (len > 255) {
+                snprintf(buf, 96, "it is %zu bytes long (at most 255)", len);
+                return buf;
+        }
+        for (const char *p = name; *p; p++) {
+                unsigned char c = (unsigned char) *p;
+                if (c == '/')
+                        return "it contains '/' (a drop-in name is a file name)";
+                if (c < 0x20 || c == 0x7f) {
+                        snprintf(buf, 96, "it contains control character 0x%02x", c);
+                        return buf;
+                }
+        }
+        return NULL;
+}
+
 /* "foo@bar.service" -> "foo@.service", the way Ignition's pattern
  * ^(.+?)@(.+?)\.service$ splits it; NULL if it is no instance. */
 static char *template_of(const char *name)
@@ -402,6 +466,8 @@ void v_systemd(struct vctx *v)
                 struct vloc at = vloc_node(u->node);
                 _cleanup_(vset_free) struct vset dropins = {};
                 const struct vset_entry *e;
+                const char *why;
+                char buf[96];
                 bool install;
 
                 e = vset_add(&names, u->name ?: "", "systemd.units", i, 0);
@@ -412,6 +478,10 @@ void v_systemd(struct vctx *v)
                         v_error(v, at, "name",
                                 "invalid unit name \"%s\": it must end in .service, .socket, .device, .mount, .automount, .swap, .target, .path, .timer, .snapshot, .slice or .scope",
                                 u->name ?: "");
+                else if ((why = bad_unit_name(u->name, buf)))
+                        v_error(v, at, "name",
+                                "invalid unit name \"%s\": %s (systemd unit names are letters, digits and \":-_.\\@\" before the type suffix)",
+                                u->name, why);
                 if (check_contents(v, at, u->contents, &install) && *u->contents &&
                     ig_bool_or(u->enabled, false) && !install)
                         v_warn(v, at, "contents",
@@ -425,6 +495,8 @@ void v_systemd(struct vctx *v)
                         check_contents(v, dat, dr->contents, &unused);
                         if (strcmp(path_ext(dr->name ?: ""), ".conf") != 0)
                                 v_error(v, dat, "name", "invalid drop-in name \"%s\": it must end in .conf", dr->name ?: "");
+                        else if ((why = bad_dropin_name(dr->name, buf)))
+                                v_error(v, dat, "name", "invalid drop-in name \"%s\": %s", dr->name, why);
                         e = vset_add(&dropins, dr->name ?: "", "dropins", j, 0);
                         if (e)
                                 v_error(v, dat, "name", "duplicate drop-in: \"%s\" is already defined by dropins[%zu]",
@@ -432,20 +504,26 @@ void v_systemd(struct vctx *v)
                 }
         }
 
-        /* An enabled instance needs its template's [Install] section. */
+        /* An enabled instance needs its template's [Install] section. The
+         * last definition of a name wins, as in Ignition's map: adding from
+         * the end keeps the last. */
+        _cleanup_(vset_free) struct vset last = {};
+        for (size_t i = sd->units.n; i > 0; i--)
+                if (sd->units.v[i - 1].name)
+                        vset_add(&last, sd->units.v[i - 1].name, NULL, i - 1, 0);
         for (size_t i = 0; i < sd->units.n; i++) {
                 const struct ig_unit *u = &sd->units.v[i], *t = NULL;
                 _cleanup_free_ char *tname = NULL;
+                const struct vset_entry *e;
                 const char *why, *warn;
                 bool install;
                 size_t n;
 
                 if (!ig_bool_or(u->enabled, false) || !u->name || !(tname = template_of(u->name)))
                         continue;
-                /* the last definition wins, as in Ignition's map */
-                for (size_t j = 0; j < sd->units.n; j++)
-                        if (sd->units.v[j].name && strcmp(sd->units.v[j].name, tname) == 0)
-                                t = &sd->units.v[j];
+                e = vset_find(&last, tname);
+                if (e)
+                        t = &sd->units.v[e->index];
                 if (!t || !v_nonempty(t->contents) || v_unit_parse(t->contents, &install, &n, &why, &warn) < 0)
                         continue;
                 /* the instance usually has no contents: point at enabled */
@@ -456,62 +534,25 @@ void v_systemd(struct vctx *v)
         }
 }
 
-/* ---- passwd ---- */
-
-void v_passwd(struct vctx *v)
-{
-        const struct ig_passwd *pw = &v->c->passwd;
-        _cleanup_(vset_free) struct vset users = {}, groups = {};
-
-        for (size_t i = 0; i < pw->users.n; i++) {
-                const struct ig_user *u = &pw->users.v[i];
-                struct vloc at = vloc_node(u->node);
-                const struct vset_entry *e = vset_add(&users, u->name ?: "", "passwd.users", i, 0);
-
-                if (e)
-                        v_error(v, at, "name", "duplicate user: \"%s\" is already defined by passwd.users[%zu]",
-                                u->name ?: "", e->index);
-                if (!v_nonempty(u->name))
-                        v_warn(v, at, "name", "empty user name: creating the user will fail");
-                v_check_strv_dups(v, u->node, "sshAuthorizedKeys", &u->ssh_authorized_keys);
-                v_check_strv_dups(v, u->node, "groups", &u->groups);
-        }
-        for (size_t i = 0; i < pw->groups.n; i++) {
-                const struct ig_group *g = &pw->groups.v[i];
-                struct vloc at = vloc_node(g->node);
-                const struct vset_entry *e = vset_add(&groups, g->name ?: "", "passwd.groups", i, 0);
-
-                if (e)
-                        v_error(v, at, "name", "duplicate group: \"%s\" is already defined by passwd.groups[%zu]",
-                                g->name ?: "", e->index);
-                if (!v_nonempty(g->name))
-                        v_warn(v, at, "name", "empty group name: creating the group will fail");
-        }
-}
-
 /* ---- kernelArguments ---- */
+
+static const char *const karg_lists[] = { "shouldExist", "shouldNotExist" };
+
+static void report_karg_dup(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index)
+{
+        const struct ig_kernel_arguments *ka = ud;
+        const struct ig_strv *l = list ? &ka->should_not_exist : &ka->should_exist;
+        _cleanup_free_ char *f = xasprintf("%s[%zu]", karg_lists[list], index);
+
+        v_error(v, vloc_node(ka->node), f, "duplicate kernel argument \"%s\": already listed at %s[%zu]",
+                l->v[index], karg_lists[first_list], first_index);
+}
 
 void v_kernel_arguments(struct vctx *v)
 {
         const struct ig_kernel_arguments *ka = &v->c->kernel_arguments;
-        _cleanup_(vset_free) struct vset seen = {};
         const struct ig_strv *lists[] = { &ka->should_exist, &ka->should_not_exist };
-        static const char *const names[] = { "shouldExist", "shouldNotExist" };
 
         /* one key space: an argument cannot both exist and not exist */
-        for (size_t l = 0; l < 2; l++)
-                for (size_t i = 0; i < lists[l]->n; i++) {
-                        const char *arg = lists[l]->v[i];
-                        const struct vset_entry *e;
-                        _cleanup_free_ char *f = NULL;
-
-                        if (!arg)
-                                continue;
-                        e = vset_add(&seen, arg, names[l], i, 0);
-                        if (!e)
-                                continue;
-                        f = xasprintf("%s[%zu]", names[l], i);
-                        v_error(v, vloc_node(ka->node), f, "duplicate kernel argument \"%s\": already listed at %s[%zu]",
-                                arg, e->list, e->index);
-                }
+        v_find_dups(lists, 2, report_karg_dup, v, (void *) ka);
 }

@@ -125,12 +125,10 @@ void v_check_mode(struct vctx *v, struct vloc at, struct ig_int mode)
 
 static uint64_t hash_n(const char *s, size_t n)
 {
-        uint64_t h = 1469598103934665603ull;
+        uint64_t h = VSET_HASH_INIT;
 
-        for (size_t i = 0; i < n; i++) {
-                h ^= (unsigned char) s[i];
-                h *= 1099511628211ull;
-        }
+        for (size_t i = 0; i < n; i++)
+                h = vset_hash_byte(h, s[i]);
         return h;
 }
 
@@ -151,7 +149,7 @@ static void vset_grow(struct vset *s)
                 size_t j;
                 if (!old[i].key)
                         continue;
-                j = hash_n(old[i].key, strlen(old[i].key)) & (s->alloc - 1);
+                j = old[i].hash & (s->alloc - 1);
                 while (s->v[j].key)
                         j = (j + 1) & (s->alloc - 1);
                 s->v[j] = old[i];
@@ -159,19 +157,24 @@ static void vset_grow(struct vset *s)
         free(old);
 }
 
-const struct vset_entry *vset_find_n(const struct vset *s, const char *key, size_t len)
+const struct vset_entry *vset_find_nh(const struct vset *s, const char *key, size_t len, uint64_t hash)
 {
         size_t j;
 
         if (!s->alloc)
                 return NULL;
-        j = hash_n(key, len) & (s->alloc - 1);
+        j = hash & (s->alloc - 1);
         while (s->v[j].key) {
-                if (strncmp(s->v[j].key, key, len) == 0 && s->v[j].key[len] == 0)
+                if (s->v[j].hash == hash && strncmp(s->v[j].key, key, len) == 0 && s->v[j].key[len] == 0)
                         return &s->v[j];
                 j = (j + 1) & (s->alloc - 1);
         }
         return NULL;
+}
+
+const struct vset_entry *vset_find_n(const struct vset *s, const char *key, size_t len)
+{
+        return vset_find_nh(s, key, len, hash_n(key, len));
 }
 
 const struct vset_entry *vset_find(const struct vset *s, const char *key)
@@ -181,38 +184,91 @@ const struct vset_entry *vset_find(const struct vset *s, const char *key)
 
 const struct vset_entry *vset_add(struct vset *s, const char *key, const char *list, size_t index, int kind)
 {
-        const struct vset_entry *e = vset_find(s, key);
-        size_t j;
+        size_t len = strlen(key), j;
+        uint64_t h = hash_n(key, len);
+        const struct vset_entry *e = vset_find_nh(s, key, len, h);
 
         if (e)
                 return e;
         if ((s->n + 1) * 2 > s->alloc)
                 vset_grow(s);
-        j = hash_n(key, strlen(key)) & (s->alloc - 1);
+        j = h & (s->alloc - 1);
         while (s->v[j].key)
                 j = (j + 1) & (s->alloc - 1);
-        s->v[j] = (struct vset_entry) { .key = key, .list = list, .index = index, .kind = kind };
+        s->v[j] = (struct vset_entry) { .key = key, .hash = h, .list = list, .index = index, .kind = kind };
         s->n++;
         return NULL;
 }
 
+/* ---- duplicates in string lists, by sorting ----
+ *
+ * A list of millions of strings (kernel arguments, SSH keys) would cost a
+ * hash set several times its own size; sorted references cost 16 bytes an
+ * entry. */
+
+struct str_ref {
+        const char *s;
+        uint32_t list, index;
+};
+
+static int cmp_str_ref(const void *a, const void *b)
+{
+        const struct str_ref *x = a, *y = b;
+        int c = strcmp(x->s, y->s);
+
+        if (c)
+                return c;
+        if (x->list != y->list)
+                return x->list < y->list ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void v_find_dups(const struct ig_strv *const *lists, size_t n_lists,
+                 void (*report)(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index),
+                 struct vctx *v, void *ud)
+{
+        _cleanup_free_ struct str_ref *r = NULL;
+        size_t n = 0, total = 0;
+
+        for (size_t l = 0; l < n_lists; l++)
+                total += lists[l]->n;
+        if (total < 2)
+                return;
+        r = xmalloc(total * sizeof(*r));
+        for (size_t l = 0; l < n_lists; l++)
+                for (size_t i = 0; i < lists[l]->n; i++)
+                        if (lists[l]->v[i])
+                                r[n++] = (struct str_ref) { lists[l]->v[i], (uint32_t) l, (uint32_t) i };
+        qsort(r, n, sizeof(*r), cmp_str_ref);
+        for (size_t i = 1, first = 0; i < n; i++) {
+                if (strcmp(r[i].s, r[first].s) != 0) {
+                        first = i;
+                        continue;
+                }
+                report(v, ud, r[i].list, r[i].index, r[first].list, r[first].index);
+        }
+}
+
+struct strv_dups {
+        uint32_t node;
+        const char *field;
+        const struct ig_strv *l;
+};
+
+static void report_strv_dup(struct vctx *v, void *ud, size_t list, size_t index, size_t first_list, size_t first_index)
+{
+        const struct strv_dups *s = ud;
+        _cleanup_free_ char *sfx = xasprintf("%s[%zu]", s->field, index);
+
+        v_error(v, vloc_node(s->node), sfx, "duplicate entry: \"%s\" is already listed at %s[%zu]",
+                s->l->v[index], s->field, first_index);
+}
+
 void v_check_strv_dups(struct vctx *v, uint32_t node, const char *field, const struct ig_strv *l)
 {
-        _cleanup_(vset_free) struct vset set = {};
+        struct strv_dups s = { node, field, l };
 
-        for (size_t i = 0; i < l->n; i++) {
-                const struct vset_entry *e;
-                _cleanup_free_ char *sfx = NULL;
-
-                if (!l->v[i])
-                        continue;
-                e = vset_add(&set, l->v[i], field, i, 0);
-                if (!e)
-                        continue;
-                sfx = xasprintf("%s[%zu]", field, i);
-                v_error(v, vloc_node(node), sfx, "duplicate entry: \"%s\" is already listed at %s[%zu]",
-                        l->v[i], field, e->index);
-        }
+        v_find_dups(&l, 1, report_strv_dup, v, &s);
 }
 
 /* ---- resources ---- */

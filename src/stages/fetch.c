@@ -23,6 +23,7 @@
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
 #include "ignis/fetch.h"
+#include "ignis/json-index.h"
 #include "ignis/log.h"
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
@@ -174,10 +175,23 @@ int stage_write_cache(const struct ig_config *c, bool user_config_provided, cons
         _cleanup_free_ char *state_text = NULL;
         _cleanup_close_ int dfd = -1;
         char *slash = strrchr(dir, '/');
+        size_t len = strlen(text);
+        struct ig_jindex ix;
+        struct ig_jerror jerr;
         int r;
 
         if (!slash)
                 return log_error_errno(EINVAL, "Cache path %s is not absolute", cache);
+        /* Configs that each fit the limits can merge into one that does not;
+         * the next stage must be able to read what this one writes, so that
+         * is found out here, before anything is provisioned. */
+        if (len > IG_CONFIG_MAX_SIZE)
+                return log_error_errno(EFBIG, "The merged config is %zu bytes, larger than the limit of %u MiB",
+                                       len, IG_CONFIG_MAX_SIZE / (1024 * 1024));
+        r = ig_jindex_build(&ix, text, len, &jerr);
+        ig_jindex_free(&ix);
+        if (r < 0)
+                return log_error_errno(r, "The merged config cannot be cached: %s", jerr.message);
         *slash = '\0';
         r = mkdir_p(dir, 0700);
         if (r < 0)

@@ -80,7 +80,7 @@ static int load_cache(const struct stage_options *o, struct ig_config *c)
         if (r < 0)
                 return log_error_errno(r, "Cannot read the cached config %s (did the fetch stage run?): %m",
                                        o->cache);
-        r = ig_config_load_report(text, len, NULL, o->cache, c);
+        r = ig_config_load_report(text, len, &(struct ig_parse_options) { .cached = true }, o->cache, c);
         if (r < 0)
                 return log_error_errno(r, "The cached config %s is invalid", o->cache);
         return 0;

@@ -73,39 +73,6 @@ static bool not_empty(const char *s)
         return s && *s;
 }
 
-/* A tool's stderr made fit for one log line: trailing newlines dropped,
- * inner ones joined with "; ", and every occurrence of the secret replaced
- * (useradd and usermod echo an invalid --password value back). */
-static char *tidy_output(const char *out, const char *secret)
-{
-        const char *s = out ? out : "";
-        size_t slen = secret ? strlen(secret) : 0;
-        size_t len = strlen(s), alloc = len * 2 + 1, o = 0;
-        char *r;
-
-        while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
-                len--;
-        /* Worst case: every byte becomes "; " or the secret becomes
-         * "<redacted>" (10 bytes, only when the secret is shorter). */
-        if (slen > 0 && slen < 10)
-                alloc = len * 10 + 1;
-        r = xmalloc(alloc);
-        for (size_t i = 0; i < len;) {
-                if (slen > 0 && len - i >= slen && memcmp(s + i, secret, slen) == 0) {
-                        memcpy(r + o, "<redacted>", 10);
-                        o += 10;
-                        i += slen;
-                } else if (s[i] == '\n') {
-                        memcpy(r + o, "; ", 2);
-                        o += 2;
-                        i++;
-                } else
-                        r[o++] = s[i++];
-        }
-        r[o] = '\0';
-        return r;
-}
-
 /* Runs one shadow-utils call. Failures are logged as one line naming the
  * config entry, with the tool's stderr; the hash never appears in it. */
 static int run_tool(const char *entry, const struct cmd *c)
@@ -120,7 +87,7 @@ static int run_tool(const char *entry, const struct cmd *c)
         if (r < 0)
                 return log_error_errno(r, "%s: cannot run %s: %m", entry, c->argv[0]);
 
-        _cleanup_free_ char *err = tidy_output(res.err, secret);
+        _cleanup_free_ char *err = exec_tidy_output(res.err, secret);
         if (res.status != 0) {
                 log_error("%s: %s failed with exit status %d%s%s", entry, c->argv[0], res.status,
                           *err ? ": " : "", err);

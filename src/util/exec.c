@@ -47,6 +47,43 @@ char *exec_describe(char *const argv[], const int *secret_args)
         return s;
 }
 
+/* Characters a password hash (crypt(3): "$id$salt$hash", base64 with
+ * "./") or a word around it is made of: the secret counts as echoed only
+ * where its neighbours are none of these. */
+static bool word_char(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                (c && strchr("./$=+-_", c));
+}
+
+char *exec_tidy_output(const char *out, const char *secret)
+{
+        const char *s = out ? out : "";
+        size_t slen = secret ? strlen(secret) : 0;
+        size_t len = strlen(s), o = 0;
+        char *r;
+
+        while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
+                len--;
+        /* Worst case: every byte a "; ", or every secret a "<redacted>". */
+        r = xmalloc(len * (slen > 0 && slen < 10 ? 10 : 2) + 1);
+        for (size_t i = 0; i < len;) {
+                if (slen > 0 && len - i >= slen && memcmp(s + i, secret, slen) == 0 &&
+                    (i == 0 || !word_char(s[i - 1])) && (i + slen == len || !word_char(s[i + slen]))) {
+                        memcpy(r + o, "<redacted>", 10);
+                        o += 10;
+                        i += slen;
+                } else if (s[i] == '\n') {
+                        memcpy(r + o, "; ", 2);
+                        o += 2;
+                        i++;
+                } else
+                        r[o++] = s[i++];
+        }
+        r[o] = '\0';
+        return r;
+}
+
 /* PATH is searched once per program name, not on every spawn: posix_spawnp
  * tries every PATH entry in the child, and a stage that runs useradd fifty
  * times would repeat the same failed execve()s fifty times over. */

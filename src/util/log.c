@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,99 @@ const char *log_first_error(void)
 void log_note_error(const char *message)
 {
         if (!first_error)
-                first_error = strdup(message);
+                first_error = log_escape(message);
+}
+
+/* Length of the UTF-8 sequence at p (at most n bytes) if it is a valid one
+ * that encodes no C1 control (U+0080..U+009F), else 0. */
+static size_t plain_utf8(const unsigned char *p, size_t n)
+{
+        uint32_t c, min;
+        size_t len;
+
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                len = 2, c = p[0] & 0x1f, min = 0xa0;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef)
+                len = 3, c = p[0] & 0x0f, min = 0x800;
+        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+                len = 4, c = p[0] & 0x07, min = 0x10000;
+        else
+                return 0;
+        if (n < len)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                c = c << 6 | (p[i] & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        return len;
+}
+
+/* Writes the escaped form of s[0..n) to out (NULL: only counts). */
+static size_t escape_into(const char *s, size_t n, char *out)
+{
+        static const char hex[] = "0123456789abcdef";
+        const unsigned char *p = (const unsigned char *) s;
+        size_t o = 0;
+
+        for (size_t i = 0; i < n;) {
+                unsigned char c = p[i];
+                size_t l;
+                char e = 0;
+
+                if (c >= 0x20 && c < 0x7f) {
+                        if (out)
+                                out[o] = (char) c;
+                        o++, i++;
+                        continue;
+                }
+                if (c >= 0x80 && (l = plain_utf8(p + i, n - i)) > 0) {
+                        if (out)
+                                memcpy(out + o, p + i, l);
+                        o += l, i += l;
+                        continue;
+                }
+                e = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : 0;
+                if (out) {
+                        out[o] = '\\';
+                        if (e)
+                                out[o + 1] = e;
+                        else {
+                                out[o + 1] = 'x';
+                                out[o + 2] = hex[c >> 4];
+                                out[o + 3] = hex[c & 15];
+                        }
+                }
+                o += e ? 2 : 4;
+                i++;
+        }
+        return o;
+}
+
+static bool needs_escape(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c < 0x20 || c >= 0x7f)
+                        return true;
+        }
+        return false;
+}
+
+char *log_escape(const char *s)
+{
+        size_t n = strlen(s), m;
+        char *r;
+
+        if (!needs_escape(s, n))
+                return xstrdup(s);
+        m = escape_into(s, n, NULL);
+        r = xmalloc(m + 1);
+        escape_into(s, n, r);
+        r[m] = 0;
+        return r;
 }
 
 void log_set_max_level(int level)
@@ -91,36 +184,55 @@ int log_full_errno(int level, int err, const char *fmt, ...)
         /* glibc's %m reads errno: point it at the error being reported. */
         errno = err;
         va_start(ap, fmt);
-        if (level == LOG_LVL_ERR && !first_error) {
-                char *msg;
-                va_list aq;
-                va_copy(aq, ap);
-                if (vasprintf(&msg, fmt, aq) >= 0)
-                        first_error = msg;
-                va_end(aq);
-                errno = err;
-        }
+        char line[1024], *msg = NULL;
+        int pre = snprintf(line, sizeof(line), "ignis: %s: ", level_name(level)), n;
+
         /* One write() per line where it fits: stderr is unbuffered, and a
          * stage writing a thousand files would pay three per line. */
-        char line[1024];
-        int pre = snprintf(line, sizeof(line), "ignis: %s: ", level_name(level)), n;
-        va_list aq;
+        errno = err;
+        n = vsnprintf(line + pre, sizeof(line) - (size_t) pre - 1, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                n = 0;
+        else if ((size_t) pre + (size_t) n >= sizeof(line) - 1) {
+                errno = err;
+                va_start(ap, fmt);
+                if (vasprintf(&msg, fmt, ap) < 0)
+                        msg = NULL;
+                va_end(ap);
+        }
 
-        va_copy(aq, ap);
-        n = vsnprintf(line + pre, sizeof(line) - (size_t) pre - 1, fmt, aq);
-        va_end(aq);
-        if (n >= 0 && (size_t) pre + (size_t) n < sizeof(line) - 1) {
-                line[pre + n] = '\n';
-                emit(line, (size_t) pre + (size_t) n + 1);
+        /* Whatever a message quotes (a path from the config, a child tool's
+         * output) must not move the cursor, recolour or forge lines on a
+         * console: control characters are written escaped. */
+        const char *text = msg ? msg : line + pre;
+        size_t tlen = msg ? strlen(msg) : (size_t) n;
+        if (needs_escape(text, tlen)) {
+                size_t m = escape_into(text, tlen, NULL);
+                char *esc = xmalloc(m + 1);
+                escape_into(text, tlen, esc);
+                esc[m] = 0;
+                free(msg);
+                msg = esc;
+                text = msg;
+                tlen = m;
+        }
+        if (level == LOG_LVL_ERR && !first_error)
+                first_error = xstrndup(text, tlen);
+
+        if ((size_t) pre + tlen < sizeof(line) - 1) {
+                if (text != line + pre)
+                        memcpy(line + pre, text, tlen);
+                line[(size_t) pre + tlen] = '\n';
+                emit(line, (size_t) pre + tlen + 1);
         } else {
                 /* Too long for the buffer: what is held goes first. */
                 flush_held();
-                errno = err;
-                fprintf(stderr, "ignis: %s: ", level_name(level));
-                vfprintf(stderr, fmt, ap);
+                fwrite(line, 1, (size_t) pre, stderr);
+                fwrite(text, 1, tlen, stderr);
                 fputc('\n', stderr);
         }
-        va_end(ap);
+        free(msg);
         errno = saved;
         return -err;
 }

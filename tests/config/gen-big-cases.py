@@ -21,7 +21,7 @@ import argparse
 import os
 
 MIB = 1024 * 1024
-LIMIT = 64 * MIB
+LIMIT = 32 * MIB
 
 
 # ---------------------------------------------------------------- helpers
@@ -109,6 +109,22 @@ def deep_cases(w):
            diag(name, text, "[" * 64, "error", None, "invalid JSON: nesting deeper than 64 levels", at=63))
 
 
+def value_cases(w):
+    # The cap on the number of JSON values (1,048,576): memory follows the
+    # values, not the bytes. Four values are the document, the ignition
+    # object, its version and the unknown key's array.
+    cap = 1 << 20
+    for kind, name, zeros in (("valid", "values-at-limit", cap - 4), ("invalid", "values-over-limit", cap - 3)):
+        text = '{\n  "ignition": {"version": "3.3.0"},\n  "extra": [%s]\n}\n' % ",".join(["0"] * zeros)
+        if kind == "valid":
+            out = diag(name, text, '"extra"', "warning", "$.extra", 'unknown key "extra" in the config is ignored')
+        else:
+            out = diag(name, text, "[" + "0," * (zeros - 1), "error", None,
+                       "invalid JSON: more than %d values in the document (no config needs that many)" % cap,
+                       at=1 + 2 * (zeros - 1))
+        w.case(kind, name, text, out)
+
+
 def big_cases(w):
     # About 10 MiB, 20,000 files: every array and object above the file
     # entries is larger than what ignis hands to json-c in one piece.
@@ -172,7 +188,7 @@ def big_cases(w):
 
 
 def size_cases(w):
-    # The size limit: exactly 64 MiB is read, one byte more is refused
+    # The size limit: exactly 32 MiB is read, one byte more is refused
     # before parsing.
     def sized(total, version):
         head = '{\n  "ignition": {"version": "%s"},\n  "storage": {"files": [{"path": "/var/big", ' \
@@ -180,19 +196,20 @@ def size_cases(w):
         tail = '"}}]}\n}\n'
         return head + "x" * (total - len(head) - len(tail)) + tail
 
-    name = "size-exactly-64mib"
+    name = "size-exactly-32mib"
     text = sized(LIMIT, "3.4.0")
     assert len(text) == LIMIT
     w.case("valid", name, text)
 
-    name = "size-over-64mib"
+    name = "size-over-32mib"
     text = sized(LIMIT + 1, "3.3.0")
-    w.case("invalid", name, text, "%s.json: error: config is larger than the limit of 64 MiB\n" % name)
+    w.case("invalid", name, text, "%s.json: error: config is larger than the limit of 32 MiB\n" % name)
 
 
 def generate(out):
     w = Writer(out)
     deep_cases(w)
+    value_cases(w)
     big_cases(w)
     size_cases(w)
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The positional index: structure, paths, positions, and hostile input. */
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ignis/json-index.h"
@@ -42,8 +45,47 @@ static void check_error(const char *name, const char *text, size_t len, size_t w
         ig_jindex_free(&ix);
 }
 
+/* Element lookup and element paths in a long array whose elements are
+ * nested to different depths: found by search, not by walking siblings. */
+static void check_long_array(void)
+{
+        size_t n = 3000, cap = n * 40 + 16, len = 0;
+        char *doc = malloc(cap);
+        struct ig_jindex ix;
+        struct ig_jerror err;
+        bool ok = true;
+
+        len += (size_t) sprintf(doc + len, "{\"a\":[");
+        for (size_t i = 0; i < n; i++)
+                len += (size_t) sprintf(doc + len, "%s%s", i ? "," : "",
+                                        i % 3 == 0 ? "[[1],{\"k\":[2]}]" : i % 3 == 1 ? "{\"x\":{}}" : "7");
+        len += (size_t) sprintf(doc + len, "],\"b\":1}");
+        if (ig_jindex_build(&ix, doc, len, &err) < 0) {
+                tap_ok(0, "long array indexed: %s", err.message);
+                free(doc);
+                return;
+        }
+        uint32_t arr = ig_jindex_member(&ix, 0, "a"), c = ig_jindex_first_child(&ix, arr);
+        for (size_t i = 0; i < n && ok; i++, c = ix.nodes[c].next_sibling) {
+                char want[64];
+                char *path = ig_jindex_path(&ix, c, NULL);
+                snprintf(want, sizeof(want), "$.a[%zu]", i);
+                ok = ig_jindex_element(&ix, arr, i) == c && strcmp(path, want) == 0;
+                if (!ok)
+                        printf("# element %zu: got node %u, path %s\n", i, ig_jindex_element(&ix, arr, i), path);
+                free(path);
+        }
+        tap_ok(ok, "every element of a 3000-element array found by index and named by path");
+        tap_ok(ig_jindex_element(&ix, arr, n) == IG_NODE_NONE, "one past the end: none");
+        c = ig_jindex_descend(&ix, 0, "a[2997][1].k[0]", NULL);
+        tap_ok(c != IG_NODE_NONE && ix.text[ix.nodes[c].start] == '2', "descend through nested arrays");
+        ig_jindex_free(&ix);
+        free(doc);
+}
+
 int main(void)
 {
+        check_long_array();
         const char *doc =
                 "{\n"
                 "  \"storage\": {\n"
@@ -76,7 +118,7 @@ int main(void)
                 path = ig_jindex_path(&ix, x, NULL);
                 tap_ok(x != IG_NODE_NONE && strcmp(key, "x\"y") == 0, "escaped key decoded (%s)", key);
                 tap_ok(strcmp(path, "$[\"we ird\"][1][\"x\\\"y\"]") == 0, "odd keys are quoted in paths (%s)", path);
-                tap_ok(ix.nodes[x].type == IG_J_BOOL, "literal typed as bool");
+                tap_ok(ig_jindex_type(&ix, x) == IG_J_BOOL, "literal typed as bool");
                 free(path);
                 free(key);
                 path = ig_jindex_path(&ix, 0, "storage.files[3].path");

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Merging parent ⊕ child with Ignition's rules. */
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ignis/config.h"
@@ -111,5 +113,50 @@ int main(void)
         tap_ok(m.systemd.units.n == 1 && m.systemd.units.v[0].enabled.v && m.systemd.units.v[0].contents &&
                m.systemd.units.v[0].mask.set && !m.systemd.units.v[0].mask.v, "unset fields keep the parent's");
         ig_config_free(&m);
+
+        /* Large lists (merged through hash sets): order, keyed merges, the
+         * shared namespace and string unions hold at scale. */
+        {
+                size_t n = 3000, cap = n * 200 + 256, lp = 0, lc = 0;
+                char *parent = xmalloc(cap), *child = xmalloc(cap);
+                bool ok = true;
+
+                lp += (size_t) sprintf(parent + lp, "{\"ignition\":{\"version\":\"3.3.0\"},\"storage\":{\"files\":[");
+                for (size_t i = 0; i < n; i++)
+                        lp += (size_t) sprintf(parent + lp, "%s{\"path\":\"/p/%zu\",\"mode\":420}", i ? "," : "", i);
+                lp += (size_t) sprintf(parent + lp, "],\"links\":[{\"path\":\"/x/l\",\"target\":\"/t\"}]},"
+                                       "\"kernelArguments\":{\"shouldExist\":[");
+                for (size_t i = 0; i < n; i++)
+                        lp += (size_t) sprintf(parent + lp, "%s\"k%zu\"", i ? "," : "", i);
+                sprintf(parent + lp, "]}}");
+                /* the child overlaps the second half and adds as many new */
+                lc += (size_t) sprintf(child + lc, "{\"ignition\":{\"version\":\"3.3.0\"},\"storage\":{\"files\":[");
+                for (size_t i = n / 2; i < n + n / 2; i++)
+                        lc += (size_t) sprintf(child + lc, "%s{\"path\":\"/p/%zu\",\"mode\":384}", i > n / 2 ? "," : "", i);
+                lc += (size_t) sprintf(child + lc, ",{\"path\":\"/x/l\"}]},\"kernelArguments\":{\"shouldExist\":[");
+                for (size_t i = n / 2; i < n + n / 2; i++)
+                        lc += (size_t) sprintf(child + lc, "%s\"k%zu\"", i > n / 2 ? "," : "", i);
+                sprintf(child + lc, "],\"shouldNotExist\":[\"k0\"]}}");
+                merged(parent, child, &m);
+                ok = m.storage.files.n == n + n / 2 + 1;
+                for (size_t i = 0; ok && i < n + n / 2; i++) {
+                        char want[32];
+                        snprintf(want, sizeof(want), "/p/%zu", i);
+                        ok = strcmp(m.storage.files.v[i].path, want) == 0 &&
+                             m.storage.files.v[i].mode.v == (i < n / 2 ? 0644 : 0600);
+                        if (!ok)
+                                printf("# file %zu: %s mode %lld\n", i, m.storage.files.v[i].path,
+                                       (long long) m.storage.files.v[i].mode.v);
+                }
+                tap_ok(ok, "%zu + %zu files: parent order kept, overlapping ones merged, new ones appended", n, n);
+                tap_ok(m.storage.links.n == 0, "a child file replaces a parent link at scale");
+                tap_ok(m.kernel_arguments.should_exist.n == n + n / 2 - 1 &&
+                       strcmp(m.kernel_arguments.should_exist.v[0], "k1") == 0 &&
+                       m.kernel_arguments.should_not_exist.n == 1,
+                       "kernel argument union at scale; shouldNotExist in the child removes from shouldExist");
+                ig_config_free(&m);
+                free(parent);
+                free(child);
+        }
         return tap_done();
 }

@@ -703,8 +703,8 @@ static void test_passwd_kargs(void)
         c.kernel_arguments = (struct ig_kernel_arguments) { .node = 30, .should_exist = { should, 2 },
                                                             .should_not_exist = { should_not, 3 } };
         run(&c);
-        WARN(10, "name", "empty user name", "empty user name warns");
-        WARN(20, "name", "empty group name", "empty group name warns");
+        ERR(10, "name", "empty user name", "empty user name is an error");
+        ERR(20, "name", "empty group name", "empty group name is an error");
         ERR(21, "name", "duplicate group", "duplicate groups");
         ERR(12, "name", "duplicate user", "duplicate users");
         ERR(11, "sshAuthorizedKeys[1]", "duplicate", "duplicate SSH keys");
@@ -759,9 +759,9 @@ static void test_valid_config(void)
         clean("an empty config is valid");
 
         /* warnings alone do not fail validation */
-        struct ig_user empty = { .node = 1, .name = "" };
-        c.passwd.users.v = &empty;
-        c.passwd.users.n = 1;
+        struct ig_link untargeted = { .node = 1, .path = "/a" };
+        c.storage.links.v = &untargeted;
+        c.storage.links.n = 1;
         run(&c);
         no_errors("warnings only: validation succeeds");
         tap_ok(D.n_warnings == 1, "... with one warning");
