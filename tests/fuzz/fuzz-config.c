@@ -3,7 +3,9 @@
  * then everything a user sees of the result: the sorted diagnostics with
  * positions, the JSON report, and for a valid config its cache text.
  * Properties: the result agrees with the error count; every diagnostic
- * has a position inside the text. */
+ * has a position inside the text; json-c and the index never disagree
+ * about a value (parse.c reports that as lost to a failed allocation,
+ * which cannot happen here). */
 
 #include <json-c/json.h>
 
@@ -31,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (d.v[i].node != IG_NODE_NONE && d.v[i].node != IG_NODE_MERGED && ix.nodes)
                         FUZZ_CHECK(d.v[i].node < ix.n_nodes, "diagnostic %zu names node %u of %u", i,
                                    d.v[i].node, ix.n_nodes);
+                FUZZ_CHECK(strncmp(d.v[i].message, "the JSON parser lost", 20) != 0,
+                           "json-c and the index disagree: %s", d.v[i].message);
                 if (d.v[i].offset != SIZE_MAX)
                         FUZZ_CHECK(d.v[i].offset <= size, "diagnostic %zu at offset %zu of %zu", i,
                                    d.v[i].offset, size);
