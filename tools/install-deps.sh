@@ -9,6 +9,7 @@ zlib1g-dev libssl-dev
 python3 python3-jsonschema
 ignition
 valgrind
+clang-14 libclang-rt-14-dev
 passwd e2fsprogs dosfstools xfsprogs btrfs-progs util-linux
 scdoc bash-completion
 dpkg-dev debhelper lintian fakeroot"

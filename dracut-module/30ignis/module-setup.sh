@@ -183,4 +183,7 @@ install() {
     ignis_install_unit ignis-files.service
     # Only with a boot disk (not a live image).
     ignis_install_unit ignis-remount-sysroot.service ignis-diskful.target
+    # Every other boot with a boot disk: refuse a root whose first boot
+    # was interrupted.
+    ignis_install_unit ignis-check-interrupted.service ignis-diskful-subsequent.target
 }

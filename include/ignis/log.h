@@ -48,6 +48,9 @@ int log_full_errno(int level, int err, const char *fmt, ...)
 #define log_warning_errno(e, ...) log_full_errno(LOG_LVL_WARNING, (e), __VA_ARGS__)
 
 /* Allocation failure is not a condition the agent can report usefully. */
+/* "ignis: out of memory" and abort(): for libraries (json-c) that return
+ * NULL, or quietly drop what they were adding, when an allocation fails. */
+_Noreturn void oom(void);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);

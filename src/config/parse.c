@@ -57,6 +57,37 @@ static enum ig_jtype jtype(const struct pctx *p, uint32_t node)
         return ig_jindex_type(p->ix, node);
 }
 
+/* json-c 0.16 does not always report an allocation that failed inside it:
+ * it drops the object member or array element it was adding, or cuts a
+ * string short, and returns the rest as if complete. A config would then
+ * lose a field (a password hash, a mode) without a word. So every value
+ * json-c hands over is checked against the index, which it did not build:
+ * same type, and for a string without escapes the same length. Members and
+ * elements json-c lost are caught where they are looked up. */
+static bool agrees(struct pctx *p, uint32_t node, json_object *o)
+{
+        const struct ig_jnode *n = &p->ix->nodes[node];
+        enum json_type t = json_object_get_type(o);
+        bool ok;
+
+        switch (n->type) {
+        case IG_J_NULL: ok = t == json_type_null; break;
+        case IG_J_BOOL: ok = t == json_type_boolean; break;
+        case IG_J_NUMBER: ok = t == json_type_int || t == json_type_double; break;
+        case IG_J_OBJECT: ok = t == json_type_object; break;
+        case IG_J_ARRAY: ok = t == json_type_array; break;
+        default:
+                ok = t == json_type_string &&
+                     (memchr(p->ix->text + n->start, '\\', n->end - n->start) ||
+                      (size_t) json_object_get_string_len(o) == n->end - n->start - 2);
+                break;
+        }
+        if (!ok)
+                ig_diag_add(p->d, IG_SEV_ERROR, node, NULL,
+                            "the JSON parser lost part of this value (out of memory?); nothing is used");
+        return ok;
+}
+
 /* Runs json-c over the text of one value. Scalars are copied so json-c sees
  * their end (it cannot tell "12" from the start of "123" otherwise). */
 static json_object *materialize(struct pctx *p, uint32_t node)
@@ -82,6 +113,10 @@ static json_object *materialize(struct pctx *p, uint32_t node)
                                "invalid JSON: %s", json_tokener_error_desc(e));
                 return NULL;
         }
+        if (o && !agrees(p, node, o)) {
+                json_object_put(o);
+                return NULL;
+        }
         return o;
 }
 
@@ -94,7 +129,7 @@ static bool child_value(struct pctx *p, const struct jv *parent, uint32_t child,
         *out = (struct jv) { .node = child };
         if (parent->obj) {
                 out->obj = from_parent;
-                return true;
+                return agrees(p, child, from_parent);
         }
         if ((jtype(p, child) == IG_J_OBJECT || jtype(p, child) == IG_J_ARRAY) && n->end - n->start > MATERIALIZE_MAX)
                 return true;
@@ -507,8 +542,12 @@ static void parse_object(struct pctx *p, const struct ig_desc *desc, const struc
                 f = find_field(p, desc, keys[i], c);
                 if (!f)
                         continue;
-                if (v->obj && !json_object_object_get_ex(v->obj, keys[i], &from_parent))
+                if (v->obj && !json_object_object_get_ex(v->obj, keys[i], &from_parent)) {
+                        /* The index has it, so json-c dropped it. */
+                        ig_diag_add(p->d, IG_SEV_ERROR, c, NULL,
+                                    "the JSON parser lost this member (out of memory?); nothing is used");
                         continue;
+                }
                 if (!child_value(p, v, c, from_parent, &child))
                         continue;
                 parse_value(p, f, &child, (char *) out + f->offset);

@@ -11,9 +11,24 @@
 #include "ignis/log.h"
 #include "schema.h"
 
+/* json-c returns NULL, or drops what it was adding, when an allocation
+ * fails: the cache must not come out with a field missing. */
+static json_object *must(json_object *o)
+{
+        if (!o)
+                oom();
+        return o;
+}
+
+static void must_add(int r)
+{
+        if (r < 0)
+                oom();
+}
+
 static json_object *to_json(const struct ig_desc *desc, const void *obj)
 {
-        json_object *o = json_object_new_object();
+        json_object *o = must(json_object_new_object());
 
         for (size_t i = 0; i < desc->n_fields; i++) {
                 const struct ig_field *f = &desc->fields[i];
@@ -23,15 +38,15 @@ static json_object *to_json(const struct ig_desc *desc, const void *obj)
                 switch (f->kind) {
                 case IG_F_STRING:
                         if (*(char *const *) p)
-                                v = json_object_new_string(*(char *const *) p);
+                                v = must(json_object_new_string(*(char *const *) p));
                         break;
                 case IG_F_BOOL:
                         if (((const struct ig_bool *) p)->set)
-                                v = json_object_new_boolean(((const struct ig_bool *) p)->v);
+                                v = must(json_object_new_boolean(((const struct ig_bool *) p)->v));
                         break;
                 case IG_F_INT:
                         if (((const struct ig_int *) p)->set)
-                                v = json_object_new_int64(((const struct ig_int *) p)->v);
+                                v = must(json_object_new_int64(((const struct ig_int *) p)->v));
                         break;
                 case IG_F_OBJECT:
                         if (IG_NODE_OF(p) != IG_NODE_NONE)
@@ -41,23 +56,24 @@ static json_object *to_json(const struct ig_desc *desc, const void *obj)
                         const struct ig_list_raw *l = p;
                         if (l->n == 0)
                                 break;
-                        v = json_object_new_array_ext((int) l->n);
+                        v = must(json_object_new_array_ext((int) l->n));
                         for (size_t j = 0; j < l->n; j++)
-                                json_object_array_add(v, to_json(f->sub, (const char *) l->v + j * f->sub->size));
+                                must_add(json_object_array_add(
+                                        v, to_json(f->sub, (const char *) l->v + j * f->sub->size)));
                         break;
                 }
                 case IG_F_STRV: {
                         const struct ig_strv *sv = p;
                         if (sv->n == 0)
                                 break;
-                        v = json_object_new_array_ext((int) sv->n);
+                        v = must(json_object_new_array_ext((int) sv->n));
                         for (size_t j = 0; j < sv->n; j++)
-                                json_object_array_add(v, json_object_new_string(sv->v[j]));
+                                must_add(json_object_array_add(v, must(json_object_new_string(sv->v[j]))));
                         break;
                 }
                 }
                 if (v)
-                        json_object_object_add(o, f->key, v);
+                        must_add(json_object_object_add(o, f->key, v));
         }
         return o;
 }
@@ -71,11 +87,14 @@ char *ig_config_to_json(const struct ig_config *c)
         char *text;
 
         if (!json_object_object_get_ex(o, "ignition", &ign)) {
-                ign = json_object_new_object();
-                json_object_object_add(o, "ignition", ign);
+                ign = must(json_object_new_object());
+                must_add(json_object_object_add(o, "ignition", ign));
         }
-        json_object_object_add(ign, "version", json_object_new_string(ig_spec_name(spec)));
-        text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        must_add(json_object_object_add(ign, "version", must(json_object_new_string(ig_spec_name(spec)))));
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!s)
+                oom();
+        text = xstrdup(s);
         json_object_put(o);
         return text;
 }

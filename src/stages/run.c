@@ -129,6 +129,10 @@ static int stage_storage(const struct ig_config *c, const char *stage)
         return 0;
 }
 
+/* Set when the files stage found the stamp of an earlier, unfinished run:
+ * the failure summary then says the root is partly provisioned. */
+static bool interrupted_before;
+
 static int files_with_stamp(const struct stage_options *o, const struct ig_config *c)
 {
         struct root r;
@@ -147,10 +151,21 @@ static int files_with_stamp(const struct stage_options *o, const struct ig_confi
         fd = root_open_parent(&r, TARGET_STAMP, true, NULL, &name);
         if (fd >= 0) {
                 struct stat st;
-                if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                        interrupted_before = true;
                         log_warning("%s%s exists: a previous first boot was interrupted during the files stage; "
                                     "provisioning again over a partly provisioned root", o->root, TARGET_STAMP);
+                }
                 e = root_write_file(fd, name, "", 0, 0600, 0, 0);
+                /* On disk before the first file is: a power cut later in the
+                 * stage must leave the stamp behind whatever the filesystem
+                 * commits first. */
+                if (e >= 0) {
+                        /* fd is an O_PATH handle, which fsync() refuses. */
+                        _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (dfd < 0 || fsync(dfd) < 0)
+                                e = -errno;
+                }
                 if (e < 0)
                         log_warning_errno(e, "Cannot write %s: %m", TARGET_STAMP);
         }
@@ -189,10 +204,15 @@ static void print_failure_summary(const struct stage_options *o)
                          "**************************************************************\n"
                          "ignis: first-boot provisioning FAILED in stage \"%s\"\n"
                          "ignis: %s\n"
+                         "%s"
                          "ignis: the machine stops here (emergency mode) rather than boot half-configured.\n"
                          "ignis: full log: journalctl -b -t ignis, or journalctl -u ignis-%s.service\n"
                          "**************************************************************\n",
-                         o->stage, err ? err : "(see the log)", o->stage);
+                         o->stage, err ? err : "(see the log)",
+                         interrupted_before ? "ignis: an earlier first boot was interrupted in this stage (power cut or "
+                                              "reset): the root is partly provisioned\n"
+                                            : "",
+                         o->stage);
         if (o->console_dir && read_full_file("/sys/class/tty/console/active", 4096, &active, &len) >= 0) {
                 char *save = NULL;
                 for (char *tty = strtok_r(active, " \n", &save); tty; tty = strtok_r(NULL, " \n", &save)) {

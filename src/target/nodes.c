@@ -312,10 +312,19 @@ static int apply_kept_file(const struct entry *e, int dirfd, const char *name, c
         if (r < 0)
                 return r;
         if (f->append.n) {
+                struct stat old;
                 log_info("appending to file \"%s\"", e->path);
+                if (fstat(fd, &old) < 0)
+                        return log_error_errno(errno, "%s: cannot inspect the existing file: %m", e->what);
                 r = append_all(e, fd);
-                if (r < 0)
+                if (r < 0) {
+                        /* Appended in place (the inode and its other names
+                         * stay): a failure half way cuts the fragments off
+                         * again rather than leave half of them. */
+                        if (ftruncate(fd, old.st_size) < 0)
+                                log_warning_errno(errno, "%s: cannot cut off the partial append: %m", e->what);
                         return r;
+                }
         }
         return set_owner_mode(e, fd, uid, gid, &f->mode);
 }
@@ -330,6 +339,8 @@ struct file_job {
         const char *name;
         mode_t mode;
         bool exact, owned;
+        /* Renamed over an existing file, so that a failure keeps the old one. */
+        bool replace;
         uid_t uid;
         gid_t gid;
         /* set by the writing */
@@ -378,7 +389,7 @@ static void file_job_finish(struct file_job *j, struct root_tmp *tmp)
         }
         if (j->r >= 0) {
                 j->step = STEP_LINK;
-                j->r = root_new_link(tmp, j->name);
+                j->r = j->replace ? root_tmp_link(tmp, j->name) : root_new_link(tmp, j->name);
                 if (j->r == -EEXIST)
                         j->st_valid = fstatat(j->pd->fd, j->name, &j->st, AT_SYMLINK_NOFOLLOW) == 0;
         }
@@ -440,7 +451,7 @@ static void file_job_recheck(struct target *t, struct file_job *j)
 }
 
 static int apply_file(struct target *t, const struct entry *e, const struct parent *pd, const char *name,
-                      struct ig_strv *parents)
+                      bool replace, struct ig_strv *parents)
 {
         const struct ig_file *f = e->file;
         struct file_job j;
@@ -458,9 +469,11 @@ static int apply_file(struct target *t, const struct entry *e, const struct pare
         }
 
         file_job_prepare(e, pd, &j);
+        j.replace = replace;
         log_info("writing file \"%s\"", e->path);
         j.step = STEP_CREATE;
-        j.r = root_new_open(pd->fd, name, j.exact ? j.mode : 0600, &tmp);
+        j.r = replace ? root_tmp_open(pd->fd, name, j.exact ? j.mode : 0600, &tmp)
+                      : root_new_open(pd->fd, name, j.exact ? j.mode : 0600, &tmp);
         if (j.r >= 0) {
                 /* Streamed: fetch and append log their own errors. */
                 r = fetch_to_fd(&f->contents, tmp.fd, e->what);
@@ -700,19 +713,26 @@ static int parent_cache_put(struct parent_cache *c, const char *dir, size_t len,
 
 /* Removes what is there for overwrite: true, then opens the entry's parent
  * directory (from the cache, or resolved and created as needed). On error,
- * logs and returns it; created parents are in *parents either way. */
+ * logs and returns it; created parents are in *parents either way. A file
+ * with contents that replaces anything but a directory is renamed over it
+ * instead (*replace): a failure half way then leaves the old one in place. */
 static int open_parent(struct target *t, const struct entry *e, struct parent_cache *cache,
-                       const struct parent **ret, const char **ret_name, struct ig_strv *parents)
+                       const struct parent **ret, const char **ret_name, bool *replace, struct ig_strv *parents)
 {
         const char *slash = strrchr(e->path, '/'), *name;
         size_t dlen = slash ? (size_t) (slash - e->path) : 0;
         const struct parent *pd;
         int dirfd, r;
 
+        *replace = false;
         if (ig_bool_or(e->overwrite, false)) {
                 parent_cache_clear(cache);
                 _cleanup_close_ int pfd = root_open_parent(&t->root, e->path, false, NULL, &name);
-                if (pfd >= 0) {
+                struct stat st;
+                if (pfd >= 0 && e->kind == K_FILE && e->file->contents.source &&
+                    fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+                        *replace = true;
+                else if (pfd >= 0) {
                         r = root_remove_tree(pfd, name);
                         if (r < 0)
                                 return log_error_errno(r, "%s: cannot remove what is there: %m", e->what);
@@ -746,9 +766,10 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
         struct ig_strv parents = {};
         const struct parent *pd;
         const char *name;
+        bool replace;
         int r;
 
-        r = open_parent(t, e, cache, &pd, &name, &parents);
+        r = open_parent(t, e, cache, &pd, &name, &replace, &parents);
         if (r < 0) {
                 note_created(t, &parents, e->path);
                 return r;
@@ -756,7 +777,7 @@ static int apply_entry(struct target *t, const struct entry *e, struct parent_ca
 
         switch (e->kind) {
         case K_FILE:
-                r = apply_file(t, e, pd, name, &parents);
+                r = apply_file(t, e, pd, name, replace, &parents);
                 break;
         case K_DIR: {
                 bool existed;
@@ -993,7 +1014,8 @@ int target_nodes_apply(struct target *t, const struct ig_storage *s)
                         if (!pd) {
                                 struct ig_strv parents = {};
                                 const char *name;
-                                r = open_parent(t, &v[i], &cache, &pd, &name, &parents);
+                                bool replace; /* never: batched files have no overwrite */
+                                r = open_parent(t, &v[i], &cache, &pd, &name, &replace, &parents);
                                 /* New parents are relabelled with the file below them. */
                                 note_created(t, &parents, NULL);
                                 if (r < 0)

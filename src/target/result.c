@@ -49,6 +49,14 @@ static json_object *previous_report(struct target *t)
         return json_tokener_parse(text);
 }
 
+/* json-c returns NULL, or drops the member, when an allocation fails: the
+ * report must not come out with a field missing. */
+static void add(json_object *o, const char *key, json_object *v)
+{
+        if (!v || json_object_object_add(o, key, v) < 0)
+                oom();
+}
+
 int target_result_write(struct target *t, bool user_config_provided)
 {
         _cleanup_free_ char *bid = boot_id();
@@ -60,21 +68,29 @@ int target_result_write(struct target *t, bool user_config_provided)
         struct ig_strv parents = {};
         int dirfd, r;
 
+        if (!o)
+                oom();
         gmtime_r(&now, &tm);
         strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        json_object_object_add(o, "provisioningBootID", json_object_new_string(bid));
-        json_object_object_add(o, "provisioningDate", json_object_new_string(date));
-        json_object_object_add(o, "userConfigProvided", json_object_new_boolean(user_config_provided));
+        add(o, "provisioningBootID", json_object_new_string(bid));
+        add(o, "provisioningDate", json_object_new_string(date));
+        add(o, "userConfigProvided", json_object_new_boolean(user_config_provided));
         prev = previous_report(t);
         if (prev) {
                 /* Ignition runs once; a second run is worth a word. */
                 log_warning("%s exists: this root was provisioned before; keeping that report as previousReport",
                             RESULT_PATH);
-                json_object_object_add(o, "previousReport", prev);
+                add(o, "previousReport", prev);
         }
 
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+        /* json-c's writer also drops text when its buffer cannot grow: a
+         * report that does not read back as what was built is not written. */
+        json_object *back = text ? json_tokener_parse(text) : NULL;
+        if (!back || !json_object_equal(o, back))
+                oom();
+        json_object_put(back);
         dirfd = root_open_parent(&t->root, RESULT_PATH, true, &parents, &name);
         if (dirfd < 0) {
                 json_object_put(o);

@@ -270,6 +270,7 @@ static int write_presets(struct target *t, struct presets *p)
         _cleanup_close_ int dfd = -1, fd = -1;
         size_t len = 0, alloc = 0;
         const char *name;
+        struct stat old;
         bool created;
         int r;
 
@@ -307,14 +308,22 @@ static int write_presets(struct target *t, struct presets *p)
                 if (fd < 0)
                         return fd;
         }
+        if (fstat(fd, &old) < 0)
+                return -errno;
         /* Explicit mode and owner: the umask must not change a new file. */
         if (created && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0))
-                return -errno;
-        r = loop_write(fd, buf, len);
-        if (r < 0)
+                r = -errno;
+        else
+                r = loop_write(fd, buf, len);
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r < 0) {
+                /* Part of the lines, or an empty file, would be taken as
+                 * the presets: leave the file as it was. */
+                if (created ? unlinkat(dfd, name, 0) < 0 : ftruncate(fd, old.st_size) < 0)
+                        log_warning_errno(errno, "Cannot undo the partial write of %s: %m", PRESET_PATH);
                 return r;
-        if (fsync(fd) < 0)
-                return -errno;
+        }
         /* Ignition relabels the preset file whether or not it existed. */
         target_note_created(t, PRESET_PATH);
         return 0;

@@ -237,7 +237,7 @@ int log_full_errno(int level, int err, const char *fmt, ...)
         return -err;
 }
 
-static void oom(void)
+void oom(void)
 {
         fputs("ignis: out of memory\n", stderr);
         abort();

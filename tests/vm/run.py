@@ -29,7 +29,9 @@ A scenario is a directory:
     boots N                      number of boots (default: lines of cmdline)
     timeout SECS                 per boot (default 300)
     initramfs ignis|harness      harness: without the ignis module
-    stop-on TEXT                 kill QEMU 2 s after TEXT is on the console
+    stop-on [@N] TEXT            kill QEMU 2 s after TEXT is on the console
+                                 (in boot N only; default every boot): a
+                                 power cut at that point
     outcome [@N] checked|poweroff|stopped   how the boot must end; default
                                  "checked": QEMU exited by itself and the
                                  checker printed "VM-CHECK: end"
@@ -220,7 +222,10 @@ class Scenario:
             elif cmd == "initramfs":
                 self.initramfs = words[1]
             elif cmd == "stop-on":
-                self.stop_on.append(unescape(words[1]))
+                boot = None
+                if len(words) == 3 and re.fullmatch(r"@\d+", words[1]):
+                    boot = int(words.pop(1)[1:])
+                self.stop_on.append((boot, unescape(words[1])))
             else:
                 boot = None
                 rest = [w for w in words[1:]]
@@ -386,7 +391,8 @@ def run_scenario(sc, env, args):
     for n in range(1, sc.boots + 1):
         log = os.path.join(work, f"console-{n}.log")
         r = vmrun.boot(env["kernel"], initrd, disks, log, config=sc.config, fw_cfg=fw,
-                       append=sc.cmdlines[n - 1], timeout=sc.timeout, stop_on=sc.stop_on,
+                       append=sc.cmdlines[n - 1], timeout=sc.timeout,
+                       stop_on=[t for b, t in sc.stop_on if b in (None, n)],
                        net=net, smp=1, accel=args.accel)
         text = ANSI.sub("", r.text)
         with open(log + ".txt", "w") as f:
