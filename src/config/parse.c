@@ -70,7 +70,7 @@ static bool agrees(struct pctx *p, uint32_t node, json_object *o)
         enum json_type t = json_object_get_type(o);
         bool ok;
 
-        switch (n->type) {
+        switch (ig_jindex_type(p->ix, node)) {
         case IG_J_NULL: ok = t == json_type_null; break;
         case IG_J_BOOL: ok = t == json_type_boolean; break;
         case IG_J_NUMBER: ok = t == json_type_int || t == json_type_double; break;
