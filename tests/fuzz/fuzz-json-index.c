@@ -25,7 +25,7 @@ static void check_node(struct ig_jindex *ix, uint32_t i)
                 const struct ig_jnode *p = &ix->nodes[n->parent];
                 FUZZ_CHECK(n->parent < i, "node %u has parent %u", i, n->parent);
                 FUZZ_CHECK(p->start < n->start && n->end < p->end, "node %u outside its parent", i);
-                FUZZ_CHECK(p->type == IG_J_OBJECT || p->type == IG_J_ARRAY, "parent %u is a scalar", n->parent);
+                FUZZ_CHECK(ig_jindex_type(ix, n->parent) == IG_J_OBJECT || ig_jindex_type(ix, n->parent) == IG_J_ARRAY, "parent %u is a scalar", n->parent);
         } else
                 FUZZ_CHECK(i == 0, "node %u has no parent", i);
         if (n->next_sibling != IG_NODE_NONE)
@@ -39,7 +39,7 @@ static void check_node(struct ig_jindex *ix, uint32_t i)
         FUZZ_CHECK(path && path[0] == '$', "node %u: path %s", i, path ? path : "(null)");
         free(path);
 
-        if (n->parent != IG_NODE_NONE && ix->nodes[n->parent].type == IG_J_OBJECT) {
+        if (n->parent != IG_NODE_NONE && ig_jindex_type(ix, n->parent) == IG_J_OBJECT) {
                 uint32_t m;
                 key = ig_jindex_key(ix, i);
                 m = ig_jindex_member(ix, n->parent, key);
@@ -51,8 +51,8 @@ static void check_node(struct ig_jindex *ix, uint32_t i)
                 FUZZ_CHECK(ig_jindex_member_any_case(ix, n->parent, key) == m, "any-case lookup of %u differs", i);
                 free(key);
         }
-        if (n->type == IG_J_ARRAY) {
-                uint32_t c = n->first_child;
+        if (ig_jindex_type(ix, i) == IG_J_ARRAY) {
+                uint32_t c = ig_jindex_first_child(ix, i);
                 for (size_t k = 0; c != IG_NODE_NONE && k < 64; k++, c = ix->nodes[c].next_sibling)
                         FUZZ_CHECK(ig_jindex_element(ix, i, k) == c, "element %zu of %u", k, i);
         }
