@@ -380,6 +380,7 @@ int main(int argc, char **argv)
                         free(body);
                         http_response_free(&resp);
                         free(z);
+                        t.no_proxy = (struct ig_strv) {};
                 }
                 free(t.http_proxy);
                 t.http_proxy = xasprintf("http://127.0.0.1:%d", refuse.port);
