@@ -79,6 +79,7 @@ static int render_child(const struct ig_resource *res, const char *what, unsigne
         bool pushed = false;
         int r;
 
+        ig_config_init(child);
         r = check_cycle(ch, res, what);
         if (r < 0)
                 return r;
