@@ -13,6 +13,7 @@
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
 #include "ignis/diag.h"
+#include "ignis/http.h"
 #include "ignis/json-index.h"
 #include "ignis/log.h"
 #include "ignis/stages.h"
@@ -21,7 +22,7 @@
 
 static void usage(FILE *f)
 {
-        fputs("Usage: ignis apply --root=DIR [--strict] [--ignore-unsupported] [--no-target-programs] CONFIG | -\n"
+        fputs("Usage: ignis apply --root=DIR [--strict] [--ignore-unsupported] [--no-target-programs] [--offline] CONFIG | -\n"
               "\n"
               "Applies a config's users, groups, files, directories, links and systemd units\n"
               "to the directory tree DIR, as the first boot would. The whole config is\n"
@@ -34,6 +35,8 @@ static void usage(FILE *f)
               "  --no-target-programs   refuse, before writing anything, what would run a program\n"
               "                         of the tree or load its code (users and groups, SysV\n"
               "                         services, SELinux labelling): for trees you do not trust\n"
+              "  --offline              refuse anything that needs the network (http, https,\n"
+              "                         tftp, s3, arn, gs), before anything is written\n"
               "  -q, --quiet            only report errors\n"
               "\n"
               "Exit status: 0 applied, 1 invalid config or failure, 2 usage error.\n",
@@ -70,6 +73,7 @@ int cmd_apply(int argc, char **argv)
                 { "ignore-unsupported", no_argument, NULL, 'i' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "no-target-programs", no_argument, NULL, 'n' },
+                { "offline", no_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -99,6 +103,9 @@ int cmd_apply(int argc, char **argv)
                         break;
                 case 'n':
                         fopts.no_target_programs = true;
+                        break;
+                case 'o':
+                        fetch_settings_global()->offline = true;
                         break;
                 case 'h':
                         usage(stdout);

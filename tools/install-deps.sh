@@ -12,7 +12,8 @@ valgrind
 clang-14 libclang-rt-14-dev
 passwd e2fsprogs dosfstools xfsprogs btrfs-progs util-linux
 scdoc bash-completion
-dpkg-dev debhelper lintian fakeroot"
+dpkg-dev debhelper lintian fakeroot
+openssl tftpd-hpa"
 
 missing=""
 for p in $PKGS; do
