@@ -276,6 +276,29 @@ static int check_written(struct fdisk_context *cxt, struct disk_state *s)
         return 0;
 }
 
+/* A new, empty GPT with sgdisk's header: the usable area starts right
+ * after the entries, not at libfdisk's first aligned sector. libfdisk sets
+ * the header's first usable LBA through the script header "first-lba". */
+static int create_gpt(struct fdisk_context *cxt, const struct disk_state *s)
+{
+        struct fdisk_script *dp = fdisk_new_script(cxt);
+        char first[32];
+        int r;
+
+        if (!dp)
+                return log_error_errno(ENOMEM, "%s: out of memory", s->where);
+        snprintf(first, sizeof(first), "%" PRIu64, s->plan.geom.first_usable);
+        r = fdisk_script_set_header(dp, "label", "gpt");
+        if (r >= 0)
+                r = fdisk_script_set_header(dp, "first-lba", first);
+        if (r >= 0)
+                r = fdisk_apply_script_headers(cxt, dp);
+        fdisk_unref_script(dp);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot create a GPT on %s: %m", s->where, s->path);
+        return 0;
+}
+
 static int write_disk(struct disk_state *s)
 {
         _cleanup_(fdisk_unref_contextp) struct fdisk_context *cxt = NULL;
@@ -295,12 +318,9 @@ static int write_disk(struct disk_state *s)
         if (r < 0)
                 return r;
         if (fresh) {
-                r = fdisk_create_disklabel(cxt, "gpt");
+                r = create_gpt(cxt, s);
                 if (r < 0)
-                        return log_error_errno(r, "%s: cannot create a GPT on %s: %m", s->where, s->path);
-                /* sgdisk's header: the usable area starts right after the
-                 * entries, not at the first aligned sector */
-                fdisk_set_first_lba(cxt, s->plan.geom.first_usable);
+                        return r;
         } else
                 for (size_t i = 0; i < s->plan.n_steps; i++) {
                         const struct pt_step *st = &s->plan.steps[i];
