@@ -69,7 +69,7 @@ int kdisk_read(const char *path, struct kdisk *ret)
                 if (read_u64(sub, "start", &p.start) < 0 || read_u64(sub, "size", &p.size) < 0)
                         continue;
                 p.number = (uint32_t) number;
-                snprintf(p.name, sizeof(p.name), "%s", de->d_name);
+                memcpy(p.name, de->d_name, strlen(de->d_name) + 1);
                 k.v = xrealloc(k.v, (k.n + 1) * sizeof(*k.v));
                 k.v[k.n++] = p;
         }

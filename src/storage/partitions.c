@@ -293,6 +293,8 @@ static int create_gpt(struct fdisk_context *cxt, const struct disk_state *s)
                 r = fdisk_script_set_header(dp, "first-lba", first);
         if (r >= 0)
                 r = fdisk_apply_script_headers(cxt, dp);
+        /* the context keeps the script, which refers to the context */
+        fdisk_set_script(cxt, NULL);
         fdisk_unref_script(dp);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot create a GPT on %s: %m", s->where, s->path);
