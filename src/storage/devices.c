@@ -147,7 +147,9 @@ int storage_udev_settle(const char *dev)
         if (!udevadm)
                 udevadm = "udevadm";
         if (dev) {
-                char *argv[] = { (char *) udevadm, "trigger", "--settle", (char *) dev, NULL };
+                /* udevadm wants the node itself, not a link outside /dev */
+                _cleanup_free_ char *node = realpath(dev, NULL);
+                char *argv[] = { (char *) udevadm, "trigger", "--settle", node ? node : (char *) dev, NULL };
                 r = exec_check(argv, NULL);
         } else {
                 char *argv[] = { (char *) udevadm, "settle", NULL };
