@@ -32,6 +32,8 @@ A case is one JSON file:
   error         substrings the failing run must print (then the image must be
                 byte-identical, and `ignis plan` must fail the same way)
   rerun         false: skip the check that a second run changes nothing
+  device        the config names this device instead of the image (a disk
+                that never appears); device_timeout: --device-timeout
 """
 
 import argparse
@@ -129,7 +131,7 @@ class Case:
         self.mounted = None
 
     def config(self, dev):
-        disk = dict(self.c.get("disk", {}), device=dev)
+        disk = dict(self.c.get("disk", {}), device=self.c.get("device", dev))
         return {"ignition": {"version": self.c.get("version", "3.3.0")}, "storage": {"disks": [disk]}}
 
     def ignis_run(self, top, dev):
@@ -140,7 +142,8 @@ class Case:
         with open(os.path.join(top, "cmdline"), "w") as f:
             f.write("ignition.firstboot\n")
         env = dict(os.environ, IGNIS_DISK_IMAGES="1")
-        return run([self.ignis, "run", "--stage=disks", "--config-cache=" + cache, "--device-timeout=0",
+        return run([self.ignis, "run", "--stage=disks", "--config-cache=" + cache,
+                    "--device-timeout=%d" % self.c.get("device_timeout", 0),
                     "--cmdline-file=" + os.path.join(top, "cmdline"), "--console-dir="], env=env)
 
     def ignis_plan(self, top, dev):
