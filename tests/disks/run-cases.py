@@ -34,6 +34,13 @@ A case is one JSON file:
   rerun         false: skip the check that a second run changes nothing
   device        the config names this device instead of the image (a disk
                 that never appears); device_timeout: --device-timeout
+  link          the config names TOP/by-id/disk, a symlink to the disk (as
+                /dev/disk/by-id/... would be); appear_after: the link is
+                made only that many seconds after the stage started; the
+                stage must have pinned the disk under the cache directory's
+                dev-aliases/ (a link to the disk itself)
+  plan_text     substrings of `ignis plan` without --json
+  output        substrings the (successful) stage must print
 """
 
 import argparse
@@ -131,6 +138,8 @@ class Case:
         self.mounted = None
 
     def config(self, dev):
+        if self.c.get("link"):
+            dev = self.link
         disk = dict(self.c.get("disk", {}), device=self.c.get("device", dev))
         return {"ignition": {"version": self.c.get("version", "3.3.0")}, "storage": {"disks": [disk]}}
 
@@ -142,6 +151,21 @@ class Case:
         with open(os.path.join(top, "cmdline"), "w") as f:
             f.write("ignition.firstboot\n")
         env = dict(os.environ, IGNIS_DISK_IMAGES="1")
+        if self.c.get("appear_after") and not os.path.lexists(self.link):
+            import threading
+            import time
+
+            def later():
+                time.sleep(self.c["appear_after"])
+                os.symlink(self.target, self.link)
+            t = threading.Thread(target=later)
+            t.start()
+            try:
+                return run([self.ignis, "run", "--stage=disks", "--config-cache=" + cache,
+                            "--device-timeout=%d" % self.c.get("device_timeout", 0),
+                            "--cmdline-file=" + os.path.join(top, "cmdline"), "--console-dir="], env=env)
+            finally:
+                t.join()
         return run([self.ignis, "run", "--stage=disks", "--config-cache=" + cache,
                     "--device-timeout=%d" % self.c.get("device_timeout", 0),
                     "--cmdline-file=" + os.path.join(top, "cmdline"), "--console-dir="], env=env)
@@ -196,6 +220,8 @@ class Case:
             self.loop = None
 
     def check_plan(self, top, dev, diags):
+        if self.c.get("appear_after"):
+            return
         r = self.ignis_plan(top, dev)
         if "error" in self.c:
             if r.returncode != 1:
@@ -210,6 +236,11 @@ class Case:
             actions.append([p["action"], part.get("number")])
         if "plan" in self.c and actions != self.c["plan"]:
             raise Fail("plan %s, expected %s" % (actions, self.c["plan"]))
+        if "plan_text" in self.c:
+            r = run([self.ignis, "plan", os.path.join(top, "plan.json")])
+            for s in self.c["plan_text"]:
+                if s not in r.stdout:
+                    raise Fail("ignis plan's text lacks %r:\n%s" % (s, r.stdout))
         diags.append("plan: %s" % actions)
 
     def run(self):
@@ -218,6 +249,12 @@ class Case:
         try:
             img = self.prepare(top)
             dev = self.attach(img, top) if self.c.get("loop") else img
+            self.target = dev
+            self.link = os.path.join(top, "by-id", "disk")
+            if self.c.get("link"):
+                os.makedirs(os.path.dirname(self.link))
+                if not self.c.get("appear_after"):
+                    os.symlink(dev, self.link)
             before = sha(img)
             self.check_plan(top, dev, diags)
             if sha(img) != before:
@@ -235,6 +272,14 @@ class Case:
                 return True, diags
             if r.returncode != 0:
                 raise Fail("the stage failed")
+            for s in self.c.get("output", []):
+                if s not in r.stderr:
+                    raise Fail("the output lacks %r" % s)
+            if self.c.get("link"):
+                alias = os.path.join(top, "cache", "dev-aliases") + self.link
+                if not os.path.islink(alias) or os.readlink(alias) != os.path.realpath(dev):
+                    raise Fail("%s is not a link to %s" % (alias, os.path.realpath(dev)))
+                diags.append("pinned: %s -> %s" % (alias, os.readlink(alias)))
             if self.c.get("unchanged") and sha(img) != before:
                 raise Fail("the image changed")
             check_table(img, self.c["expect"], diags)
