@@ -364,7 +364,9 @@ static int write_disk(struct disk_state *s)
                 if (r < 0)
                         return r;
         }
-        r = fdisk_deassign_device(cxt, 0);
+        /* the device was fsync'ed above; libfdisk's own sync would be a
+         * global sync(2) of every filesystem on the machine */
+        r = fdisk_deassign_device(cxt, 1);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot sync %s: %m", s->where, s->path);
         return 0;
