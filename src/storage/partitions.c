@@ -212,6 +212,8 @@ static int zap(const struct disk_state *s)
         blkid_free_probe(pr);
         if (r == 0 && fsync(fd) < 0)
                 r = log_error_errno(errno, "%s: cannot sync %s: %m", s->where, s->path);
+        if (r == 0 && s->is_block)
+                r = kdisk_sync(fd, s->path, s->where, &s->plan.final, s->plan.geom.sector_size);
         return r;
 }
 
