@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Differential test of the disks stage against Debian's Ignition 2.14: every
-partition case of tests/disks/cases that runs on an image file and whose
-config Ignition 2.14 reads (spec <= 3.3.0) is applied by both to copies of
-the same image; the tables must come out the same (start, size, type GUID,
+partition case of tests/disks/cases whose config Ignition 2.14 reads (spec
+<= 3.3.0) is applied by both to copies of the same image (cases with a
+mounted partition, a missing device or a device link left out; "loop"
+cases, 4K sectors included, run both tools on loop devices); the tables must come out the same (start, size, type GUID,
 name, the header's usable area; the partition GUIDs wherever they are not
 random by design), and a config one refuses the other must refuse too,
 both leaving the image byte-identical.
@@ -45,21 +46,27 @@ def load_runner():
     return m
 
 
-def table(img):
+def table(img, sector_size=512):
+    if sector_size != 512:      # sfdisk reads an image file as 512-byte sectors
+        loop = run(["losetup", "-r", "-b", str(sector_size), "-f", "--show", img]).stdout.strip()
+        try:
+            return table(loop)
+        finally:
+            run(["losetup", "-d", loop])
     r = subprocess.run(["sfdisk", "-J", img], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     if r.returncode != 0:
         return None
     t = json.loads(r.stdout)["partitiontable"]
     parts = {}
     for p in t.get("partitions", []):
-        parts[int(p["node"][len(t["device"]):])] = p
+        parts[int(p["node"][len(t["device"]):].lstrip("p"))] = p
     return t, parts
 
 
-def comparable(img, keep_uuids):
+def comparable(img, keep_uuids, sector_size=512):
     """The table without what is random by design: the disk GUID, and the
     GUIDs of partitions created without one."""
-    t = table(img)
+    t = table(img, sector_size)
     if t is None:
         return None
     head, parts = t
@@ -72,14 +79,14 @@ def comparable(img, keep_uuids):
     return out
 
 
-def uuids_to_compare(case, img_before, img_ignition):
+def uuids_to_compare(case, img_before, img_ignition, ss=512):
     """Partitions whose GUID is not random: those the config gives a guid,
     and existing ones Ignition kept (or resized) with their GUID."""
     keep = set()
     for p in case.c.get("disk", {}).get("partitions", []):
         if p.get("guid"):
             keep.add(p.get("number", 0))
-    before, after = table(img_before), table(img_ignition)
+    before, after = table(img_before, ss), table(img_ignition, ss)
     if before and after:
         for n, p in before[1].items():
             if n in after[1] and after[1][n].get("uuid") == p.get("uuid"):
@@ -90,11 +97,11 @@ def uuids_to_compare(case, img_before, img_ignition):
 def run_ignition(top, img, case):
     """Ignition needs a block device (it asks the kernel for the disk's
     topology): its copy is attached to a loop device of its own."""
-    loop = run(["losetup", "-f", "--show", img]).stdout.strip()
+    loop = run(["losetup", "-b", str(case.c.get("sector_size", 512)), "-f", "--show", img]).stdout.strip()
     if not loop.startswith("/dev/loop"):
         raise RuntimeError("losetup failed: " + loop)
     try:
-        if table(img):
+        if table(loop):
             run(["partx", "-a", loop])
         return run_ignition_on(top, loop, case)
     finally:
@@ -127,7 +134,7 @@ def main():
         c = rc.Case(p, os.path.abspath(a.ignis), False)
         if a.only and c.name not in a.only:
             continue
-        if c.c.get("loop") or "device" in c.c or c.c.get("link") or c.c.get("version", "3.3.0") > "3.3.0":
+        if c.c.get("mount") or "device" in c.c or c.c.get("link") or c.c.get("version", "3.3.0") > "3.3.0":
             continue
         cases.append(c)
     print("1..%d" % len(cases))
@@ -146,7 +153,15 @@ def main():
             shutil.copyfile(base, ours)
             shutil.copyfile(base, theirs)
             before = rc.sha(base)
-            r1 = c.ignis_run(top, ours)
+            ss = c.c.get("sector_size", 512)
+            if c.c.get("loop"):     # ignis on a loop device too (BLKPG, 4K sectors)
+                dev = c.attach(ours, top)
+                try:
+                    r1 = c.ignis_run(top, dev)
+                finally:
+                    c.detach()
+            else:
+                r1 = c.ignis_run(top, ours)
             r2 = run_ignition(top, theirs, c)
             diags.append("ignis: exit %d\n%s" % (r1.returncode, r1.stderr))
             diags.append("ignition: exit %d\n%s" % (r2.returncode, r2.stdout[-3000:]))
@@ -158,8 +173,8 @@ def main():
                 if not ok:
                     diags.append("a refusal changed an image")
             else:
-                keep = uuids_to_compare(c, base, theirs)
-                t1, t2 = comparable(ours, keep), comparable(theirs, keep)
+                keep = uuids_to_compare(c, base, theirs, ss)
+                t1, t2 = comparable(ours, keep, ss), comparable(theirs, keep, ss)
                 ok = t1 == t2
                 diags.append("ignis:    %s\nignition: %s" % (json.dumps(t1), json.dumps(t2)))
             failed += tap_case(i, c.name, ok, "both refuse" if ok and r1.returncode else "", diags)
