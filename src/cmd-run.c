@@ -3,12 +3,15 @@
  *
  * What the initramfs units call, one process per stage. */
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ignis/log.h"
 #include "ignis/stages.h"
+#include "ignis/storage.h"
 #include "commands.h"
 
 static void usage(FILE *f)
@@ -20,7 +23,8 @@ static void usage(FILE *f)
               "                 the platform), validate and render it, cache it\n"
               "  fetch          the same when the network is needed\n"
               "  kargs          kernel arguments, through the distro's ignis-kargs-helper\n"
-              "  disks, mount   partitions, RAID, LUKS, filesystems (not supported yet)\n"
+              "  disks          GPT partitions (RAID, LUKS, filesystems: not supported yet)\n"
+              "  mount          mount the filesystems (not supported yet)\n"
               "  files          users, groups, files, directories, links, units into the root\n"
               "  umount         unmount what mount mounted\n"
               "\n"
@@ -28,6 +32,7 @@ static void usage(FILE *f)
               "                       command line); supported: qemu, metal\n"
               "  --root=DIR           the real root (default /sysroot)\n"
               "  --config-cache=PATH  the cache between stages (default /run/ignis/config.json)\n"
+              "  --device-timeout=SEC disks: how long to wait for each device (default 90)\n"
               "\n"
               "Exit status: 0 done, 1 failed (a summary is printed on every console), 2 usage error.\n",
               f);
@@ -43,6 +48,7 @@ int cmd_run(int argc, char **argv)
                 /* For tests that run stages outside an initramfs. */
                 { "cmdline-file", required_argument, NULL, 'k' },
                 { "console-dir", required_argument, NULL, 'd' },
+                { "device-timeout", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -51,7 +57,10 @@ int cmd_run(int argc, char **argv)
                 .cache = "/run/ignis/config.json",
                 .cmdline_file = "/proc/cmdline",
                 .console_dir = "/dev",
+                .device_timeout_s = STORAGE_DEVICE_TIMEOUT_S,
         };
+        char *end;
+        unsigned long v;
         int opt;
 
         optind = 1;
@@ -74,6 +83,15 @@ int cmd_run(int argc, char **argv)
                         break;
                 case 'd':
                         o.console_dir = *optarg ? optarg : NULL;
+                        break;
+                case 't':
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v > 86400) {
+                                log_error("run: --device-timeout=%s: not a number of seconds (0-86400)", optarg);
+                                return 2;
+                        }
+                        o.device_timeout_s = (unsigned) v;
                         break;
                 case 'h':
                         usage(stdout);

@@ -5,3 +5,4 @@ int cmd_validate(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_plan(int argc, char **argv);

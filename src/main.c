@@ -15,6 +15,7 @@ static void usage(FILE *f)
               "  apply --root=DIR CONFIG\n"
               "                     apply users, files, links and units to a directory tree\n"
               "  run --stage=STAGE  run one provisioning stage (in the initramfs)\n"
+              "  plan CONFIG        print what the disks stage would do here; change nothing\n"
               "  version            print the version and the libraries in use\n"
               "\n"
               "Options:\n"
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
                 { "validate", cmd_validate },
                 { "apply", cmd_apply },
                 { "run", cmd_run },
+                { "plan", cmd_plan },
         };
 
         if (argc < 2) {

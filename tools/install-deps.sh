@@ -13,7 +13,8 @@ clang-14 libclang-rt-14-dev
 passwd e2fsprogs dosfstools xfsprogs btrfs-progs util-linux
 scdoc bash-completion
 dpkg-dev debhelper lintian fakeroot
-openssl tftpd-hpa"
+openssl tftpd-hpa
+fdisk gdisk"
 
 missing=""
 for p in $PKGS; do

@@ -6,6 +6,7 @@
 #include "ignis/config.h"
 
 struct cmdline;
+struct storage_options;
 
 /* How `ignis run` was asked to run a stage. */
 struct stage_options {
@@ -15,6 +16,7 @@ struct stage_options {
         const char *cache;              /* /run/ignis/config.json; state.json beside it */
         const char *cmdline_file;       /* /proc/cmdline */
         const char *console_dir;        /* /dev: where the failure summary goes */
+        unsigned device_timeout_s;      /* disks: how long to wait for each device */
 };
 
 bool stage_name_valid(const char *name);
@@ -40,6 +42,9 @@ struct stage_files_options {
 };
 int stage_files_opts(const struct ig_config *c, const char *root, bool user_config_provided,
                      struct stage_files_options *o);
+
+/* The disks stage: devices, partitions, RAID, LUKS, filesystems (storage.h). */
+int stage_disks(const struct ig_config *c, const struct storage_options *o);
 
 /* Replaces c with its rendered form: ignition.config.replace or the merge
  * list fetched, validated and merged (recursively), as Ignition does; the

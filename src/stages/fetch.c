@@ -162,13 +162,13 @@ static int merge_base_dir(const char *sub, struct ig_config *base)
  * any stage touches a disk, is what "no half-configured machine" means. */
 static int check_supported(const struct ig_config *c)
 {
-        static const char *const names[] = { "storage.disks", "storage.raid", "storage.luks", "storage.filesystems" };
-        size_t counts[] = { c->storage.disks.n, c->storage.raid.n, c->storage.luks.n, c->storage.filesystems.n };
+        static const char *const names[] = { "storage.raid", "storage.luks", "storage.filesystems" };
+        size_t counts[] = { c->storage.raid.n, c->storage.luks.n, c->storage.filesystems.n };
         int r = 0;
 
         for (size_t i = 0; i < ELEMENTSOF(counts); i++)
                 if (counts[i] > 0)
-                        r = log_error_errno(EOPNOTSUPP, "$.%s[0]: disks, RAID, LUKS and filesystems are not "
+                        r = log_error_errno(EOPNOTSUPP, "$.%s[0]: RAID, LUKS and filesystems are not "
                                             "supported yet by this build of ignis", names[i]);
         if (stage_files_check_sources(c) < 0)
                 r = -ENETUNREACH;

@@ -18,6 +18,7 @@
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
 #include "ignis/stages.h"
+#include "ignis/storage.h"
 #include "ignis/util.h"
 
 #define KARGS_HELPER "/usr/libexec/ignis-kargs-helper"
@@ -118,12 +119,12 @@ static int stage_kargs(const struct stage_options *o, const struct ig_config *c)
 
 static int stage_storage(const struct ig_config *c, const char *stage)
 {
-        size_t n = c->storage.disks.n + c->storage.raid.n + c->storage.luks.n + c->storage.filesystems.n;
+        size_t n = c->storage.raid.n + c->storage.luks.n + c->storage.filesystems.n;
 
         /* fetch-offline refused such configs already; a cache edited by hand
          * gets the same answer here. */
         if (n > 0)
-                return log_error_errno(EOPNOTSUPP, "stage %s: disks, RAID, LUKS and filesystems are not supported "
+                return log_error_errno(EOPNOTSUPP, "stage %s: RAID, LUKS and filesystems are not supported "
                                        "yet by this build of ignis", stage);
         log_info("stage %s: nothing to do", stage);
         return 0;
@@ -264,6 +265,15 @@ int stage_run(const struct stage_options *o)
                         r = stage_kargs(o, &c);
                 else if (strcmp(o->stage, "files") == 0)
                         r = files_with_stamp(o, &c);
+                else if (strcmp(o->stage, "disks") == 0) {
+                        _cleanup_free_ char *dir = state_dir(o), *aliases = xasprintf("%s/dev-aliases", dir);
+                        struct storage_options so = {
+                                .root = o->root,
+                                .alias_dir = aliases,
+                                .device_timeout_s = o->device_timeout_s,
+                        };
+                        r = stage_disks(&c, &so);
+                }
                 else
                         r = stage_storage(&c, o->stage);
         }

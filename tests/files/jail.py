@@ -16,8 +16,10 @@
     - a no-op `setfiles` first in PATH (Debian's build relabels at the end of
       the files stage and policycoreutils is not installed);
     - a fake of systemd's private D-Bus socket /run/systemd/private that
-      answers Properties.Get(Manager.Version) = "252" and acknowledges every
-      other method call (Ignition asks for the version when a preset names an
+      answers Properties.Get(Manager.Version) = "252", StartUnit (a job, then
+      the JobRemoved signal "done" on every connection: how Ignition's disks
+      stage waits for `.device` units) and acknowledges every other method
+      call (Ignition asks for the version when a preset names an
       instantiated unit, and fails without systemd);
 * --record-setfiles FILE puts first in PATH a `setfiles` that writes its
   arguments (one line) and the paths it reads on stdin (NUL-separated, one a
@@ -175,6 +177,9 @@ class FakeSystemd:
         self.sock.bind(path)
         self.sock.listen(16)
         self.serial = 1000
+        self.jobs = 0
+        self.conns = []
+        self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -185,6 +190,8 @@ class FakeSystemd:
     def _serve(self, conn):
         try:
             f = conn.makefile("rwb", buffering=0)
+            with self.lock:
+                self.conns.append(f)
             if f.read(1) != b"\0":
                 return
             while True:                       # SASL, line based
@@ -233,6 +240,9 @@ class FakeSystemd:
                 member, iface = hdr.get(3), hdr.get(2)
                 self.serial += 1
                 reply_fields = [(5, "u", serial)]
+                if member == "StartUnit" and hdr.get(8) == "ss":
+                    self._start_unit(f, r.string(), reply_fields)
+                    continue
                 if iface == "org.freedesktop.DBus.Properties" and member == "Get" \
                         and hdr.get(8) == "ss":
                     r.string()
@@ -249,6 +259,28 @@ class FakeSystemd:
             pass
         finally:
             conn.close()
+
+    def _start_unit(self, f, unit, reply_fields):
+        """The job is done at once: the test made the device beforehand."""
+        with self.lock:
+            self.jobs += 1
+            job = "/org/freedesktop/systemd1/job/%d" % self.jobs
+            w = _Writer()
+            w.string(job)
+            f.write(_message(2, self.serial, reply_fields, "o", bytes(w.buf)))
+            w = _Writer()
+            w.u32(self.jobs)
+            w.string(job)
+            w.string(unit)
+            w.string("done")
+            for c in self.conns:
+                self.serial += 1
+                try:
+                    c.write(_message(4, self.serial, [(1, "o", "/org/freedesktop/systemd1"),
+                                                      (2, "s", "org.freedesktop.systemd1.Manager"),
+                                                      (3, "s", "JobRemoved")], "uoss", bytes(w.buf)))
+                except OSError:
+                    pass
 
     @staticmethod
     def _read(f, n):

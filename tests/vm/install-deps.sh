@@ -6,7 +6,7 @@
 # for mkfs.ext4 -d / debugfs / e2fsck, and apt/dpkg/kmod for the kernel.
 # The ignis build dependencies are tools/install-deps.sh's business.
 set -eu
-PKGS="qemu-system-x86 dracut-core systemd udev debootstrap e2fsprogs cpio kmod
+PKGS="qemu-system-x86 dracut-core systemd udev debootstrap e2fsprogs cpio kmod fdisk
 passwd python3 apt dpkg debian-archive-keyring gpgv"
 missing=""
 for p in $PKGS; do

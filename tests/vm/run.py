@@ -22,7 +22,9 @@ A scenario is a directory:
   checks       bash fragment the guest's checker sources after its standard
                report (helpers check_file, check_cat, check_unit, check_user,
                check_group, check_cmd; see guest/vm-check)
-  disks        extra blank disks, one line each: SIZE (e.g. 64M)
+  disks        extra disks, one line each: SIZE (e.g. 64M), blank, or
+               SIZE FILE: FILE (in the scenario) is an sfdisk script written
+               to it first (an existing partition table)
   metadata/    turns on the (restricted) network: served at 169.254.169.254
   expect       what must hold, one directive per line (shell quoting;
                "@N" = after/of boot N, default the last boot, "@all" = each):
@@ -47,6 +49,12 @@ A scenario is a directory:
                                  directory its raw entries (any file added or
                                  removed in it is a change)
     fsck [@N]                    e2fsck -fn finds nothing to fix
+    disk-part [@N] D NUM START SIZE [LABEL]   extra disk D (1 = the first)
+                                 has partition NUM at sectors START+SIZE
+                                 (sfdisk -J), named LABEL ("" = none)
+    disk-parts [@N] D COUNT      extra disk D has COUNT partitions
+    disk-unchanged D             extra disk D after the last boot is
+                                 byte-identical to what it was before boot 1
   In file contains/equals and stop-on, TEXT may use \\n and \\t; log TEXT
   is literal (the checker prints newlines in contents as a literal \\n).
   Regexes are best single-quoted. Names in "owner" are looked up in the image.
@@ -198,7 +206,8 @@ class Scenario:
         self.disks = []
         p = os.path.join(path, "disks")
         if os.path.exists(p):
-            self.disks = [l.split()[0] for l in open(p) if l.strip() and not l.startswith("#")]
+            self.disks = [(l.split() + [None])[:2] for l in open(p) if l.strip() and not l.startswith("#")]
+            self.disks = [(size, os.path.join(path, f) if f else None) for size, f in self.disks]
         self.metadata = os.path.join(path, "metadata") if os.path.isdir(os.path.join(path, "metadata")) else None
         self.boots = None
         self.timeout = 300.0
@@ -241,13 +250,46 @@ class Scenario:
             self.cmdlines.append(self.cmdlines[-1])
         for d in self.directives:
             if d.words[0] not in ("outcome", "log", "no-log", "log-re", "no-log-re", "file",
-                                  "no-file", "unchanged", "fsck"):
+                                  "no-file", "unchanged", "fsck", "disk-part", "disk-parts",
+                                  "disk-unchanged"):
                 raise ValueError(f"{p}:{d.lineno}: unknown directive {d.words[0]!r}")
 
     def boots_of(self, d):
         if d.boot == "all":
             return list(range(1, self.boots + 1))
         return [int(d.boot) if d.boot else self.boots]
+
+
+def file_sha256(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_disk_part(disks, d, failures):
+    """disk-part D NUM START SIZE [LABEL] / disk-parts D COUNT, from the
+    extra disk's table as sfdisk reads it."""
+    i = int(d.words[1])
+    p = subprocess.run(["sfdisk", "-J", disks[i]], capture_output=True, text=True)
+    if p.returncode != 0:
+        failures.append(f"line {d.lineno}: extra disk {i}: no partition table ({p.stderr.strip()})")
+        return
+    t = json.loads(p.stdout)["partitiontable"]
+    parts = {int(x["node"][len(t["device"]):]): x for x in t.get("partitions", [])}
+    if d.words[0] == "disk-parts":
+        if len(parts) != int(d.words[2]):
+            failures.append(f"line {d.lineno}: extra disk {i} has {len(parts)} partitions, expected {d.words[2]}")
+        return
+    num, start, size = (int(w) for w in d.words[2:5])
+    label = d.words[5] if len(d.words) > 5 else None
+    x = parts.get(num)
+    got = x and (x["start"], x["size"], x.get("name", ""))
+    want = (start, size, label if label is not None else (x or {}).get("name", ""))
+    if got != want:
+        failures.append(f"line {d.lineno}: extra disk {i} partition {num} is {got}, expected {want}")
 
 
 def check_file(img, d, failures, passwd_cache):
@@ -372,10 +414,15 @@ def run_scenario(sc, env, args):
     disk0 = os.path.join(work, "root.img")
     subprocess.run(["cp", "--reflink=auto", "--sparse=always", env["root"], disk0], check=True)
     disks = [disk0]
-    for i, size in enumerate(sc.disks, 1):
+    for i, (size, table) in enumerate(sc.disks, 1):
         p = os.path.join(work, f"disk{i}.img")
         subprocess.run(["truncate", "-s", size, p], check=True)
+        if table:
+            with open(table) as f:
+                subprocess.run(["sfdisk", "-q", "--no-reread", "--no-tell-kernel", p], stdin=f,
+                               stdout=subprocess.DEVNULL, check=True)
         disks.append(p)
+    disk_sums = {i: file_sha256(p) for i, p in enumerate(disks[1:], 1)}
     fw = []
     if sc.checks:
         fw.append(("opt/ignis-test/checks", sc.checks))
@@ -424,6 +471,8 @@ def run_scenario(sc, env, args):
                 check_log(text, d, n, failures)
             elif c in ("file", "no-file"):
                 check_file(img, d, failures, passwd)
+            elif c in ("disk-part", "disk-parts"):
+                check_disk_part(disks, d, failures)
             elif c == "fsck":
                 rc, msg = img.fsck()
                 if rc != 0:
@@ -438,6 +487,10 @@ def run_scenario(sc, env, args):
         for p in unchanged_paths:
             snapshots[(p, n)] = img.snapshot(p)
     for d in sc.directives:
+        if d.words[0] == "disk-unchanged":
+            i = int(d.words[1])
+            if i not in disk_sums or file_sha256(disks[i]) != disk_sums[i]:
+                failures.append(f"line {d.lineno}: extra disk {i} changed")
         if d.words[0] == "unchanged":
             p, ref = d.words[1], int(d.words[2][1:])
             a, b = snapshots.get((p, ref)), snapshots.get((p, sc.boots))
