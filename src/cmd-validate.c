@@ -48,8 +48,9 @@ static void plural(FILE *f, bool *first, size_t n, const char *one, const char *
 static void print_summary(const char *name, const struct ig_config *c, FILE *f)
 {
         bool first = true;
+        _cleanup_free_ char *shown = log_escape(name);
 
-        fprintf(f, "%s: valid, spec %s: ", name, ig_spec_name(c->spec));
+        fprintf(f, "%s: valid, spec %s: ", shown, ig_spec_name(c->spec));
         plural(f, &first, c->ignition.config.merge.n + (c->ignition.config.replace.source ? 1 : 0),
                "referenced config", "referenced configs");
         plural(f, &first, c->storage.disks.n, "disk", "disks");

@@ -83,9 +83,44 @@ static void check_long_array(void)
         free(doc);
 }
 
+/* Keys are read back from the text before each value: escaped quotes and
+ * backslashes at either end of a key, white space around the colon. */
+static void check_keys(void)
+{
+        static const char doc[] = "{\"a\\\"b\" : 1,\n \"c\\\\\"\t:\n[2], \"\\\"\":{\"\":3}, \"plain\":\"v\"}";
+        static const char *const want[] = { "a\"b", "c\\", "\"", "plain" };
+        struct ig_jindex ix;
+        struct ig_jerror err;
+        size_t i = 0;
+        bool ok = true;
+
+        if (ig_jindex_build(&ix, doc, strlen(doc), &err) < 0) {
+                tap_ok(0, "keys document indexed: %s", err.message);
+                return;
+        }
+        for (uint32_t c = ig_jindex_first_child(&ix, 0); c != IG_NODE_NONE; c = ix.nodes[c].next_sibling, i++) {
+                char *k = ig_jindex_key(&ix, c);
+                ok = ok && i < 4 && strcmp(k, want[i]) == 0;
+                if (i >= 4 || strcmp(k, want[i]) != 0)
+                        printf("# key %zu: [%s]\n", i, k);
+                free(k);
+        }
+        tap_ok(ok && i == 4, "keys with escaped quotes and backslashes read back from the text");
+        uint32_t inner = ig_jindex_member(&ix, ig_jindex_member(&ix, 0, "\""), "");
+        tap_ok(inner != IG_NODE_NONE && doc[ix.nodes[inner].start] == '3', "empty key found");
+        size_t off, len;
+        tap_ok(!ig_jindex_key_span(&ix, 0, &off, &len), "the root has no key");
+        uint32_t arr = ig_jindex_member(&ix, 0, "c\\");
+        tap_ok(arr != IG_NODE_NONE && ig_jindex_type(&ix, arr) == IG_J_ARRAY &&
+               !ig_jindex_key_span(&ix, ig_jindex_first_child(&ix, arr), &off, &len),
+               "an array element has no key");
+        ig_jindex_free(&ix);
+}
+
 int main(void)
 {
         check_long_array();
+        check_keys();
         const char *doc =
                 "{\n"
                 "  \"storage\": {\n"
