@@ -54,7 +54,7 @@ run_one() {
                 echo "fuzz-$name: FINDING after ${execs:-?} executions (log: $log)"
                 return 1
         fi
-        echo "fuzz-$name: ${execs:-0} executions in ${secs} s, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l), no finding"
+        echo "fuzz-$name: ${execs:-0} executions in ${secs} s, ${cov:-cov: ?}, corpus $(find "$corpus" -type f | wc -l), no finding"
 }
 
 if [ "${1:-}" = "--ci" ]; then
