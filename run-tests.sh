@@ -23,7 +23,8 @@ logs="$logs /tmp/ignis-testlog-plain.json"
 # 2. Sanitizers (the VM suite boots the same binary in a guest: once is
 #    enough, and it runs in step 1; the fuzz suite is clang with ASan+UBSan
 #    whatever the build, and runs in step 1 too; the faults suite preloads
-#    its own malloc, which cannot sit beside ASan's).
+#    its own malloc, which cannot sit beside ASan's, and exists in plain
+#    builds only).
 [ -d build-asan ] || meson setup build-asan -Dwerror_ci=true -Db_sanitize=address,undefined \
         -Db_lundef=false -Dbuildtype=debug >/dev/null
 ninja -C build-asan

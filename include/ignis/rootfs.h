@@ -40,8 +40,10 @@ int root_resolve_fallback(int rootfd, const char *path, int flags, mode_t mode);
 int root_openat(const struct root *r, const char *path, int flags, mode_t mode);
 
 /* A temporary file under a hidden name next to name in dirfd; root_tmp_link
- * renames it into place atomically (replacing what is there). Durability
- * comes from one syncfs() at the end of the stage (root_sync). */
+ * renames it into place atomically (replacing what is there). It takes an
+ * unnamed file from root_new_open too, and names it just before the
+ * rename. Durability comes from one syncfs() at the end of the stage
+ * (root_sync). */
 struct root_tmp {
         int fd;
         int dirfd;

@@ -472,8 +472,7 @@ static int apply_file(struct target *t, const struct entry *e, const struct pare
         j.replace = replace;
         log_info("writing file \"%s\"", e->path);
         j.step = STEP_CREATE;
-        j.r = replace ? root_tmp_open(pd->fd, name, j.exact ? j.mode : 0600, &tmp)
-                      : root_new_open(pd->fd, name, j.exact ? j.mode : 0600, &tmp);
+        j.r = root_new_open(pd->fd, name, j.exact ? j.mode : 0600, &tmp);
         if (j.r >= 0) {
                 /* Streamed: fetch and append log their own errors. */
                 r = fetch_to_fd(&f->contents, tmp.fd, e->what);

@@ -291,9 +291,10 @@ bool root_mode_exact(mode_t mode)
         return !(mode & 07000) && !(mode & mask);
 }
 
-int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
+/* A hidden name beside the target: same filesystem, so the final rename
+ * is atomic. Writer threads may get here at the same time. */
+static char *tmp_name(const char *name)
 {
-        /* Writer threads may get here at the same time. */
         static unsigned counter;
         static pid_t pid;
         pid_t me = __atomic_load_n(&pid, __ATOMIC_RELAXED);
@@ -302,12 +303,14 @@ int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
                 me = getpid();
                 __atomic_store_n(&pid, me, __ATOMIC_RELAXED);
         }
+        return xasprintf(".%.64s.ignis-%d-%u", name, (int) me, __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+}
+
+int root_tmp_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
+{
         *t = (struct root_tmp) { .fd = -1, .dirfd = dirfd };
-        /* A hidden name beside the target: same filesystem, so the final
-         * rename is atomic. */
         for (int attempt = 0; attempt < 100; attempt++) {
-                char *tmp = xasprintf(".%.64s.ignis-%d-%u", name, (int) me,
-                                      __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+                char *tmp = tmp_name(name);
                 int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
                 if (fd >= 0) {
                         t->fd = fd;
@@ -347,19 +350,28 @@ int root_new_open(int dirfd, const char *name, mode_t mode, struct root_tmp *t)
         return root_tmp_open(dirfd, name, mode, t);
 }
 
+/* Gives an O_TMPFILE file its first name; fails with -EEXIST if taken. */
+static int link_unnamed(const struct root_tmp *t, const char *name)
+{
+        char proc[64];
+
+        if (linkat(t->fd, "", t->dirfd, name, AT_EMPTY_PATH) < 0) {
+                /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not. */
+                if (errno != ENOENT)
+                        return -errno;
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+                if (linkat(AT_FDCWD, proc, t->dirfd, name, AT_SYMLINK_FOLLOW) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
 int root_new_link(struct root_tmp *t, const char *name)
 {
         if (!t->tmpname) {
-                char proc[64];
-
-                if (linkat(t->fd, "", t->dirfd, name, AT_EMPTY_PATH) < 0) {
-                        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not. */
-                        if (errno != ENOENT)
-                                return -errno;
-                        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
-                        if (linkat(AT_FDCWD, proc, t->dirfd, name, AT_SYMLINK_FOLLOW) < 0)
-                                return -errno;
-                }
+                int r = link_unnamed(t, name);
+                if (r < 0)
+                        return r;
         } else if (renameat2(t->dirfd, t->tmpname, t->dirfd, name, RENAME_NOREPLACE) < 0) {
                 struct stat st;
 
@@ -377,6 +389,22 @@ int root_new_link(struct root_tmp *t, const char *name)
 
 int root_tmp_link(struct root_tmp *t, const char *name)
 {
+        /* An unnamed file (root_new_open) gets a hidden name only now, for
+         * the rename: a crash leaves a temporary name behind only in this
+         * instant, not for the whole write. */
+        for (int attempt = 0; !t->tmpname && attempt < 100; attempt++) {
+                char *tmp = tmp_name(name);
+                int r = link_unnamed(t, tmp);
+                if (r >= 0) {
+                        t->tmpname = tmp;
+                        break;
+                }
+                free(tmp);
+                if (r != -EEXIST)
+                        return r;
+        }
+        if (!t->tmpname)
+                return -EEXIST;
         /* No fsync per file: the stage syncs the whole filesystem once
          * (syncfs) before it reports success, which is as durable and far
          * cheaper for a thousand small files. */

@@ -5,8 +5,9 @@
             [--config tests/faults/config.json] [--classes write,sync,...]
             [--max-per-class N] [--keep]
 
-A clean run (the shim counting only) gives the expected tree and how many
-calls of each class ignis makes. Then for each class and each N (all of
+A clean run (the shim counting only) must change the skeleton exactly as
+expected.manifest says (manifest.py's diff format; --update rewrites it),
+and gives how many calls of each class ignis makes. Then for each class and each N (all of
 them, or --max-per-class spread evenly over the range), a fresh copy of the
 skeleton root (tests/files/skeleton.list) is applied with the Nth call
 failing. Every run must either
@@ -33,8 +34,10 @@ in a private mount namespace where only the scratch directory is writable
 """
 
 import argparse
+import difflib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -164,6 +167,7 @@ def main():
     ap.add_argument("--classes", default=",".join(CLASSES))
     ap.add_argument("--max-per-class", type=int, default=0, help="0: every N")
     ap.add_argument("--keep", action="store_true", help="keep the roots of failing runs")
+    ap.add_argument("--update", action="store_true", help="rewrite expected.manifest from the clean run")
     ap.add_argument("--inside", help=argparse.SUPPRESS)
     a = ap.parse_args()
     testroot.require_root()
@@ -174,7 +178,10 @@ def main():
         try:
             cmd = ["unshare", "-m", testroot.PYTHON, testroot.JAIL, "--top", top, "--",
                    testroot.PYTHON, os.path.abspath(__file__), "--inside", top] + sys.argv[1:]
-            return subprocess.run(cmd).returncode
+            rc = subprocess.run(cmd).returncode
+            if a.update:
+                shutil.copy(os.path.join(top, "expected.manifest"), os.path.join(HERE, "expected.manifest"))
+            return rc
         finally:
             if not a.keep:
                 subprocess.run(["rm", "-rf", "--one-file-system", top])
@@ -197,6 +204,16 @@ def main():
     rc, output = run(ignis, shim, config, clean, report, "malloc:0")
     calls, _, _ = read_report(report)
     good = entries(clean, subst)
+    expected_path = os.path.join(HERE, "expected.manifest")
+    diff = manifest.diff(manifest.manifest(pristine, subst), manifest.manifest(clean, subst))
+    if a.update:
+        # The source tree is read-only in the jail: the caller copies it.
+        with open(os.path.join(top, "expected.manifest"), "w") as f:
+            f.write("\n".join(diff) + "\n")
+        expected = diff
+    else:
+        with open(expected_path) as f:
+            expected = [l for l in f.read().splitlines() if l.strip()]
     plan = []
     for c in a.classes.split(","):
         n = calls.get(c, 0)
@@ -206,11 +223,13 @@ def main():
             ns = sorted({1 + int(i * step) for i in range(a.max_per_class)} | {n})
         plan += [(c, i) for i in ns]
     print("1..%d" % (1 + len(plan)))
-    ok = rc == 0 and all(calls.get(c, 0) > 0 for c in a.classes.split(","))
-    print("%s 1 - clean run: exit %d, calls %s" % ("ok" if ok else "not ok", rc,
+    ok = rc == 0 and diff == expected and all(calls.get(c, 0) > 0 for c in a.classes.split(","))
+    print("%s 1 - clean run: exit %d, %s, calls %s" % (
+          "ok" if ok else "not ok", rc, "the expected tree" if diff == expected else "NOT the expected tree",
           " ".join("%s=%d" % (c, calls.get(c, 0)) for c in CLASSES)))
     if not ok:
-        testroot.tap_diag(output)
+        testroot.tap_diag(output + "\n--- expected.manifest vs the clean run:\n" +
+                          "\n".join(l for l in difflib.unified_diff(expected, diff, lineterm="")))
     failed = 0 if ok else 1
     outcomes = {"succeeded": 0, "failed cleanly": 0, "json-c crash": 0}
     for i, (c, n) in enumerate(plan, 2):

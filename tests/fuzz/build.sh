@@ -37,7 +37,7 @@ LIBS="$(pkg-config --libs json-c zlib) -ldl -lpthread"
 
 # The pure part of ignis: config/ and the util/ pieces it calls.
 SOURCES="$SRC/src/config/*.c $SRC/src/util/log.c $SRC/src/util/fileio.c $SRC/src/util/dlopen-libs.c"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2016  # $SOURCES is a glob list; the inner sh expands its own $1..$4
 for f in $SOURCES; do echo "$f"; done | \
         xargs -P "$(nproc)" -I{} sh -c '"$1" $2 -fsanitize=fuzzer-no-link -c "$3" -o "$4/obj/$(basename "$3" .c).o"' \
         sh "$CLANG" "$CFLAGS" {} "$OUT"

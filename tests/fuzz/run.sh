@@ -6,10 +6,11 @@
 #       each harness (default: all) for SECONDS (default 600), keeping the
 #       corpus in build-fuzz/corpus/NAME between runs and findings in
 #       build-fuzz/findings/.
-#   tests/fuzz/run.sh --ci DIR SECONDS NAME
-#       What the meson suite "fuzz" runs: the harness built in DIR replays
-#       every regression input and seed, then fuzzes for SECONDS from a
-#       fresh copy of the seeds.
+#   tests/fuzz/run.sh --ci DIR SECONDS NAME [BUILDDIR]
+#       What the meson suite "fuzz" runs: builds the harnesses into DIR if a
+#       source changed since the last build (one test at a time: a lock),
+#       then the harness replays every regression input and seed, and
+#       fuzzes for SECONDS from a fresh copy of the seeds.
 #
 # Both print the executions and end non-zero on a finding; the input that
 # found it is saved (its path is printed) and belongs, once fixed, in
@@ -54,11 +55,30 @@ run_one() {
                 echo "fuzz-$name: FINDING after ${execs:-?} executions (log: $log)"
                 return 1
         fi
-        echo "fuzz-$name: ${execs:-0} executions in ${secs} s, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l), no finding"
+        echo "fuzz-$name: ${execs:-0} executions in ${secs} s, ${cov:-cov: ?}, corpus $(find "$corpus" -type f | wc -l), no finding"
+}
+
+# build_if_stale DIR BUILDDIR: the meson tests run in parallel; the first
+# builds, the others wait and find the build current.
+build_if_stale() {
+        mkdir -p "$1"
+        (
+                flock 9
+                stale=
+                for h in "$HERE"/fuzz-*.c; do
+                        [ -x "$1/$(basename "$h" .c)" ] || stale=1
+                done
+                if [ -n "$stale" ] || [ ! -e "$1/built" ] ||
+                   [ -n "$(find "$SRC/src/config" "$SRC/src/util" "$SRC/include" "$HERE" \
+                        -newer "$1/built" -type f | head -n 1)" ]; then
+                        "$HERE/build.sh" "$1" "$2" && touch "$1/built"
+                fi
+        ) 9>"$1/build.lock"
 }
 
 if [ "${1:-}" = "--ci" ]; then
         dir=$2 secs=$3 name=$4
+        build_if_stale "$dir" "${5:-}"
         work="$dir/ci-$name"
         rm -rf "$work"
         run_one "$dir" "$name" "$secs" "$work/corpus" "$work"

@@ -286,6 +286,44 @@ int main(void)
                 root_close(&r);
         }
 
+        /* root_tmp_link replaces a file (overwrite: true) with an unnamed
+         * one from root_new_open too: the old contents stay until the
+         * rename, and no temporary name is left. */
+        {
+                char p[4096], buf[16] = "";
+                struct root_tmp t;
+                struct stat st;
+                int dfd, fd, r, n = 0;
+                DIR *d;
+                struct dirent *de;
+
+                snprintf(p, sizeof(p), "%s/replace", root);
+                mkdir(p, 0755);
+                dfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                fd = openat(dfd, "file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                tap_ok(fd >= 0 && write(fd, "old\n", 4) == 4, "replace: the old file");
+                close(fd);
+                r = root_new_open(dfd, "file", 0600, &t);
+                tap_ok(r == 0 && write(t.fd, "new contents\n", 13) == 13, "replace: the new file written (%d)", r);
+                fd = openat(dfd, "file", O_RDONLY | O_CLOEXEC);
+                tap_ok(fd >= 0 && read(fd, buf, sizeof(buf) - 1) == 4 && strcmp(buf, "old\n") == 0,
+                       "replace: the old contents until the link");
+                close(fd);
+                r = root_tmp_link(&t, "file");
+                root_tmp_discard(&t);
+                tap_ok(r == 0 && fstatat(dfd, "file", &st, 0) == 0 && st.st_size == 13 &&
+                               (st.st_mode & 07777) == 0600,
+                       "replace: renamed over the old file, complete, with its mode (%d)", r);
+                d = opendir(p);
+                while (d && (de = readdir(d)))
+                        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                                n++;
+                if (d)
+                        closedir(d);
+                tap_ok(n == 1, "replace: no temporary name left (%d names)", n);
+                close(dfd);
+        }
+
         close(rootfd);
         {
                 char cmd[4200];
