@@ -229,7 +229,7 @@ int main(int argc, char **argv)
         r = get(&st, &s, "/status/404", &body, &status);
         tap_ok(r == -ENOENT && status == 404 && !body, "404 is -ENOENT");
         r = get(&st, &s, "/status/403", &body, &status);
-        tap_ok(r == -EACCES && status == 403, "403 is refused at once (%d)", r);
+        tap_ok(r == -EPROTO && status == 403, "403 is refused at once (%d)", r);
         r = get(&st, &s, "/status/204", &body, &status);
         tap_ok(r == 0 && status == 204 && body && !*body, "204 is success with an empty body");
         free(body);
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
                 r = http_fetch_memory(&t, &(struct http_request) { .url = "http://ignis.test/hello", .what = "t",
                                                                    .budget_s = 5 },
                                       64, &body, &len, NULL);
-                tap_ok(r == -EACCES, "a proxy that refuses: 403 (%d)", r);
+                tap_ok(r == -EPROTO, "a proxy that refuses: 403 (%d)", r);
                 free(t.http_proxy);
                 server_stop(&px);
                 server_stop(&refuse);
