@@ -198,6 +198,47 @@ static void test_file_urls(void)
         unlink(path);
 }
 
+static void test_needs_network(void)
+{
+        static const struct {
+                const char *json;
+                bool needs;
+        } cases[] = {
+                { "{\"ignition\":{\"version\":\"3.4.0\"}}", false },
+                { "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"files\":[{\"path\":\"/a\","
+                  "\"contents\":{\"source\":\"data:,x\"}}]}}", false },
+                { "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"files\":[{\"path\":\"/a\","
+                  "\"contents\":{\"source\":\"https://h/x\"}}]}}", true },
+                { "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"files\":[{\"path\":\"/a\","
+                  "\"append\":[{\"source\":\"tftp://h/x\"}]}]}}", true },
+                { "{\"ignition\":{\"version\":\"3.4.0\",\"config\":{\"merge\":[{\"source\":\"s3://b/k\"}]}}}",
+                  true },
+                { "{\"ignition\":{\"version\":\"3.4.0\",\"config\":{\"replace\":{\"source\":\"gs://b/k\"}}}}",
+                  true },
+                { "{\"ignition\":{\"version\":\"3.4.0\",\"security\":{\"tls\":{\"certificateAuthorities\":"
+                  "[{\"source\":\"http://h/ca.pem\"}]}}}}", true },
+                { "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"luks\":[{\"name\":\"l\","
+                  "\"device\":\"/dev/vdb\",\"keyFile\":{\"source\":\"http://h/key\"}}]}}", true },
+                { "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"luks\":[{\"name\":\"l\","
+                  "\"device\":\"/dev/vdb\",\"clevis\":{\"tang\":[{\"url\":\"http://t\",\"thumbprint\":\"x\"}]}}]}}",
+                  true },
+                { "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"luks\":[{\"name\":\"l\","
+                  "\"device\":\"/dev/vdb\",\"clevis\":{\"tang\":[{\"url\":\"http://t\",\"thumbprint\":\"x\","
+                  "\"advertisement\":\"{\\\"payload\\\":\\\"x\\\"}\"}]}}]}}", false },
+                { "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"luks\":[{\"name\":\"l\","
+                  "\"device\":\"/dev/vdb\",\"clevis\":{\"custom\":{\"pin\":\"sss\",\"config\":\"{}\","
+                  "\"needsNetwork\":true}}}]}}", true },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct ig_config c;
+                int r = ig_config_load_report(cases[i].json, strlen(cases[i].json), NULL, "t", &c);
+                tap_ok(r == 0 && config_needs_network(&c) == cases[i].needs, "config_needs_network case %zu: %s", i,
+                       cases[i].needs ? "needs" : "local");
+                ig_config_free(&c);
+        }
+}
+
 int main(int argc, char **argv)
 {
         struct fetch_settings st = { .response_headers_timeout_s = 10 };
@@ -216,6 +257,7 @@ int main(int argc, char **argv)
                 python = argv[2];
         test_proxy_matcher();
         test_file_urls();
+        test_needs_network();
 
         if (server_start(argv[1], NULL, &s) < 0) {
                 tap_ok(0, "cannot start the test server");
