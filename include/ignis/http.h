@@ -74,7 +74,9 @@ struct http_request {
 
         /* AWS SigV4 signing (libcurl's CURLOPT_AWS_SIGV4): provider string
          * such as "aws:amz:us-east-1:s3", and "ACCESS_KEY:SECRET"; a session
-         * token goes in headers as "x-amz-security-token: ...". */
+         * token goes in headers as "x-amz-security-token: ...". libcurl
+         * 7.88 signs the query as written: write its parameters sorted.
+         * An "X-Amz-Date: ..." in headers fixes the signing time (tests). */
         const char *aws_sigv4;
         const char *aws_credentials;
 
