@@ -24,7 +24,8 @@ the output); requests (checks on what a server saw: {"server", "path",
 Placeholders: {http} {http6} {https} {https_expired} {https_wronghost}
 {https_unknown} {https_port} {proxy} {proxy_refuse} {tftp} {s3_endpoint}
 {gcs_endpoint}; {sha512:NAME} {sha256:NAME} (of a www file); {data:NAME}
-(a www file as a base64 data: URL); {ca} (the test CA as a data: URL).
+(a www file as a base64 data: URL); {ca} (the test CA as a data: URL);
+in `lines` also {config} (the config file's path).
 """
 
 import argparse
@@ -151,6 +152,7 @@ def run_case(path, a, srv, subst, www):
             diags.append("exit status %d, expected %d" % (status, want))
         lines = output.splitlines()
         for line in case.get("lines", []):
+            line = line.replace("{config}", scratch.config)
             if line not in lines:
                 diags.append("missing line: %s" % line)
         for s in case.get("contains", []):
