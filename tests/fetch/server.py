@@ -24,6 +24,7 @@ Routes:
   /set-cookie-secret          200 with a response header X-Secret (for header capture)
   /sigv4-check                200 if the request carries a valid AWS SigV4 signature
                               by AKIDEXAMPLE (the test suite's key; any date), else 403
+  /chain/N                    a config that merges /chain/N+1 (for depth limits)
   /requests                   the requests seen so far, one JSON object a line
 With --proxy=forward it also answers absolute-URI requests ("GET http://host/...")
 from the same routes and tunnels CONNECT to 127.0.0.1:PORT whatever the host;
@@ -186,6 +187,10 @@ class Handler(BaseHTTPRequestHandler):
             headers = {k.lower(): v for k, v in self.headers.items()}
             ok, _, why = sigv4.verify(self.command, self.path, headers, {"AKIDEXAMPLE": SUITE_SECRET}, body)
             return self.send_body(200 if ok else 403, (why or "verified").encode() + b"\n")
+        if parts[0] == "chain":
+            nxt = "http://%s/chain/%d" % (self.headers["Host"], int(parts[1]) + 1)
+            cfg = {"ignition": {"version": "3.4.0", "config": {"merge": [{"source": nxt}]}}}
+            return self.send_body(200, json.dumps(cfg).encode(), "application/json")
         if path == "/requests":
             with LOCK:
                 text = "".join(json.dumps(r) + "\n" for r in REQUESTS)
