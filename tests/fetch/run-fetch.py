@@ -14,7 +14,8 @@ the placeholders below substituted), then runs each case of cases/*.json:
 Case keys: description; config (a JSON object, placeholders substituted in
 its text); args; env (extra environment); or, instead of `ignis apply`,
 stages (run in order with `ignis run --stage=`, stopping at the first that
-fails) and cmdline (their kernel command line); exit (default 0); lines (each an
+fails), cmdline (their kernel command line), cache_contains / cache_lacks
+(substrings of the cached config); exit (default 0); lines (each an
 exact line of the output); contains / not_contains (substrings); files
 ({path: text, or {"sha512_of": www name}, or null for absent}); nothing_written
 (the root's manifest unchanged); secrets (strings that must appear nowhere in
@@ -179,6 +180,13 @@ def run_case(path, a, srv, subst, www):
                 ok = data == expect.encode()
             if not ok:
                 diags.append("%s: wrong contents (%d bytes)" % (p, len(data)))
+        cache = os.path.join(scratch.top, "cache", "config.json")
+        for text in case.get("cache_contains", []):
+            if not os.path.isfile(cache) or text not in open(cache).read():
+                diags.append("the cached config lacks: %s" % text)
+        for text in case.get("cache_lacks", []):
+            if os.path.isfile(cache) and text in open(cache).read():
+                diags.append("the cached config holds: %s" % text)
         if case.get("nothing_written") and manifest.diff(before, after):
             diags.append("the root changed:\n" + "\n".join(manifest.diff(before, after)))
         for chk in case.get("requests", []):
@@ -220,6 +228,8 @@ def main():
         with open(os.path.join(srv.pki, "ca.pem"), "rb") as f:
             subst["ca"] = "data:;base64," + base64.b64encode(f.read()).decode()
         fill_www(www, subst)
+        with open(os.path.join(srv.pki, "ca.pem"), "rb") as f, open(os.path.join(www, "ca.pem"), "wb") as g:
+            g.write(f.read())
         failed = 0
         for i, n in enumerate(names, 1):
             try:
