@@ -16,6 +16,7 @@ static void usage(FILE *f)
               "  apply --root=DIR CONFIG\n"
               "                     apply users, files, links and units to a directory tree\n"
               "  run --stage=STAGE  run one provisioning stage (in the initramfs)\n"
+              "  fetch-config       fetch and print the config the first boot would use\n"
               "  version            print the version\n"
               "\n"
               "Run 'ignis COMMAND --help' for a command's options.\n",
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
                 { "validate", cmd_validate },
                 { "apply", cmd_apply },
                 { "run", cmd_run },
+                { "fetch-config", cmd_fetch_config },
         };
 
         if (argc < 2) {

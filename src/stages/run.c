@@ -212,8 +212,47 @@ static void print_failure_summary(const struct stage_options *o)
         fputs(text, stderr);
 }
 
+/* auto (or no id): detected once, in the first stage, and kept beside the
+ * cache so that every later stage and the platform report agree. */
+static const char *resolve_platform(const struct stage_options *o, const char *platform, char **buf)
+{
+        _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/platform", dir);
+        const char *id;
+        size_t len;
+
+        if (platform && *platform && strcmp(platform, "auto") != 0)
+                return platform;
+        if (read_full_file(path, 256, buf, &len) >= 0 && len > 0) {
+                (*buf)[strcspn(*buf, "\n")] = '\0';
+                return *buf;
+        }
+        id = provider_resolve(platform);
+        (void) mkdir_p(dir, 0700);
+        {
+                _cleanup_free_ char *text = xasprintf("%s\n", id);
+                _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (fd < 0 || loop_write(fd, text, strlen(text)) < 0)
+                        log_warning_errno(errno, "Cannot write %s: %m", path);
+        }
+        return id;
+}
+
+/* The summary for a platform report (ignis report): one line, the stage
+ * and the first error. */
+static void write_failure(const struct stage_options *o)
+{
+        _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/failure", dir);
+        const char *err = log_first_error();
+        _cleanup_free_ char *text = xasprintf("stage %s: %s\n", o->stage, err ? err : "failed (see the log)");
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd >= 0)
+                (void) loop_write(fd, text, strlen(text));
+}
+
 int stage_run(const struct stage_options *o)
 {
+        _cleanup_free_ char *platform_buf = NULL;
         struct cmdline cl = {};
         struct ig_config c;
         const char *platform = o->platform;
@@ -228,6 +267,8 @@ int stage_run(const struct stage_options *o)
                 goto out;
         if (!platform || !*platform)
                 cmdline_get(&cl, "ignition.platform.id", &platform);
+        if (strncmp(o->stage, "fetch", 5) == 0)
+                platform = resolve_platform(o, platform, &platform_buf);
 
         if (strcmp(o->stage, "fetch-offline") == 0)
                 r = stage_fetch(platform, &cl, o->cache, true);
@@ -248,8 +289,10 @@ int stage_run(const struct stage_options *o)
                         r = stage_storage(&c, o->stage);
         }
 out:
-        if (r < 0)
+        if (r < 0) {
+                write_failure(o);
                 print_failure_summary(o);
+        }
         else {
                 stamp_end(o);
                 log_info("stage %s finished", o->stage);
