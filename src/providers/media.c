@@ -124,7 +124,9 @@ int medium_find(const char *const *labels, const char *const *types, long wait_s
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 if (now.tv_sec - start.tv_sec >= wait_s)
                         return -ENOENT;
-                sleep(1);
+                /* Drives show up while udev loads their drivers: look
+                 * again soon. */
+                nanosleep(&(struct timespec) { .tv_nsec = 250 * 1000 * 1000 }, NULL);
         }
 }
 
