@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/log.h"
@@ -88,6 +90,33 @@ static bool matches(const struct rule *r, const char *v)
         return false;
 }
 
+/* Early in the initramfs, udev is still loading the drivers of the disks
+ * that coldplug found (a NoCloud seed on virtio shows up a few seconds
+ * after the first stage starts): wait until its queue is empty, as
+ * `udevadm settle` does, but bounded. */
+static void wait_for_udev(void)
+{
+        _cleanup_free_ char *queue = xasprintf("%s/queue", provider_udev_run_dir());
+        struct timespec start, now;
+        bool waited = false;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        while (access(queue, F_OK) == 0) {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec - start.tv_sec >= 10) {
+                        log_info("udev is still busy after 10s: looking for config media anyway");
+                        return;
+                }
+                waited = true;
+                nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
+        }
+        if (waited) {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                log_info("waited %.1fs for udev to finish probing devices",
+                         (double) (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9);
+        }
+}
+
 static const char *detect(void)
 {
         char *values[ELEMENTSOF(dmi_fields)];
@@ -116,6 +145,8 @@ static const char *detect(void)
 
         /* Platforms that say nothing in DMI (Proxmox VE, libvirt and plain
          * QEMU say "QEMU") are told apart by what they attach. */
+        if (!found)
+                wait_for_udev();
         if (!found) {
                 static const char *const config2[] = { "config-2", "CONFIG-2", NULL };
                 static const char *const cidata[] = { "cidata", "CIDATA", NULL };

@@ -41,6 +41,11 @@ const char *provider_fw_cfg_root(void)
         return dflt;
 }
 
+const char *provider_udev_run_dir(void)
+{
+        return env_or("IGNIS_UDEV_RUN_DIR", "/run/udev");
+}
+
 const char *provider_leases_dir(void)
 {
         return env_or("IGNIS_NETIF_LEASES_DIR", "/run/systemd/netif/leases");

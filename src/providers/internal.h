@@ -28,6 +28,8 @@ long provider_budget_s(void);
 long provider_media_wait_s(long dflt);
 /* QEMU's fw_cfg directory: $IGNIS_FW_CFG_ROOT, else <sysfs>/firmware/qemu_fw_cfg. */
 const char *provider_fw_cfg_root(void);
+/* udev's runtime directory (its "queue" flag), or $IGNIS_UDEV_RUN_DIR. */
+const char *provider_udev_run_dir(void);
 /* systemd-networkd's DHCP leases directory, or $IGNIS_NETIF_LEASES_DIR. */
 const char *provider_leases_dir(void);
 
