@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ignis/cleanup.h"
@@ -53,19 +54,27 @@ static void remove_scratch(const char *dir)
                 log_warning_errno(errno, "Cannot remove %s: %m", dir);
 }
 
+/* stdout, or FILE replaced atomically (a reader never sees half a config)
+ * with mode 0600 (it holds the user's secrets). */
 static int write_output(const char *path, const char *text, size_t len)
 {
+        _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
         int r;
 
         if (!path)
                 return loop_write(STDOUT_FILENO, text, len) < 0 ? log_error_errno(errno, "Cannot write: %m") : 0;
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        tmp = xasprintf("%s.XXXXXX", path);
+        fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
-                return log_error_errno(errno, "Cannot create %s: %m", path);
-        r = loop_write(fd, text, len);
-        if (r < 0)
+                return log_error_errno(errno, "Cannot create a temporary file beside %s: %m", path);
+        r = fchmod(fd, 0600) < 0 ? -errno : loop_write(fd, text, len);
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
                 return log_error_errno(r, "Cannot write %s: %m", path);
+        }
         return 0;
 }
 

@@ -48,6 +48,9 @@ Case keys (all optional but "expect"):
                 status the real service gives ("missing_status", default 400)
                 and is recorded as wrong.
   env           extra environment ("{http}" and "{top}" substituted)
+  setup_files   {"relative/to/TOP": text}: files made before the run
+  netns         true: ignis runs in a new network namespace (nothing
+                reachable, not even the case's server)
   expect:
     exit        exit status (default 0)
     json        a JSON subset the stdout must contain (objects: keys
@@ -57,7 +60,9 @@ Case keys (all optional but "expect"):
     output_not  strings that must not appear in stdout+stderr (secrets)
     requests    ["GET /path", ...]: the exact sequence of requests served
     bodies      {"POST /path": exact body of the last such request}
+    body_contains, body_not  {"POST /path": [substrings]}: in that body / not
     files       {"relative/to/TOP": exact content or null (absent)}
+    modes       {"relative/to/TOP": "0600"}
     wrong_ok    true: requests to unknown paths are part of the case
 """
 
@@ -256,6 +261,11 @@ def run_case(ignis, name, case, keep):
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "wb") as f:
                 f.write(encode_file(v))
+        for rel, text in case.get("setup_files", {}).items():
+            p = os.path.join(top, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f:
+                f.write(text)
         for i, m in enumerate(case.get("media", [])):
             loops.append(make_medium(top, i, m))
         missing = [fs for fs in case.get("needs_fs", []) if not kernel_can_mount(fs)]
@@ -283,7 +293,7 @@ def run_case(ignis, name, case, keep):
         else:
             args = ["fetch-config", "--platform=" + case.get("platform", "auto"),
                     "--cmdline-file=" + top + "/cmdline"]
-        cmd = ["unshare", "-m", testroot.PYTHON, testroot.JAIL, "--top", top, "--", ignis] + args
+        cmd = ["unshare", "-m"] + (["-n"] if case.get("netns") else []) + [testroot.PYTHON, testroot.JAIL, "--top", top, "--", ignis] + args
         t0 = time.monotonic()
         p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         took = time.monotonic() - t0
@@ -309,11 +319,24 @@ def run_case(ignis, name, case, keep):
         for key, body in expect.get("bodies", {}).items():
             if server.bodies.get(key) != body:
                 errs.append("body of %s was %r, want %r" % (key, server.bodies.get(key), body))
+        for key, subs in expect.get("body_contains", {}).items():
+            for sub in subs:
+                if sub not in server.bodies.get(key, ""):
+                    errs.append("body of %s lacks %r: %r" % (key, sub, server.bodies.get(key)))
+        for key, subs in expect.get("body_not", {}).items():
+            for sub in subs:
+                if sub in server.bodies.get(key, ""):
+                    errs.append("body of %s shows %r" % (key, sub))
         for rel, want in expect.get("files", {}).items():
             p2 = os.path.join(top, rel)
             got = open(p2).read() if os.path.exists(p2) else None
             if got != want:
                 errs.append("%s is %r, want %r" % (rel, got, want))
+        for rel, want in expect.get("modes", {}).items():
+            p2 = os.path.join(top, rel)
+            got = "%04o" % (os.stat(p2).st_mode & 0o7777) if os.path.exists(p2) else None
+            if got != want:
+                errs.append("%s has mode %s, want %s" % (rel, got, want))
         if server.wrong and not expect.get("wrong_ok"):
             errs += ["wrong request: " + w for w in server.wrong]
         if expect.get("max_seconds") and took > expect["max_seconds"]:
