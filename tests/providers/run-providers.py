@@ -16,7 +16,8 @@ directory TOP and at an HTTP server on 127.0.0.1 started by this script:
                              are never probed)
   IGNIS_DEV_ROOT=TOP/dev     <dev> -> the medium's loop device
   IGNIS_FW_CFG_ROOT=TOP/fw_cfg: absent unless "fw_cfg" (true: the directory
-                             without the config item; else the item's bytes)
+                             without the config item; else the item's bytes;
+                             "fw_cfg_size" overrides the size file)
   IGNIS_NETIF_LEASES_DIR=TOP/leases ("leases": {"2": "OPTION_245=..."})
   IGNIS_SYSTEM_CONFIG_PREFIX=TOP/system (empty: no user.ign or base configs)
   IGNIS_MEDIA_WAIT=0, IGNIS_PROVIDER_TIMEOUT=20 unless the case sets them
@@ -252,7 +253,7 @@ def run_case(ignis, name, case, keep):
                 with open(item + "/raw", "wb") as f:
                     f.write(data)
                 with open(item + "/size", "w") as f:
-                    f.write("%d\n" % len(data))
+                    f.write("%d\n" % case.get("fw_cfg_size", len(data)))
         for ifindex, text in case.get("leases", {}).items():
             with open(os.path.join(top, "leases", ifindex), "w") as f:
                 f.write(text)
