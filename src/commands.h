@@ -5,3 +5,4 @@ int cmd_validate(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_fetch_config(int argc, char **argv);
+int cmd_report(int argc, char **argv);

@@ -17,6 +17,8 @@ static void usage(FILE *f)
               "                     apply users, files, links and units to a directory tree\n"
               "  run --stage=STAGE  run one provisioning stage (in the initramfs)\n"
               "  fetch-config       fetch and print the config the first boot would use\n"
+              "  report --result=ok|failed\n"
+              "                     report the outcome to the platform (Azure)\n"
               "  version            print the version\n"
               "\n"
               "Run 'ignis COMMAND --help' for a command's options.\n",
@@ -33,6 +35,7 @@ int main(int argc, char **argv)
                 { "apply", cmd_apply },
                 { "run", cmd_run },
                 { "fetch-config", cmd_fetch_config },
+                { "report", cmd_report },
         };
 
         if (argc < 2) {

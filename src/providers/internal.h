@@ -89,6 +89,10 @@ int metadata_fetch_userdata(const char *platform, const char *url, const char *c
 /* base64 user data into out (source named after platform and url). */
 int metadata_decode_base64(const char *platform, const char *url, char **body, size_t *len);
 
+/* The value of KEY= in the first of systemd-networkd's DHCP lease files
+ * (provider_leases_dir()) that has it; *file names that file. 0 or -ENOENT. */
+int dhcp_lease_value(const char *key, char **value, char **file);
+
 /* --- xml.c: just enough XML for ovf-env.xml and the wireserver --- */
 
 /* The text of the first element whose local name (without a namespace

@@ -81,8 +81,7 @@ bool provider_needs_network(const char *platform)
         /* Ignition's network platforms this build may not serve yet: the
          * fetch stage then gives the "not supported" answer, with the
          * network up as it would be. */
-        static const char *const others[] = { "aws", "azurestack", "brightbox", "cloudstack", "gcp", "packet",
-                                              "scaleway" };
+        static const char *const others[] = { "aws", "gcp", "packet", "scaleway" };
         const struct provider *p = provider_find(platform);
 
         if (p)

@@ -250,6 +250,27 @@ static void write_failure(const struct stage_options *o)
                 (void) loop_write(fd, text, strlen(text));
 }
 
+/* Platforms that take a provisioning report (Azure) hear about the
+ * failure from the failing stage itself: the units after it never run, and
+ * the emergency target stops whatever else could. Bounded by the
+ * providers' budget. */
+static void report_failure(const struct stage_options *o, const char *platform)
+{
+        _cleanup_free_ char *buf = NULL, *summary = NULL;
+        const char *err = log_first_error();
+
+        if (!platform || !*platform || strcmp(platform, "auto") == 0) {
+                _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/platform", dir);
+                size_t len;
+                if (read_full_file(path, 256, &buf, &len) < 0)
+                        return;
+                buf[strcspn(buf, "\n")] = '\0';
+                platform = buf;
+        }
+        summary = xasprintf("ignis: provisioning failed in stage %s: %s", o->stage, err ? err : "see the console log");
+        (void) provider_report(platform, false, summary);
+}
+
 int stage_run(const struct stage_options *o)
 {
         _cleanup_free_ char *platform_buf = NULL;
@@ -292,6 +313,7 @@ out:
         if (r < 0) {
                 write_failure(o);
                 print_failure_summary(o);
+                report_failure(o, platform);
         }
         else {
                 stamp_end(o);

@@ -18,7 +18,8 @@ directory TOP and at an HTTP server on 127.0.0.1 started by this script:
   IGNIS_FW_CFG_ROOT=TOP/fw_cfg: absent unless "fw_cfg" (true: the directory
                              without the config item; else the item's bytes;
                              "fw_cfg_size" overrides the size file)
-  IGNIS_NETIF_LEASES_DIR=TOP/leases ("leases": {"2": "OPTION_245=..."})
+  IGNIS_NETIF_LEASES_DIR=TOP/leases ("leases": {"2": "OPTION_245=..."};
+                             "{port}" is the server's port)
   IGNIS_SYSTEM_CONFIG_PREFIX=TOP/system (empty: no user.ign or base configs)
   IGNIS_MEDIA_WAIT=0, IGNIS_PROVIDER_TIMEOUT=20 unless the case sets them
   IGNIS_ENDPOINT_<NAME> from "endpoints": ["digitalocean", ...]: the server
@@ -256,7 +257,7 @@ def run_case(ignis, name, case, keep):
                     f.write("%d\n" % case.get("fw_cfg_size", len(data)))
         for ifindex, text in case.get("leases", {}).items():
             with open(os.path.join(top, "leases", ifindex), "w") as f:
-                f.write(text)
+                f.write(text.replace("{port}", server.url.rsplit(":", 1)[1]))
         for rel, v in case.get("system", {}).items():
             p = os.path.join(top, "system", rel)
             os.makedirs(os.path.dirname(p), exist_ok=True)
