@@ -130,7 +130,7 @@ int azure_report(bool ok, const char *summary)
         _cleanup_free_ char *base = wireserver_base();
         /* Each attempt may use a fifth of the budget: the whole report is
          * bounded by it, so a dead wireserver cannot hold up the boot. */
-        long budget = provider_budget_s(), each = budget / ATTEMPTS > 0 ? budget / ATTEMPTS : 1;
+        long budget = metadata_budget_s(), each = budget / ATTEMPTS > 0 ? budget / ATTEMPTS : 1;
         struct timespec start, now;
         int r = -EIO;
 

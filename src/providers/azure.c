@@ -24,7 +24,7 @@ static int from_imds(struct fetched_config *out)
         struct http_request req = { .url = url, .what = "azure IMDS", .headers = headers, .retry_statuses = retry,
                                     .n_retry_statuses = ELEMENTSOF(retry) };
         _cleanup_free_ char *body = NULL;
-        long budget = provider_budget_s(), delay_ms = 200;
+        long budget = metadata_budget_s(), delay_ms = 200;
         struct timespec start, now;
         size_t len;
         int r;

@@ -79,7 +79,7 @@ static long env_seconds(const char *name, long dflt)
         return s;
 }
 
-long provider_budget_s(void)
+long metadata_budget_s(void)
 {
         return env_seconds("IGNIS_PROVIDER_TIMEOUT", 120);
 }

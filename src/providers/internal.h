@@ -22,7 +22,7 @@ const char *provider_dev_root(void);
 const char *provider_endpoint(const char *name, const char *dflt);
 /* The retry budget of one metadata fetch in seconds: 120 (Ignition's), or
  * $IGNIS_PROVIDER_TIMEOUT. */
-long provider_budget_s(void);
+long metadata_budget_s(void);
 /* How long to wait for a config medium to appear: dflt seconds, or
  * $IGNIS_MEDIA_WAIT. */
 long provider_media_wait_s(long dflt);

@@ -21,7 +21,7 @@ int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct
 {
         req->direct = true;
         if (!req->budget_s)
-                req->budget_s = provider_budget_s();
+                req->budget_s = metadata_budget_s();
         if (!req->attempt_timeout_s)
                 req->attempt_timeout_s = req->budget_s > 0 && req->budget_s < 10 ? req->budget_s : 10;
         /* A rate-limited metadata service answers again in a moment. */

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Platform providers against fake media, fake firmware tables and fake
-metadata services (tests/providers/cases/*.json).
+metadata services (tests/platforms/cases/*.json).
 
-    run-providers.py --ignis build/src/ignis [--keep] [CASE...]
+    run-platforms.py --ignis build/src/ignis [--keep] [CASE...]
 
 Must run as root (loop devices, mounts in a private mount namespace: every
 ignis run goes through tests/files/jail.py). Prints TAP, one line per case.
@@ -235,7 +235,7 @@ def subst(s, top, url):
 
 
 def run_case(ignis, name, case, keep):
-    top = tempfile.mkdtemp(prefix="ignis-providers-%s-" % name, dir="/var/tmp")
+    top = tempfile.mkdtemp(prefix="ignis-platforms-%s-" % name, dir="/var/tmp")
     os.chmod(top, 0o755)
     for d in ("sys/class/block", "sys/class/dmi/id", "dev", "leases", "system"):
         os.makedirs(os.path.join(top, d))
