@@ -10,6 +10,7 @@ python3 python3-jsonschema
 ignition
 valgrind
 passwd e2fsprogs dosfstools xfsprogs btrfs-progs util-linux
+openssl tftpd-hpa
 mtools genisoimage"
 
 missing=""

@@ -287,13 +287,13 @@ int fetch_to_fd(const struct ig_resource *r, int fd, const char *what)
         return fetch(NULL, r, &o, what, 0);
 }
 
-int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,
-                          char **ret, size_t *ret_len)
+static int fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, long budget_s,
+                        size_t max, char **ret, size_t *ret_len)
 {
         struct out o = { .fd = -1, .mem.max = max };
         int e;
 
-        e = fetch(s, r, &o, what, 0);
+        e = fetch(s, r, &o, what, budget_s);
         if (e < 0) {
                 free(o.mem.buf);
                 return e;
@@ -303,9 +303,21 @@ int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resour
         return 0;
 }
 
+int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,
+                          char **ret, size_t *ret_len)
+{
+        return fetch_memory(s, r, what, 0, max, ret, ret_len);
+}
+
 int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len)
 {
-        return resource_fetch_memory(NULL, r, what, max, ret, ret_len);
+        return fetch_memory(NULL, r, what, 0, max, ret, ret_len);
+}
+
+int fetch_to_memory_budget(const struct ig_resource *r, const char *what, long budget_s, size_t max, char **ret,
+                           size_t *ret_len)
+{
+        return fetch_memory(NULL, r, what, budget_s, max, ret, ret_len);
 }
 
 char *url_for_message(const char *url)

@@ -23,6 +23,7 @@
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
 #include "ignis/fetch.h"
+#include "ignis/http.h"
 #include "ignis/log.h"
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
@@ -48,18 +49,23 @@ static int load_text(const char *text, size_t len, const char *name, struct ig_c
         return 0;
 }
 
+/* Ignition's --fetch-timeout: the user config gets 2 minutes, whatever
+ * the (not yet known) config says. */
+#define USER_CONFIG_BUDGET_S 120
+
 static int from_cmdline_url(const char *url, struct fetched_config *out)
 {
         struct ig_resource res = { .source = (char *) url };
         size_t len;
         int r;
 
-        if (!fetch_is_local(&res)) {
+        if (!fetch_is_local(&res) && fetch_settings_global()->offline) {
                 _cleanup_free_ char *shown = url_for_message(url);
-                return log_error_errno(EOPNOTSUPP, "ignition.config.url=%s: fetching remote configs is not "
-                                       "supported yet (data: URLs are)", shown);
+                return log_error_errno(ENETUNREACH, "ignition.config.url=%s: needs the network, and this stage "
+                                       "runs offline", shown);
         }
-        r = fetch_to_memory(&res, "ignition.config.url", IG_CONFIG_MAX_SIZE, &out->data, &len);
+        r = fetch_to_memory_budget(&res, "ignition.config.url", USER_CONFIG_BUDGET_S, IG_CONFIG_MAX_SIZE,
+                                   &out->data, &len);
         if (r < 0)
                 return r;
         out->len = len;
@@ -164,7 +170,7 @@ static int check_supported(const struct ig_config *c)
                         r = log_error_errno(EOPNOTSUPP, "$.%s[0]: disks, RAID, LUKS and filesystems are not "
                                             "supported yet by this build of ignis", names[i]);
         if (stage_files_check_sources(c) < 0)
-                r = -EOPNOTSUPP;
+                r = -ENETUNREACH;
         return r;
 }
 
@@ -283,6 +289,7 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
 
         ig_config_init(&user);
         ig_config_init(&base);
+        fetch_settings_global()->offline = offline;
 
         /* An id Ignition does not know is a typo in the boot entry: say so
          * now, not only when the provider turns out to be needed (and never
