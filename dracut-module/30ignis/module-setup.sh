@@ -77,8 +77,9 @@ installkernel() {
     # qemu platform: the config is in fw_cfg (ignis also modprobes it).
     hostonly='' instmods qemu_fw_cfg
     # Config media: OpenStack config drives and NoCloud seeds (iso9660 or
-    # vfat), Azure's provisioning CD (udf), on CD-ROM drives.
-    hostonly='' instmods isofs udf sr_mod cdrom
+    # vfat), Azure's provisioning CD (udf), on CD-ROM drives behind the
+    # usual controllers (Hyper-V generation 1: ata_piix; q35: ahci).
+    hostonly='' instmods isofs udf sr_mod cdrom ahci ata_piix
 
     # The disks and mount stages create and mount filesystems, RAID and LUKS
     # volumes inside the initramfs whatever the build host uses, so a
