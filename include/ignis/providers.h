@@ -80,3 +80,5 @@ int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out);
  * first error line). Returns 0 when reported or when the platform has no
  * report, a negative errno (logged) when every attempt failed. */
 int provider_report(const char *platform, bool result_ok, const char *summary);
+/* Whether the platform takes such a report (azure). */
+bool provider_has_report(const char *platform);

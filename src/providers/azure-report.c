@@ -159,9 +159,14 @@ int azure_report(bool ok, const char *summary)
                                base);
 }
 
+bool provider_has_report(const char *platform)
+{
+        return platform && strcmp(platform, "azure") == 0;
+}
+
 int provider_report(const char *platform, bool result_ok, const char *summary)
 {
-        if (!platform || strcmp(platform, "azure") != 0) {
+        if (!provider_has_report(platform)) {
                 log_debug("platform %s: no provisioning report to send", platform ? platform : "(none)");
                 return 0;
         }

@@ -237,6 +237,21 @@ static const char *resolve_platform(const struct stage_options *o, const char *p
         return id;
 }
 
+/* need-report beside the cache: ignis-report.service runs only on
+ * platforms that take a report, instead of starting a process on every
+ * first boot to find out. */
+static void write_report_flag(const struct stage_options *o, const char *platform)
+{
+        _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/need-report", dir);
+
+        if (provider_has_report(platform)) {
+                _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        log_warning_errno(errno, "Cannot write %s: %m", path);
+        } else
+                (void) unlink(path);
+}
+
 /* The summary for a platform report (ignis report): one line, the stage
  * and the first error. */
 static void write_failure(const struct stage_options *o)
@@ -291,8 +306,11 @@ int stage_run(const struct stage_options *o)
         if (strncmp(o->stage, "fetch", 5) == 0)
                 platform = resolve_platform(o, platform, &platform_buf);
 
-        if (strcmp(o->stage, "fetch-offline") == 0)
+        if (strcmp(o->stage, "fetch-offline") == 0) {
                 r = stage_fetch(platform, &cl, o->cache, true);
+                if (r >= 0)
+                        write_report_flag(o, platform);
+        }
         else if (strcmp(o->stage, "fetch") == 0) {
                 if (access(o->cache, F_OK) == 0)
                         log_info("stage fetch: the config was fetched already (%s)", o->cache);
