@@ -70,9 +70,12 @@ static int cidata(const char *platform, bool vendor_data, struct fetched_config 
         return r;
 }
 
+/* vendor-data too: on Proxmox VE (which auto-detection calls nocloud: its
+ * DMI says QEMU) user-data is generated from the UI as #cloud-config, and
+ * the user's own data goes in with cicustom vendor=... */
 static int nocloud_provider(struct fetched_config *out)
 {
-        return cidata("nocloud", false, out);
+        return cidata("nocloud", true, out);
 }
 
 static int proxmoxve_fetch(struct fetched_config *out)
