@@ -88,11 +88,10 @@ static char *health_xml(const struct goal_state *g, bool ok, const char *summary
         if (ok)
                 details = xstrdup("");
         else {
-                char trimmed[DESCRIPTION_MAX + 1];
-                _cleanup_free_ char *desc = NULL;
+                const char *text = summary && *summary ? summary : "provisioning failed";
+                _cleanup_free_ char *trimmed = xstrndup(text, utf8_prefix(text, DESCRIPTION_MAX));
+                _cleanup_free_ char *desc = xml_escape(trimmed);
 
-                snprintf(trimmed, sizeof(trimmed), "%s", summary && *summary ? summary : "provisioning failed");
-                desc = xml_escape(trimmed);
                 details = xasprintf("<Details><SubStatus>ProvisioningFailed</SubStatus>"
                                     "<Description>%s</Description></Details>", desc);
         }

@@ -100,8 +100,12 @@ int dhcp_lease_value(const char *key, char **value, char **file);
  * Returns 0, -ENOENT when there is no such element, -EBADMSG when it is
  * not a simple text element. */
 int xml_element_text(const char *xml, size_t len, const char *name, char **ret);
-/* s with & < > " ' escaped, for element text. */
+/* s with & < > " ' escaped and the control characters XML cannot carry
+ * replaced by '?', for element text. */
 char *xml_escape(const char *s);
+/* The length of the longest prefix of s of at most max bytes that does not
+ * end inside a UTF-8 sequence. */
+size_t utf8_prefix(const char *s, size_t max);
 
 /* --- detect.c --- */
 

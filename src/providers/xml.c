@@ -250,7 +250,25 @@ char *xml_escape(const char *s)
                 case '>': put(&b, "&gt;", 4); break;
                 case '"': put(&b, "&quot;", 6); break;
                 case '\'': put(&b, "&apos;", 6); break;
-                default: put(&b, s, 1);
+                default:
+                        /* XML 1.0 has no way to write these. */
+                        if ((unsigned char) *s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+                                put(&b, "?", 1);
+                        else
+                                put(&b, s, 1);
                 }
         return b.p;
+}
+
+size_t utf8_prefix(const char *s, size_t max)
+{
+        size_t n = strlen(s), lead;
+
+        if (n <= max)
+                return n;
+        /* Back to the start of the sequence the cut falls in, if any. */
+        lead = max;
+        while (lead > 0 && ((unsigned char) s[lead] & 0xc0) == 0x80)
+                lead--;
+        return lead;
 }

@@ -80,6 +80,16 @@ int main(void)
         check_text("<a>&amp", "a", -EBADMSG, NULL);
         check_text("", "a", -ENOENT, NULL);
 
+        {
+                char *e = xml_escape("a<b>&\"'\x01\tz");
+                tap_ok(strcmp(e, "a&lt;b&gt;&amp;&quot;&apos;?\tz") == 0, "xml_escape: %s", e);
+                free(e);
+        }
+        tap_ok(utf8_prefix("abc", 5) == 3, "utf8_prefix: short string whole");
+        tap_ok(utf8_prefix("ab\xc3\xa9z", 3) == 2, "utf8_prefix: no cut inside a 2-byte sequence");
+        tap_ok(utf8_prefix("ab\xc3\xa9z", 4) == 4, "utf8_prefix: cut after a whole sequence");
+        tap_ok(utf8_prefix("\xe2\x82\xac\xe2\x82\xac", 5) == 3, "utf8_prefix: 3-byte sequences");
+
         tap_ok(provider_base64_decode("eyJpZ25pdGlvbiI6e319", 20, &out, &len) == 0 && len == 15 &&
                memcmp(out, "{\"ignition\":{}}", 15) == 0, "base64");
         free(out);
