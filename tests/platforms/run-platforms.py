@@ -301,6 +301,10 @@ def run_case(ignis, name, case, keep):
         took = time.monotonic() - t0
         out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
+        # ASan exits 1 like an expected failure: its report must fail the case.
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in err:
+                errs.append("sanitizer report: %s" % marker)
         if p.returncode != expect.get("exit", 0):
             errs.append("exit status %d, want %d" % (p.returncode, expect.get("exit", 0)))
         if "json" in expect:
