@@ -32,6 +32,7 @@ Case keys (all optional but "expect"):
                 "{http}" are substituted
   cmdline       the kernel command line file (default: empty)
   dmi           {"sys_vendor": "QEMU", ...}
+  sysfs         {"relative/to/TOP/sys": text or {"b64": ...}}: other fake sysfs files
   media         [{"fs": "ext4"|"vfat"|"iso9660"|"udf", "label": L,
                   "files": {"path": text or {"b64": ..}|{"gzip": text}}}]:
                 ext4 and vfat are made with mkfs.* (vfat filled with mtools),
@@ -255,6 +256,11 @@ def run_case(ignis, name, case, keep):
                     f.write(data)
                 with open(item + "/size", "w") as f:
                     f.write("%d\n" % case.get("fw_cfg_size", len(data)))
+        for rel, v in case.get("sysfs", {}).items():
+            p = os.path.join(top, "sys", rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(encode_file(v))
         for ifindex, text in case.get("leases", {}).items():
             with open(os.path.join(top, "leases", ifindex), "w") as f:
                 f.write(text.replace("{port}", server.url.rsplit(":", 1)[1]))
