@@ -212,80 +212,6 @@ static void print_failure_summary(const struct stage_options *o)
         fputs(text, stderr);
 }
 
-/* auto (or no id): detected once, in the first stage, and kept beside the
- * cache so that every later stage and the platform report agree. */
-static const char *resolve_platform(const struct stage_options *o, const char *platform, char **buf)
-{
-        _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/platform", dir);
-        const char *id;
-        size_t len;
-
-        if (platform && *platform && strcmp(platform, "auto") != 0)
-                return platform;
-        if (read_full_file(path, 256, buf, &len) >= 0 && len > 0) {
-                (*buf)[strcspn(*buf, "\n")] = '\0';
-                return *buf;
-        }
-        id = provider_resolve(platform);
-        (void) mkdir_p(dir, 0700);
-        {
-                _cleanup_free_ char *text = xasprintf("%s\n", id);
-                _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                if (fd < 0 || loop_write(fd, text, strlen(text)) < 0)
-                        log_warning_errno(errno, "Cannot write %s: %m", path);
-        }
-        return id;
-}
-
-/* need-report beside the cache: ignis-report.service runs only on
- * platforms that take a report, instead of starting a process on every
- * first boot to find out. */
-static void write_report_flag(const struct stage_options *o, const char *platform)
-{
-        _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/need-report", dir);
-
-        if (provider_has_report(platform)) {
-                _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-                if (fd < 0)
-                        log_warning_errno(errno, "Cannot write %s: %m", path);
-        } else
-                (void) unlink(path);
-}
-
-/* The summary for a platform report (ignis report): one line, the stage
- * and the first error. */
-static void write_failure(const struct stage_options *o)
-{
-        _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/failure", dir);
-        const char *err = log_first_error();
-        _cleanup_free_ char *text = xasprintf("stage %s: %s\n", o->stage, err ? err : "failed (see the log)");
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-        if (fd >= 0)
-                (void) loop_write(fd, text, strlen(text));
-}
-
-/* Platforms that take a provisioning report (Azure) hear about the
- * failure from the failing stage itself: the units after it never run, and
- * the emergency target stops whatever else could. Bounded by the
- * providers' budget. */
-static void report_failure(const struct stage_options *o, const char *platform)
-{
-        _cleanup_free_ char *buf = NULL, *summary = NULL;
-        const char *err = log_first_error();
-
-        if (!platform || !*platform || strcmp(platform, "auto") == 0) {
-                _cleanup_free_ char *dir = state_dir(o), *path = xasprintf("%s/platform", dir);
-                size_t len;
-                if (read_full_file(path, 256, &buf, &len) < 0)
-                        return;
-                buf[strcspn(buf, "\n")] = '\0';
-                platform = buf;
-        }
-        summary = xasprintf("ignis: provisioning failed in stage %s: %s", o->stage, err ? err : "see the console log");
-        (void) provider_report(platform, false, summary);
-}
-
 int stage_run(const struct stage_options *o)
 {
         _cleanup_free_ char *platform_buf = NULL;
@@ -304,14 +230,13 @@ int stage_run(const struct stage_options *o)
         if (!platform || !*platform)
                 cmdline_get(&cl, "ignition.platform.id", &platform);
         if (strncmp(o->stage, "fetch", 5) == 0)
-                platform = resolve_platform(o, platform, &platform_buf);
+                platform = stage_platform(o->cache, platform, &platform_buf);
 
         if (strcmp(o->stage, "fetch-offline") == 0) {
                 r = stage_fetch(platform, &cl, o->cache, true);
                 if (r >= 0)
-                        write_report_flag(o, platform);
-        }
-        else if (strcmp(o->stage, "fetch") == 0) {
+                        stage_platform_flags(o->cache, platform);
+        } else if (strcmp(o->stage, "fetch") == 0) {
                 if (access(o->cache, F_OK) == 0)
                         log_info("stage fetch: the config was fetched already (%s)", o->cache);
                 else
@@ -329,11 +254,9 @@ int stage_run(const struct stage_options *o)
         }
 out:
         if (r < 0) {
-                write_failure(o);
                 print_failure_summary(o);
-                report_failure(o, platform);
-        }
-        else {
+                stage_platform_failed(o->cache, o->stage, platform);
+        } else {
                 stamp_end(o);
                 log_info("stage %s finished", o->stage);
         }
