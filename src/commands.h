@@ -6,3 +6,5 @@ int cmd_apply(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_fetch_config(int argc, char **argv);
+int cmd_report(int argc, char **argv);

@@ -16,6 +16,9 @@ static void usage(FILE *f)
               "                     apply users, files, links and units to a directory tree\n"
               "  run --stage=STAGE  run one provisioning stage (in the initramfs)\n"
               "  plan CONFIG        print what the disks stage would do here; change nothing\n"
+              "  fetch-config       fetch and print the config the first boot would use\n"
+              "  report --result=ok|failed\n"
+              "                     report the outcome to the platform (Azure)\n"
               "  version            print the version and the libraries in use\n"
               "\n"
               "Options:\n"
@@ -36,6 +39,8 @@ int main(int argc, char **argv)
                 { "apply", cmd_apply },
                 { "run", cmd_run },
                 { "plan", cmd_plan },
+                { "fetch-config", cmd_fetch_config },
+                { "report", cmd_report },
         };
 
         if (argc < 2) {

@@ -14,7 +14,8 @@ passwd e2fsprogs dosfstools xfsprogs btrfs-progs util-linux
 scdoc bash-completion
 dpkg-dev debhelper lintian fakeroot
 openssl tftpd-hpa
-fdisk gdisk"
+fdisk gdisk
+mtools genisoimage"
 
 missing=""
 for p in $PKGS; do

@@ -76,6 +76,10 @@ depends() {
 installkernel() {
     # qemu platform: the config is in fw_cfg (ignis also modprobes it).
     hostonly='' instmods qemu_fw_cfg
+    # Config media: OpenStack config drives and NoCloud seeds (iso9660 or
+    # vfat), Azure's provisioning CD (udf), on CD-ROM drives behind the
+    # usual controllers (Hyper-V generation 1: ata_piix; q35: ahci).
+    hostonly='' instmods isofs udf sr_mod cdrom ahci ata_piix
 
     # The disks and mount stages create and mount filesystems, RAID and LUKS
     # volumes inside the initramfs whatever the build host uses, so a
@@ -181,6 +185,7 @@ install() {
     ignis_install_unit ignis-disks.service
     ignis_install_unit ignis-mount.service
     ignis_install_unit ignis-files.service
+    ignis_install_unit ignis-report.service
     # Only with a boot disk (not a live image).
     ignis_install_unit ignis-remount-sysroot.service ignis-diskful.target
     # Every other boot with a boot disk: refuse a root whose first boot

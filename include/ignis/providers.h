@@ -35,15 +35,50 @@ struct fetched_config {
 
 void fetched_config_free(struct fetched_config *f);
 
+/* One platform (src/providers/<id>.c), listed in src/providers/platforms.h. */
+struct provider {
+        const char *id;
+        /* Returns 0 with out->data set (a config) or NULL (none: not an
+         * error), or a negative errno, logged. Bytes are returned as found:
+         * gzip is undone once, by provider_fetch(). */
+        int (*fetch)(struct fetched_config *out);
+        /* The config comes from a network service: fetch-offline leaves it
+         * to the fetch stage, after the initramfs brought the network up. */
+        bool network;
+};
+
 /* Whether Ignition knows this platform id (this build may still not
  * support fetching from it). */
 bool provider_known(const char *platform);
+/* The provider for id, or NULL if this build has none. */
+const struct provider *provider_find(const char *platform);
+/* "qemu, metal, ...": the ids this build serves, for messages (static). */
+const char *provider_supported_list(void);
+
+/* Resolves "auto", "" and NULL to a detected platform id (DMI, fw_cfg,
+ * config media; metal if nothing matches), logging what it found and why;
+ * any other id is returned as is. Returns a static string. */
+const char *provider_resolve(const char *platform);
+
+/* Whether the platform's config source is a network service (a metadata
+ * server): fetch-offline then leaves the fetch to the fetch stage, after
+ * the initramfs brought the network up. */
+bool provider_needs_network(const char *platform);
 
 /* Returns 0 (config or none), -EOPNOTSUPP for a platform this build cannot
- * serve yet, or another negative errno. Logs its own errors. */
+ * serve, or another negative errno. Logs its own errors. gzip'd data (by
+ * its magic bytes) comes back decompressed. */
 int provider_fetch(const char *platform, struct fetched_config *out);
 
 /* QEMU: fw_cfg item opt/com.coreos/config under sysfs_root
  * (/sys/firmware/qemu_fw_cfg); loads qemu_fw_cfg if the directory is
  * missing. */
 int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out);
+
+/* Platform reports (Azure's wireserver health report): result_ok false
+ * sends the failure summary (no secrets: the caller passes the stage and
+ * first error line). Returns 0 when reported or when the platform has no
+ * report, a negative errno (logged) when every attempt failed. */
+int provider_report(const char *platform, bool result_ok, const char *summary);
+/* Whether the platform takes such a report (azure). */
+bool provider_has_report(const char *platform);

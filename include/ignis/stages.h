@@ -29,6 +29,16 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
 int stage_write_cache(const struct ig_config *c, bool user_config_provided, const char *cache);
 int stage_read_state(const char *cache, bool *user_config_provided);
 
+/* The platform in the state directory beside the cache (platform-state.c).
+ * stage_platform(): platform itself if it names one; for auto/none the id
+ * kept there, else the detected one, which it keeps (*buf is freed by the
+ * caller). stage_platform_flags(): need-report where the platform takes a
+ * report. stage_platform_failed(): the failure line, and the platform's
+ * failure report. */
+const char *stage_platform(const char *cache, const char *platform, char **buf);
+void stage_platform_flags(const char *cache, const char *platform);
+void stage_platform_failed(const char *cache, const char *stage, const char *platform);
+
 /* The files stage against a root directory: users and groups, then files,
  * directories and links, then units, then the result file, then SELinux
  * labels; everything synced to disk before it returns 0. */

@@ -83,6 +83,11 @@ int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out)
                         break;
                 got += (size_t) n;
         }
+        if (got < size)
+                /* A config cut short would fail to parse at best, or parse
+                 * as something else (a truncated JSON string in an array). */
+                return log_error_errno(EIO, "The fw_cfg item opt/com.coreos/config is %zu bytes but only %zu could "
+                                       "be read: truncated", size, got);
         buf[got] = '\0';
         out->data = TAKE_PTR(buf);
         out->len = got;

@@ -253,6 +253,23 @@ static int write_need_flags(const struct ig_config *c, const char *cache)
         return 0;
 }
 
+static int write_neednet(const char *cache)
+{
+        _cleanup_free_ char *dir = xstrdup(cache), *p = NULL;
+        char *slash = strrchr(dir, '/');
+        int fd;
+
+        if (slash)
+                *slash = '\0';
+        (void) mkdir_p(dir, 0700);
+        p = xasprintf("%s/neednet", dir);
+        fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "Cannot write %s: %m", p);
+        close(fd);
+        return 0;
+}
+
 int stage_read_state(const char *cache, bool *user_config_provided)
 {
         _cleanup_free_ char *dir = xstrdup(cache), *path = NULL, *text = NULL;
@@ -292,9 +309,9 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
          * now, not only when the provider turns out to be needed (and never
          * read base.platform.d/<something odd>/). */
         if (platform && *platform && !provider_known(platform)) {
-                r = log_error_errno(EINVAL, "Platform \"%s\" is not supported yet (supported: qemu, metal), and it "
+                r = log_error_errno(EINVAL, "Platform \"%s\" is not supported yet (supported: %s, auto), and it "
                                     "is not a platform Ignition knows either: check ignition.platform.id",
-                                    platform);
+                                    platform, provider_supported_list());
                 goto out;
         }
 
@@ -302,6 +319,12 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 r = from_cmdline_url(url, &fc);
         else {
                 r = from_system_dirs(&fc);
+                if (r == 0 && offline && provider_needs_network(platform)) {
+                        log_info("platform %s: the config comes from its metadata service: the network is "
+                                 "needed", platform);
+                        r = write_neednet(cache);
+                        goto out;
+                }
                 if (r == 0)
                         r = provider_fetch(platform, &fc);
         }

@@ -235,6 +235,7 @@ static void print_failure_summary(const struct stage_options *o)
 
 int stage_run(const struct stage_options *o)
 {
+        _cleanup_free_ char *platform_buf = NULL;
         struct cmdline cl = {};
         struct ig_config c;
         const char *platform = o->platform;
@@ -249,10 +250,14 @@ int stage_run(const struct stage_options *o)
                 goto out;
         if (!platform || !*platform)
                 cmdline_get(&cl, "ignition.platform.id", &platform);
+        if (strncmp(o->stage, "fetch", 5) == 0)
+                platform = stage_platform(o->cache, platform, &platform_buf);
 
-        if (strcmp(o->stage, "fetch-offline") == 0)
+        if (strcmp(o->stage, "fetch-offline") == 0) {
                 r = stage_fetch(platform, &cl, o->cache, true);
-        else if (strcmp(o->stage, "fetch") == 0) {
+                if (r >= 0)
+                        stage_platform_flags(o->cache, platform);
+        } else if (strcmp(o->stage, "fetch") == 0) {
                 if (access(o->cache, F_OK) == 0)
                         log_info("stage fetch: the config was fetched already (%s)", o->cache);
                 else
@@ -278,9 +283,10 @@ int stage_run(const struct stage_options *o)
                         r = stage_storage(&c, o->stage);
         }
 out:
-        if (r < 0)
+        if (r < 0) {
                 print_failure_summary(o);
-        else {
+                stage_platform_failed(o->cache, o->stage, platform);
+        } else {
                 stamp_end(o);
                 log_info("stage %s finished", o->stage);
         }

@@ -304,6 +304,8 @@ def run_step(a, case, scratch, step):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IGNIS_")}
     env.update(IGNIS_FW_CFG_ROOT=scratch.fw_cfg, IGNIS_SYSTEM_CONFIG_PREFIX=scratch.sys,
                IGNIS_KARGS_HELPER=scratch.helper)
+    # Platform auto-detection reads DMI and probes block devices: never the host's.
+    env.update(IGNIS_SYSFS_ROOT=os.path.join(scratch.top, "no-sysfs"), IGNIS_DEV_ROOT=os.path.join(scratch.top, "no-dev"))
     for k, v in scratch.subst(case.spec.get("env", {})).items():
         if v is None:
             env.pop(k, None)

@@ -26,6 +26,10 @@ A scenario is a directory:
                SIZE FILE: FILE (in the scenario) is an sfdisk script written
                to it first (an existing partition table)
   metadata/    turns on the (restricted) network: served at 169.254.169.254
+  setup        a host command (executable) run once before boot 1 in the
+               work directory (env WORK, SCENARIO): makes media images
+  qemu-args    extra QEMU arguments, one or more per line (shell quoting;
+               {work} is the work directory): -smbios, extra drives
   expect       what must hold, one directive per line (shell quoting;
                "@N" = after/of boot N, default the last boot, "@all" = each):
     boots N                      number of boots (default: lines of cmdline)
@@ -209,6 +213,13 @@ class Scenario:
             self.disks = [(l.split() + [None])[:2] for l in open(p) if l.strip() and not l.startswith("#")]
             self.disks = [(size, os.path.join(path, f) if f else None) for size, f in self.disks]
         self.metadata = os.path.join(path, "metadata") if os.path.isdir(os.path.join(path, "metadata")) else None
+        self.setup = os.path.join(path, "setup") if os.path.exists(os.path.join(path, "setup")) else None
+        self.qemu_args = []
+        p = os.path.join(path, "qemu-args")
+        if os.path.exists(p):
+            for l in open(p):
+                if l.strip() and not l.lstrip().startswith("#"):
+                    self.qemu_args += shlex.split(l)
         self.boots = None
         self.timeout = 300.0
         self.initramfs = "ignis"
@@ -430,6 +441,12 @@ def run_scenario(sc, env, args):
     if sc.metadata:
         net = os.path.join(work, "metadata")
         shutil.copytree(sc.metadata, net)
+    if sc.setup:
+        p = subprocess.run([sc.setup], cwd=work, env=dict(os.environ, WORK=work, SCENARIO=sc.path),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != 0:
+            return "not ok", ["setup failed (exit %d): %s" % (p.returncode, p.stdout[-500:])], [], 0.0
+    extra = [a.replace("{work}", work) for a in sc.qemu_args]
     img = Ext4(disk0)
     failures, boots, snapshots, bad_boots = [], [], {}, []
     unchanged_paths = [d.words[1] for d in sc.directives if d.words[0] == "unchanged"]
@@ -440,7 +457,7 @@ def run_scenario(sc, env, args):
         r = vmrun.boot(env["kernel"], initrd, disks, log, config=sc.config, fw_cfg=fw,
                        append=sc.cmdlines[n - 1], timeout=sc.timeout,
                        stop_on=[t for b, t in sc.stop_on if b in (None, n)],
-                       net=net, smp=1, accel=args.accel)
+                       net=net, smp=1, accel=args.accel, extra=extra)
         text = ANSI.sub("", r.text)
         with open(log + ".txt", "w") as f:
             f.write(text)

@@ -58,7 +58,7 @@ class Result:
 
 
 def qemu_argv(kernel, initrd, disks, config=None, fw_cfg=(), append="",
-              net=None, smp=1, mem=1024, accel="tcg", base_append=BASE_APPEND):
+              net=None, smp=1, mem=1024, accel="tcg", base_append=BASE_APPEND, extra=()):
     a = ["qemu-system-x86_64", "-accel", accel, "-cpu", "max",
          "-m", str(mem), "-smp", str(smp), "-M", "q35",
          "-nodefaults", "-no-user-config", "-display", "none",
@@ -82,15 +82,16 @@ def qemu_argv(kernel, initrd, disks, config=None, fw_cfg=(), append="",
                          f"/usr/bin/python3 {responder} {net}",
               "-device", "virtio-net-pci,netdev=n0"]
     a += ["-device", "virtio-rng-pci"]
+    a += list(extra)
     a += ["-append", f"{base_append} {append}".strip()]
     return a
 
 
 def boot(kernel, initrd, disks, log, config=None, fw_cfg=(), append="",
          timeout=300, stop_on=(), stop_grace=2.0, net=None, smp=1, mem=1024,
-         accel="tcg", console=False):
+         accel="tcg", console=False, extra=()):
     """Boot once; return a Result. The serial console goes to LOG."""
-    argv = qemu_argv(kernel, initrd, disks, config, fw_cfg, append, net, smp, mem, accel)
+    argv = qemu_argv(kernel, initrd, disks, config, fw_cfg, append, net, smp, mem, accel, extra=extra)
     errlog = log + ".qemu-stderr"
     start = time.monotonic()
     with open(log, "wb") as out, open(errlog, "wb") as err:

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Config media: OpenStack config drives (config-2), NoCloud seeds
+ * (cidata), Azure's provisioning CD. Found by filesystem label and type
+ * with libblkid, over the block devices sysfs lists (not the udev
+ * by-label links, which may not exist yet in an early initramfs and which
+ * a test cannot fake), mounted read-only with libmount in a private
+ * temporary directory, read, and unmounted. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <blkid/blkid.h>
+#include <libmount/libmount.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/config.h"
+#include "ignis/log.h"
+#include "ignis/util.h"
+#include "internal.h"
+
+void medium_free(struct medium *m)
+{
+        free(m->dev);
+        free(m->type);
+        free(m->label);
+        *m = (struct medium) {};
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+        if (!list)
+                return true;
+        for (; *list; list++)
+                if (strcmp(*list, s) == 0)
+                        return true;
+        return false;
+}
+
+/* Label and type of dev's filesystem, or -errno. A CD-ROM drive without a
+ * disc fails to open (ENOMEDIUM): that is "no medium here". */
+static int probe(const char *dev, char **label, char **type)
+{
+        blkid_probe pr = blkid_new_probe_from_filename(dev);
+        const char *v;
+        int r = -ENOENT;
+
+        if (!pr)
+                return errno ? -errno : -EIO;
+        blkid_probe_enable_superblocks(pr, 1);
+        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
+        if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0) {
+                *type = xstrdup(v);
+                *label = blkid_probe_lookup_value(pr, "LABEL", &v, NULL) == 0 ? xstrdup(v) : NULL;
+                r = 0;
+        }
+        blkid_free_probe(pr);
+        return r;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+        return strverscmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int scan_once(const char *const *labels, const char *const *types, struct medium *ret)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/class/block", provider_sysfs_root());
+        char **names = NULL;
+        size_t n = 0;
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int r = -ENOENT;
+
+        if (!d)
+                return -ENOENT;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || strncmp(de->d_name, "ram", 3) == 0)
+                        continue;
+                names = xrealloc(names, (n + 1) * sizeof(char *));
+                names[n++] = xstrdup(de->d_name);
+        }
+        closedir(d);
+        /* sr0 before vda: a stable order, so two media with the label give
+         * the same answer on every boot. */
+        if (n > 1)
+                qsort(names, n, sizeof(char *), cmp_names);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *dev = xasprintf("%s/%s", provider_dev_root(), names[i]);
+                _cleanup_free_ char *label = NULL, *type = NULL;
+
+                if (r == 0 || probe(dev, &label, &type) < 0)
+                        continue;
+                if (!label || !in_list(labels, label) || !in_list(types, type))
+                        continue;
+                ret->dev = TAKE_PTR(dev);
+                ret->type = TAKE_PTR(type);
+                ret->label = TAKE_PTR(label);
+                r = 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return r;
+}
+
+int medium_find(const char *const *labels, const char *const *types, long wait_s, struct medium *ret)
+{
+        struct timespec start, now;
+
+        *ret = (struct medium) {};
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                if (scan_once(labels, types, ret) == 0) {
+                        log_info("config medium %s: %s filesystem labelled \"%s\"", ret->dev, ret->type,
+                                 ret->label);
+                        return 0;
+                }
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec - start.tv_sec >= wait_s)
+                        return -ENOENT;
+                /* Drives show up while udev loads their drivers: look
+                 * again soon. */
+                nanosleep(&(struct timespec) { .tv_nsec = 250 * 1000 * 1000 }, NULL);
+        }
+}
+
+static int do_mount(const struct medium *m, const char *dir)
+{
+        struct libmnt_context *cxt = mnt_new_context();
+        char msg[256] = "";
+        int rc, r = 0;
+
+        if (!cxt)
+                return log_error_errno(ENOMEM, "Cannot set up libmount");
+        /* Only this source on this target with these options: nothing from
+         * fstab, no mount helpers, no utab. */
+        mnt_context_set_optsmode(cxt, MNT_OMODE_IGNORE);
+        mnt_context_disable_helpers(cxt, 1);
+        mnt_context_disable_mtab(cxt, 1);
+        mnt_context_set_source(cxt, m->dev);
+        mnt_context_set_target(cxt, dir);
+        mnt_context_set_fstype(cxt, m->type);
+        mnt_context_set_options(cxt, "ro,nosuid,nodev,noexec");
+        rc = mnt_context_mount(cxt);
+        if (rc != 0 || mnt_context_get_status(cxt) != 1) {
+                int syserr = mnt_context_get_syscall_errno(cxt);
+                mnt_context_get_excode(cxt, rc, msg, sizeof(msg));
+                r = log_error_errno(syserr ? syserr : EIO, "Cannot mount the config medium %s (%s) read-only: %s",
+                                    m->dev, m->type, *msg ? msg : "mount failed");
+        }
+        mnt_free_context(cxt);
+        return r;
+}
+
+int medium_read(const struct medium *m, const char *const *paths, size_t n, char **data, size_t *len)
+{
+        char tmpl[] = "/run/ignis-medium-XXXXXX";
+        const char *base = getenv("TMPDIR");
+        _cleanup_free_ char *dir = NULL;
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                data[i] = NULL;
+                len[i] = 0;
+        }
+        /* /run exists and is a tmpfs in every initramfs and booted system;
+         * tests may run without one that is writable. */
+        if (access("/run", W_OK) == 0 || !base)
+                dir = xstrdup(tmpl);
+        else
+                dir = xasprintf("%s/ignis-medium-XXXXXX", base);
+        if (!mkdtemp(dir))
+                return log_error_errno(errno, "Cannot create a mount point for the config medium: %m");
+        r = do_mount(m, dir);
+        if (r < 0) {
+                rmdir(dir);
+                return r;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, paths[i]);
+                int k = read_full_file(p, IG_CONFIG_MAX_SIZE, &data[i], &len[i]);
+                if (k == -ENOENT || k == -ENOTDIR)
+                        continue;
+                if (k < 0)
+                        r = log_error_errno(k, "Cannot read /%s on the config medium %s: %m", paths[i], m->dev);
+        }
+        if (umount2(dir, 0) < 0) {
+                log_warning_errno(errno, "Cannot unmount the config medium from %s: %m; detaching it", dir);
+                (void) umount2(dir, MNT_DETACH);
+        }
+        rmdir(dir);
+        if (r < 0)
+                for (size_t i = 0; i < n; i++) {
+                        free(data[i]);
+                        data[i] = NULL;
+                }
+        return r;
+}

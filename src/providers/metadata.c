@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Link-local metadata services: what every HTTP provider does the same
+ * way. Retries, per-attempt lines and status handling are the HTTP layer's
+ * (http.h); here: no proxy, the providers' budget, "no config" for a 404
+ * or an empty body, base64 where the platform wraps user data. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/config.h"
+#include "ignis/log.h"
+#include "ignis/util.h"
+#include "internal.h"
+
+static const long retry_429[] = { 429 };
+
+int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct http_response *resp)
+{
+        req->direct = true;
+        if (!req->budget_s)
+                req->budget_s = metadata_budget_s();
+        if (!req->attempt_timeout_s)
+                req->attempt_timeout_s = req->budget_s > 0 && req->budget_s < 10 ? req->budget_s : 10;
+        /* A rate-limited metadata service answers again in a moment. */
+        if (!req->retry_statuses) {
+                req->retry_statuses = retry_429;
+                req->n_retry_statuses = ELEMENTSOF(retry_429);
+        }
+        return http_fetch_memory(NULL, req, IG_CONFIG_MAX_SIZE, ret, ret_len, resp);
+}
+
+int metadata_decode_base64(const char *platform, const char *url, char **body, size_t *len)
+{
+        char *dec;
+        size_t dec_len;
+
+        if (provider_base64_decode(*body, *len, &dec, &dec_len) < 0)
+                return log_error_errno(EBADMSG, "%s: the user data from %s is not base64 as the platform "
+                                       "sends it (%zu bytes)", platform, url, *len);
+        free(*body);
+        *body = dec;
+        *len = dec_len;
+        return 0;
+}
+
+int metadata_fetch_userdata(const char *platform, const char *url, const char *const *headers, bool base64,
+                            struct fetched_config *out)
+{
+        struct http_request req = { .url = url, .what = platform, .headers = headers };
+        _cleanup_free_ char *body = NULL;
+        size_t len = 0;
+        int r;
+
+        *out = (struct fetched_config) {};
+        log_info("%s: fetching the user data from %s", platform, url);
+        r = metadata_fetch(&req, &body, &len, NULL);
+        if (r == -ENOENT) {
+                log_info("%s: the metadata service has no user data (404): no config", platform);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (len == 0) {
+                log_info("%s: the user data is empty: no config", platform);
+                return 0;
+        }
+        if (base64) {
+                r = metadata_decode_base64(platform, url, &body, &len);
+                if (r < 0)
+                        return r;
+        }
+        out->data = TAKE_PTR(body);
+        out->len = len;
+        out->source = xasprintf("%s metadata %s", platform, url);
+        return 0;
+}
+
+int dhcp_lease_value(const char *key, char **value, char **file)
+{
+        const char *dir = provider_leases_dir();
+        size_t klen = strlen(key);
+        struct dirent **names = NULL;
+        int n, r = -ENOENT;
+
+        /* In ifindex order, so that the answer is the same every time. */
+        n = scandir(dir, &names, NULL, versionsort);
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, names[i]->d_name), *text = NULL;
+                char *save = NULL;
+                size_t len;
+
+                if (r < 0 && names[i]->d_name[0] != '.' && read_full_file(p, 64 * 1024, &text, &len) >= 0)
+                        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                                if (strncmp(line, key, klen) == 0 && line[klen] == '=' && line[klen + 1]) {
+                                        *value = xstrdup(line + klen + 1);
+                                        *file = TAKE_PTR(p);
+                                        r = 0;
+                                        break;
+                                }
+                free(names[i]);
+        }
+        free(names);
+        return r;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The platforms this build serves, one line each: PLATFORM(id) stands for
+ * `const struct provider provider_<id>` defined in src/providers/. Included
+ * twice by providers.c (declarations, then the table); no include guard. */
+PLATFORM(akamai)
+PLATFORM(aliyun)
+PLATFORM(azure)
+PLATFORM(azurestack)
+PLATFORM(brightbox)
+PLATFORM(cloudstack)
+PLATFORM(digitalocean)
+PLATFORM(exoscale)
+PLATFORM(hetzner)
+PLATFORM(ibmcloud)
+PLATFORM(kubevirt)
+PLATFORM(metal)
+PLATFORM(nocloud)
+PLATFORM(nutanix)
+PLATFORM(nvidiabluefield)
+PLATFORM(openstack)
+PLATFORM(oraclecloud)
+PLATFORM(powervs)
+PLATFORM(proxmoxve)
+PLATFORM(qemu)
+PLATFORM(upcloud)
+PLATFORM(vultr)

@@ -1,0 +1,401 @@
+#!/usr/bin/python3
+"""Platform providers against fake media, fake firmware tables and fake
+metadata services (tests/platforms/cases/*.json).
+
+    run-platforms.py --ignis build/src/ignis [--keep] [CASE...]
+
+Must run as root (loop devices, mounts in a private mount namespace: every
+ignis run goes through tests/files/jail.py). Prints TAP, one line per case.
+
+Each case runs ignis (by default `ignis fetch-config --platform=P`) with
+every root and endpoint the providers read pointed at the case's scratch
+directory TOP and at an HTTP server on 127.0.0.1 started by this script:
+
+  IGNIS_SYSFS_ROOT=TOP/sys   class/dmi/id/<field> from "dmi"; class/block/<dev>
+                             for each medium (nothing else: the host's disks
+                             are never probed)
+  IGNIS_DEV_ROOT=TOP/dev     <dev> -> the medium's loop device
+  IGNIS_FW_CFG_ROOT=TOP/fw_cfg: absent unless "fw_cfg" (true: the directory
+                             without the config item; else the item's bytes;
+                             "fw_cfg_size" overrides the size file)
+  IGNIS_NETIF_LEASES_DIR=TOP/leases ("leases": {"2": "OPTION_245=..."};
+                             "{port}" is the server's port)
+  IGNIS_SYSTEM_CONFIG_PREFIX=TOP/system (empty: no user.ign or base configs)
+  IGNIS_MEDIA_WAIT=0, IGNIS_PROVIDER_TIMEOUT=20 unless the case sets them
+  IGNIS_ENDPOINT_<NAME> from "endpoints": ["digitalocean", ...]: the server
+
+Case keys (all optional but "expect"):
+
+  description   one line
+  platform      --platform= (default "auto")
+  args          the whole argument list instead of fetch-config; "{top}" and
+                "{http}" are substituted
+  cmdline       the kernel command line file (default: empty)
+  dmi           {"sys_vendor": "QEMU", ...}
+  sysfs         {"relative/to/TOP/sys": text or {"b64": ...}}: other fake sysfs files
+  media         [{"fs": "ext4"|"vfat"|"iso9660"|"udf", "label": L,
+                  "files": {"path": text or {"b64": ..}|{"gzip": text}}}]:
+                ext4 and vfat are made with mkfs.* (vfat filled with mtools),
+                iso9660 with genisoimage -R -J, udf with genisoimage -udf;
+                attached with losetup. The host kernel may lack iso9660/vfat/
+                udf: "needs_fs" lists the types the expected result needs,
+                and where the kernel cannot mount one of them the case expects
+                instead exit 1 and "Cannot mount the config medium", which
+                still checks that the medium was found by label and type.
+  endpoints     names for IGNIS_ENDPOINT_<NAME>=http://127.0.0.1:PORT
+  routes        [{"method": "GET", "path": "/x?y", "headers": {"Name": "value"},
+                  "responses": [{"status": 200, "body": text, "encode":
+                  ["gzip", "base64"], "headers": {...}, "delay": s}, ...]}]:
+                responses are used in order, the last one repeats. A request
+                that matches no route, or lacks a required header, gets the
+                status the real service gives ("missing_status", default 400)
+                and is recorded as wrong.
+  env           extra environment ("{http}" and "{top}" substituted)
+  setup_files   {"relative/to/TOP": text}: files made before the run
+  netns         true: ignis runs in a new network namespace (nothing
+                reachable, not even the case's server)
+  expect:
+    exit        exit status (default 0)
+    json        a JSON subset the stdout must contain (objects: keys
+                recursively; lists: same length, elements recursively)
+    stdout      exact stdout
+    output      substrings of stderr
+    output_not  strings that must not appear in stdout+stderr (secrets)
+    requests    ["GET /path", ...]: the exact sequence of requests served
+    bodies      {"POST /path": exact body of the last such request}
+    body_contains, body_not  {"POST /path": [substrings]}: in that body / not
+    files       {"relative/to/TOP": exact content or null (absent)}
+    modes       {"relative/to/TOP": "0600"}
+    wrong_ok    true: requests to unknown paths are part of the case
+"""
+
+import argparse
+import base64
+import gzip
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "files"))
+import testroot  # noqa: E402
+
+CASES = os.path.join(HERE, "cases")
+
+
+def encode_file(v):
+    if isinstance(v, str):
+        return v.encode()
+    if "b64" in v:
+        return base64.b64decode(v["b64"])
+    if "gzip" in v:
+        return gzip.compress(v["gzip"].encode(), mtime=0)
+    if "json" in v:
+        return json.dumps(v["json"]).encode()
+    raise ValueError("bad file value %r" % v)
+
+
+def body_bytes(resp):
+    data = resp.get("body", "")
+    data = json.dumps(data).encode() if not isinstance(data, str) else data.encode()
+    for enc in resp.get("encode", []):
+        data = gzip.compress(data, mtime=0) if enc == "gzip" else base64.b64encode(data)
+    return data
+
+
+class Server:
+    def __init__(self, routes, missing_status):
+        self.routes = routes
+        self.used = [0] * len(routes)
+        self.log = []
+        self.bodies = {}
+        self.wrong = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def handle_any(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                key = "%s %s" % (self.command, self.path)
+                outer.log.append(key)
+                outer.bodies[key] = body.decode("utf-8", "replace")
+                for i, r in enumerate(outer.routes):
+                    if r.get("method", "GET") != self.command or r["path"] != self.path:
+                        continue
+                    for h, v in r.get("headers", {}).items():
+                        got = self.headers.get(h)
+                        if got != v:
+                            outer.wrong.append("%s: header %s is %r, want %r" % (key, h, got, v))
+                            return self.answer({"status": missing_status, "body": "missing header"})
+                    resps = r["responses"]
+                    resp = resps[min(outer.used[i], len(resps) - 1)]
+                    outer.used[i] += 1
+                    return self.answer(resp)
+                outer.wrong.append("%s: no such route" % key)
+                self.answer({"status": 404, "body": "not found"})
+
+            def answer(self, resp):
+                if resp.get("delay"):
+                    time.sleep(resp["delay"])
+                data = body_bytes(resp)
+                self.send_response(resp.get("status", 200))
+                for h, v in resp.get("headers", {}).items():
+                    self.send_header(h, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = do_PATCH = handle_any
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def kernel_has(fs):
+    with open("/proc/filesystems") as f:
+        return any(line.split()[-1] == fs for line in f if line.strip())
+
+
+def kernel_can_mount(fs):
+    if not kernel_has(fs):
+        subprocess.run(["modprobe", "-q", {"iso9660": "isofs"}.get(fs, fs)], stderr=subprocess.DEVNULL)
+    return kernel_has(fs)
+
+
+def make_medium(top, i, m):
+    src = os.path.join(top, "medium%d" % i)
+    img = os.path.join(top, "medium%d.img" % i)
+    os.makedirs(src)
+    for path, v in m.get("files", {}).items():
+        p = os.path.join(src, path)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(encode_file(v))
+    fs, label = m["fs"], m.get("label", "")
+    q = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
+    if fs == "ext4":
+        subprocess.run(["truncate", "-s", "8M", img], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-L", label, "-d", src, img], **q)
+    elif fs == "vfat":
+        subprocess.run(["mkfs.vfat", "-C", "-n", label, img, "4096"], **q)
+        for name in sorted(os.listdir(src)):
+            subprocess.run(["mcopy", "-s", "-i", img, os.path.join(src, name), "::"], **q)
+    elif fs == "iso9660":
+        subprocess.run(["genisoimage", "-quiet", "-R", "-J", "-V", label, "-o", img, src], **q)
+    elif fs == "udf":
+        subprocess.run(["genisoimage", "-quiet", "-udf", "-R", "-V", label, "-o", img, src], **q)
+    else:
+        raise ValueError("unknown fs %s" % fs)
+    loop = subprocess.run(["losetup", "-f", "--show", "-r", img], check=True, stdout=subprocess.PIPE,
+                          text=True).stdout.strip()
+    name = os.path.basename(loop)
+    os.makedirs(os.path.join(top, "sys/class/block", name))
+    os.symlink(loop, os.path.join(top, "dev", name))
+    return loop
+
+
+def subset(want, got, path="$"):
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return ["%s: want an object, got %r" % (path, got)]
+        errs = []
+        for k, v in want.items():
+            if k not in got:
+                errs.append("%s.%s: missing" % (path, k))
+            else:
+                errs += subset(v, got[k], path + "." + k)
+        return errs
+    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        errs = []
+        for i, (w, g) in enumerate(zip(want, got)):
+            errs += subset(w, g, "%s[%d]" % (path, i))
+        return errs
+    return [] if want == got else ["%s: want %r, got %r" % (path, want, got)]
+
+
+def subst(s, top, url):
+    return s.replace("{top}", top).replace("{http}", url)
+
+
+def run_case(ignis, name, case, keep):
+    top = tempfile.mkdtemp(prefix="ignis-platforms-%s-" % name, dir="/var/tmp")
+    os.chmod(top, 0o755)
+    for d in ("sys/class/block", "sys/class/dmi/id", "dev", "leases", "system"):
+        os.makedirs(os.path.join(top, d))
+    loops, errs = [], []
+    server = Server(case.get("routes", []), case.get("missing_status", 400))
+    expect = dict(case.get("expect", {}))
+    try:
+        for field, v in case.get("dmi", {}).items():
+            with open(os.path.join(top, "sys/class/dmi/id", field), "w") as f:
+                f.write(v + "\n")
+        if case.get("fw_cfg") is not None:
+            item = os.path.join(top, "fw_cfg/by_name/opt/com.coreos/config")
+            os.makedirs(item if case["fw_cfg"] is not True else os.path.join(top, "fw_cfg"))
+            if case["fw_cfg"] is not True:
+                data = encode_file(case["fw_cfg"])
+                with open(item + "/raw", "wb") as f:
+                    f.write(data)
+                with open(item + "/size", "w") as f:
+                    f.write("%d\n" % case.get("fw_cfg_size", len(data)))
+        for rel, v in case.get("sysfs", {}).items():
+            p = os.path.join(top, "sys", rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(encode_file(v))
+        for ifindex, text in case.get("leases", {}).items():
+            with open(os.path.join(top, "leases", ifindex), "w") as f:
+                f.write(text.replace("{port}", server.url.rsplit(":", 1)[1]))
+        for rel, v in case.get("system", {}).items():
+            p = os.path.join(top, "system", rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(encode_file(v))
+        for rel, text in case.get("setup_files", {}).items():
+            p = os.path.join(top, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f:
+                f.write(text)
+        for i, m in enumerate(case.get("media", [])):
+            loops.append(make_medium(top, i, m))
+        missing = [fs for fs in case.get("needs_fs", []) if not kernel_can_mount(fs)]
+        if missing:
+            expect = {"exit": 1, "output": ["Cannot mount the config medium"]}
+        with open(os.path.join(top, "cmdline"), "w") as f:
+            f.write(case.get("cmdline", "") + "\n")
+
+        env = dict(os.environ)
+        for k in list(env):
+            if k.startswith("IGNIS_"):
+                del env[k]
+        env.update({
+            "IGNIS_SYSFS_ROOT": top + "/sys", "IGNIS_DEV_ROOT": top + "/dev",
+            "IGNIS_FW_CFG_ROOT": top + "/fw_cfg", "IGNIS_NETIF_LEASES_DIR": top + "/leases",
+            "IGNIS_SYSTEM_CONFIG_PREFIX": top + "/system",
+            "IGNIS_MEDIA_WAIT": "0", "IGNIS_PROVIDER_TIMEOUT": "20",
+        })
+        for e in case.get("endpoints", []):
+            env["IGNIS_ENDPOINT_" + e.upper().replace("-", "_")] = server.url
+        for k, v in case.get("env", {}).items():
+            env[k] = subst(v, top, server.url)
+        if "args" in case:
+            args = [subst(a, top, server.url) for a in case["args"]]
+        else:
+            args = ["fetch-config", "--platform=" + case.get("platform", "auto"),
+                    "--cmdline-file=" + top + "/cmdline"]
+        cmd = ["unshare", "-m"] + (["-n"] if case.get("netns") else []) + [testroot.PYTHON, testroot.JAIL, "--top", top, "--", ignis] + args
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        took = time.monotonic() - t0
+        out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+        # ASan exits 1 like an expected failure: its report must fail the case.
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in err:
+                errs.append("sanitizer report: %s" % marker)
+        if p.returncode != expect.get("exit", 0):
+            errs.append("exit status %d, want %d" % (p.returncode, expect.get("exit", 0)))
+        if "json" in expect:
+            try:
+                errs += subset(expect["json"], json.loads(out))
+            except ValueError as e:
+                errs.append("stdout is not JSON: %s" % e)
+        if "stdout" in expect and out != expect["stdout"]:
+            errs.append("stdout is %r" % out)
+        for s in expect.get("output", []):
+            if subst(s, top, server.url) not in err:
+                errs.append("stderr lacks %r" % s)
+        for s in expect.get("output_not", []):
+            if s in out or s in err:
+                errs.append("output shows %r" % s)
+        if "requests" in expect and server.log != expect["requests"]:
+            errs.append("requests were %r, want %r" % (server.log, expect["requests"]))
+        for key, body in expect.get("bodies", {}).items():
+            if server.bodies.get(key) != body:
+                errs.append("body of %s was %r, want %r" % (key, server.bodies.get(key), body))
+        for key, subs in expect.get("body_contains", {}).items():
+            for sub in subs:
+                if sub not in server.bodies.get(key, ""):
+                    errs.append("body of %s lacks %r: %r" % (key, sub, server.bodies.get(key)))
+        for key, subs in expect.get("body_not", {}).items():
+            for sub in subs:
+                if sub in server.bodies.get(key, ""):
+                    errs.append("body of %s shows %r" % (key, sub))
+        for rel, want in expect.get("files", {}).items():
+            p2 = os.path.join(top, rel)
+            got = open(p2).read() if os.path.exists(p2) else None
+            if got != want:
+                errs.append("%s is %r, want %r" % (rel, got, want))
+        for rel, want in expect.get("modes", {}).items():
+            p2 = os.path.join(top, rel)
+            got = "%04o" % (os.stat(p2).st_mode & 0o7777) if os.path.exists(p2) else None
+            if got != want:
+                errs.append("%s has mode %s, want %s" % (rel, got, want))
+        if server.wrong and not expect.get("wrong_ok"):
+            errs += ["wrong request: " + w for w in server.wrong]
+        if expect.get("max_seconds") and took > expect["max_seconds"]:
+            errs.append("took %.1fs, more than %ss" % (took, expect["max_seconds"]))
+        diags = ["$ ignis " + " ".join(args), "--- stdout", out, "--- stderr", err,
+                 "--- requests: %r" % server.log] + (["(kernel lacks %s: expecting the mount error)" % missing]
+                                                      if missing else [])
+        note = "kernel cannot mount %s: checked the mount error instead" % ", ".join(missing) if missing else ""
+        return errs, diags, note
+    finally:
+        server.stop()
+        for loop in loops:
+            subprocess.run(["losetup", "-d", loop])
+        if keep:
+            print("# kept %s" % top)
+        else:
+            shutil.rmtree(top, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ignis", required=True)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("cases", nargs="*")
+    a = ap.parse_args()
+    testroot.require_root()
+    for tool in ("losetup", "mkfs.ext4", "mkfs.vfat", "mcopy", "genisoimage", "unshare"):
+        if not shutil.which(tool):
+            print("1..0 # SKIP %s is not installed (tools/install-deps.sh)" % tool)
+            return 0
+    ignis, cleanup = testroot.snapshot_binary(os.path.abspath(a.ignis))
+    names = sorted(f[:-5] for f in os.listdir(CASES) if f.endswith(".json"))
+    if a.cases:
+        names = [n for n in names if n in a.cases]
+    failed = 0
+    try:
+        for n, name in enumerate(names, 1):
+            with open(os.path.join(CASES, name + ".json")) as f:
+                case = json.load(f)
+            errs, diags, note = run_case(ignis, name, case, a.keep)
+            desc = case.get("description", "") + (" (%s)" % note if note else "")
+            failed += testroot.tap_case(n, name, not errs, desc, errs + diags)
+    finally:
+        cleanup()
+    print("1..%d" % len(names))
+    return testroot.tap_end(failed, len(names))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
