@@ -5,13 +5,16 @@
 # (*.ign, *.json) as arguments. tests/docs/check-docs.py checks that every
 # option `ignis COMMAND --help` prints is offered here.
 
-_ignis_commands="validate apply run version"
+_ignis_commands="validate apply run plan fetch-config report version"
 
 _ignis_options() {
     case $1 in
         validate) echo "--strict --json --summary --help" ;;
-        apply) echo "--root= --strict --ignore-unsupported --quiet -q --help" ;;
-        run) echo "--stage= --platform= --root= --config-cache= --help" ;;
+        apply) echo "--root= --strict --ignore-unsupported --no-target-programs --offline --quiet -q --help" ;;
+        run) echo "--stage= --platform= --root= --config-cache= --device-timeout= --help" ;;
+        plan) echo "--json --strict --help" ;;
+        fetch-config) echo "--platform= --output= -o --cmdline-file= --help" ;;
+        report) echo "--platform= --result= --summary= --state-dir= --help" ;;
         "") echo "--help --version" ;;
     esac
 }
@@ -41,10 +44,13 @@ _ignis() {
         --platform)
             mapfile -t COMPREPLY < <(compgen -W "$_ignis_platforms auto" -- "$cur")
             return ;;
-        --root)
+        --root | --state-dir)
             _filedir -d
             return ;;
-        --config-cache | -o | --output)
+        --result)
+            mapfile -t COMPREPLY < <(compgen -W "ok failed" -- "$cur")
+            return ;;
+        --config-cache | -o | --output | --cmdline-file)
             _filedir
             return ;;
     esac
