@@ -39,6 +39,11 @@ void fetched_config_free(struct fetched_config *f);
  * support fetching from it). */
 bool provider_known(const char *platform);
 
+/* Whether the platform's config source is a network service (a metadata
+ * server): fetch-offline then leaves the fetch to the fetch stage, after
+ * the initramfs brought the network up. */
+bool provider_needs_network(const char *platform);
+
 /* Returns 0 (config or none), -EOPNOTSUPP for a platform this build cannot
  * serve yet, or another negative errno. Logs its own errors. */
 int provider_fetch(const char *platform, struct fetched_config *out);

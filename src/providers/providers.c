@@ -29,6 +29,24 @@ bool provider_known(const char *platform)
         return false;
 }
 
+bool provider_needs_network(const char *platform)
+{
+        /* Platforms whose config may come only from a metadata service.
+         * Config-drive and fw_cfg style platforms are read offline. */
+        static const char *const ids[] = {
+                "akamai", "aliyun", "aws", "azure", "azurestack", "brightbox", "cloudstack", "digitalocean",
+                "exoscale", "gcp", "hetzner", "ibmcloud", "openstack", "oraclecloud", "packet", "scaleway",
+                "upcloud", "vultr",
+        };
+
+        if (!platform)
+                return false;
+        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+                if (strcmp(platform, ids[i]) == 0)
+                        return true;
+        return false;
+}
+
 int provider_fetch(const char *platform, struct fetched_config *out)
 {
         const char *sysfs = getenv("IGNIS_FW_CFG_ROOT");

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -24,6 +25,7 @@
 #include "ignis/config.h"
 #include "ignis/fetch.h"
 #include "ignis/log.h"
+#include "ignis/netwait.h"
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
 #include "ignis/stages.h"
@@ -54,17 +56,77 @@ static int from_cmdline_url(const char *url, struct fetched_config *out)
         size_t len;
         int r;
 
-        if (!fetch_is_local(&res)) {
-                _cleanup_free_ char *shown = url_for_message(url);
-                return log_error_errno(EOPNOTSUPP, "ignition.config.url=%s: fetching remote configs is not "
-                                       "supported yet (data: URLs are)", shown);
-        }
         r = fetch_to_memory(&res, "ignition.config.url", IG_CONFIG_MAX_SIZE, &out->data, &len);
         if (r < 0)
                 return r;
         out->len = len;
         out->source = xstrdup("ignition.config.url");
         return 0;
+}
+
+/* How long the fetch stage waits for a route to a resource's host; the
+ * unit's environment (systemd.setenv= or a drop-in) may change it. */
+static long network_timeout_s(void)
+{
+        const char *v = getenv("IGNIS_NETWORK_TIMEOUT");
+        char *end;
+        long t;
+
+        if (!v || !*v)
+                return 300;
+        errno = 0;
+        t = strtol(v, &end, 10);
+        if (errno || *end || t < 0) {
+                log_warning("IGNIS_NETWORK_TIMEOUT=%s is not a number of seconds: using 300", v);
+                return 300;
+        }
+        return t;
+}
+
+/* /run/ignis/neednet beside the cache: ignis-fetch.service runs (and brings
+ * the network up) only when fetch-offline wrote it. */
+static int write_neednet(const char *cache, bool needed)
+{
+        _cleanup_free_ char *dir = xstrdup(cache), *p = NULL;
+        char *slash = strrchr(dir, '/');
+        int r;
+
+        if (slash)
+                *slash = '\0';
+        p = xasprintf("%s/neednet", dir);
+        if (!needed) {
+                if (unlink(p) < 0 && errno != ENOENT)
+                        return log_error_errno(errno, "Cannot remove %s: %m", p);
+                return 0;
+        }
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create %s: %m", dir);
+        {
+                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return log_error_errno(errno, "Cannot write %s: %m", p);
+        }
+        return 0;
+}
+
+/* The remote resources c references: offline, they mean the network is
+ * needed (returns 1); online, wait for a route to each host first. */
+static int remote_sources(const struct ig_config *c, const char *what, bool offline)
+{
+        struct ig_strv urls = {};
+        int r = 0;
+
+        config_remote_sources(c, &urls);
+        if (urls.n > 0 && offline) {
+                _cleanup_free_ char *shown = url_for_message(urls.v[0]);
+                log_info("%s references %zu remote resource(s) (first: %s): the network is needed", what, urls.n,
+                         shown);
+                r = 1;
+        } else if (urls.n > 0)
+                r = net_wait_for_urls((const char *const *) urls.v, urls.n, "fetch", network_timeout_s());
+        free(urls.v);
+        return r;
 }
 
 static int from_system_dirs(struct fetched_config *out)
@@ -261,7 +323,7 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         struct ig_config user, base;
         _cleanup_free_ char *platform_dir = NULL;
         const char *url = NULL;
-        bool provided = false;
+        bool provided = false, need_net = false;
         int r;
 
         ig_config_init(&user);
@@ -277,10 +339,31 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 goto out;
         }
 
-        if (cmdline_get(cl, "ignition.config.url", &url) && url && *url)
+        if (cmdline_get(cl, "ignition.config.url", &url) && url && *url) {
+                struct ig_resource res = { .source = (char *) url };
+
+                if (resource_is_remote(&res)) {
+                        _cleanup_free_ char *shown = url_for_message(url);
+                        if (offline) {
+                                log_info("ignition.config.url=%s is remote: the network is needed", shown);
+                                need_net = true;
+                                r = 0;
+                                goto out;
+                        }
+                        r = net_wait_for_urls(&url, 1, "ignition.config.url", network_timeout_s());
+                        if (r < 0)
+                                goto out;
+                }
                 r = from_cmdline_url(url, &fc);
-        else {
+        } else {
                 r = from_system_dirs(&fc);
+                if (r == 0 && offline && provider_needs_network(platform)) {
+                        log_info("platform %s: the config comes from its metadata service: the network is "
+                                 "needed", platform);
+                        need_net = true;
+                        r = 0;
+                        goto out;
+                }
                 if (r == 0)
                         r = provider_fetch(platform, &fc);
         }
@@ -303,7 +386,21 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         if (!provided)
                 log_info("no user config: booting with an empty config");
 
+        r = remote_sources(&user, "the config", offline);
+        if (r < 0)
+                goto out;
+        if (r > 0) {
+                need_net = true;
+                r = 0;
+                goto out;
+        }
         r = stage_render_config(&user);
+        if (r == -ENETUNREACH && offline) {
+                /* a local fragment referenced a remote one */
+                need_net = true;
+                r = 0;
+                goto out;
+        }
         if (r < 0)
                 goto out;
 
@@ -316,6 +413,14 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 goto out;
         ig_config_merge(&base, &user);
 
+        r = remote_sources(&base, "the rendered config", offline);
+        if (r < 0)
+                goto out;
+        if (r > 0) {
+                need_net = true;
+                r = 0;
+                goto out;
+        }
         r = check_supported(&base);
         if (r < 0)
                 goto out;
@@ -325,6 +430,11 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         if (r >= 0)
                 log_info("%s: config cached in %s", offline ? "fetch-offline" : "fetch", cache);
 out:
+        if (r >= 0 && offline) {
+                r = write_neednet(cache, need_net);
+                if (r >= 0 && need_net)
+                        log_info("fetch-offline: the network is needed; the fetch stage will fetch the config");
+        }
         fetched_config_free(&fc);
         ig_config_free(&user);
         ig_config_free(&base);
