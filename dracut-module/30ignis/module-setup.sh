@@ -14,8 +14,10 @@
 #   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
 #                       libcrypto.so.3": the meson options libcurl_soname and
 #                       libcrypto_soname)
-#   IGNIS_NETWORK=yes   also pull in dracut's "network" module (for configs
-#                       fetched over the network; not needed yet)
+#   IGNIS_NETWORK=no    leave out dracut's systemd-networkd module (package
+#                       dracut-network), which ignis starts only when the
+#                       config needs the network (default: include it when
+#                       it is available)
 #   IGNIS_KERNEL_MODULES  kernel modules for the storage ignis creates and
 #                       mounts (default below; set it empty to rely on the
 #                       distro's own module selection)
@@ -61,13 +63,20 @@ depends() {
     # systemd-initrd: initrd.target, initrd-root-fs.target, sysroot.mount
     # wiring; qemu: virtio and qemu_fw_cfg (the qemu platform's config).
     local deps="systemd systemd-initrd qemu"
-    # Ignition always depends on "network url-lib". ignis fetches with its
-    # own libcurl and has no remote sources yet, so the network stack is
-    # left out unless asked for (IGNIS_NETWORK=yes); ignis-fetch.service is
-    # installed regardless and is skipped by its conditions when no config
-    # needs the network.
-    case "${IGNIS_NETWORK:-no}" in
-        yes | 1 | true) deps+=" network" ;;
+    # Networking: dracut's systemd-networkd module (small: DHCPv4 and v6 on
+    # every NIC, honours ip=) and, through it, the NIC drivers. ignis starts
+    # it only when a config needs the network (ignis-network-up), never on
+    # a boot whose config is local.
+    case "${IGNIS_NETWORK:-yes}" in
+        no | 0 | false) ;;
+        *)
+            if [[ -d ${dracutbasedir:-/usr/lib/dracut}/modules.d/01systemd-networkd ]]; then
+                deps+=" systemd-networkd"
+            else
+                dwarn "ignis: dracut's systemd-networkd module is missing (install dracut-network):" \
+                    "configs that need the network will fail"
+            fi
+            ;;
     esac
     echo "$deps"
     return 0
@@ -131,8 +140,8 @@ install() {
     # only matter for the configs that use them.
     # shellcheck disable=SC2086
     inst_multiple $ignis_required_tools mount umount
-    # what ignis-generator and ignis-wait-network run
-    inst_multiple cat mkdir ln mv sleep
+    # what ignis-generator and ignis-network-up run
+    inst_multiple cat mkdir ln mv cp
     inst_multiple -o \
         groupmod \
         setfiles \
@@ -146,7 +155,15 @@ install() {
     else
         inst_script "$moddir/ignis-kargs-helper" /usr/libexec/ignis-kargs-helper
     fi
-    inst_script "$moddir/ignis-wait-network" /usr/libexec/ignis-wait-network
+    inst_script "$moddir/ignis-network-up" /usr/libexec/ignis-network-up
+    if dracut_module_included systemd-networkd; then
+        inst_simple "$moddir/99-ignis-dhcp.network" /usr/lib/ignis/99-ignis-dhcp.network
+        # dracut's module enables networkd for every boot; ignis starts it
+        # only when the config needs it (ignis-fetch.service), or at boot
+        # when the kernel command line has rd.neednet=1 (ignis-generator).
+        $SYSTEMCTL -q --root "$initdir" disable systemd-networkd.service systemd-networkd.socket \
+            systemd-networkd-wait-online.service systemd-network-generator.service 2> /dev/null
+    fi
 
     # udev: opened-but-empty LUKS mappings become ready device units; md
     # arrays get their /dev/md/NAME links (mdadm --create waits for them);
