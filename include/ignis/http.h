@@ -33,6 +33,7 @@ struct fetch_settings {
         char *http_proxy;                       /* NULL: none */
         char *https_proxy;
         struct ig_strv no_proxy;
+        struct ig_strv ca_sources;              /* the CAs already in ca_pem (each fetched once) */
         bool offline;                           /* refuse anything that needs a network (-ENETUNREACH) */
 };
 

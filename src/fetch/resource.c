@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,51 +13,52 @@
 #include "ignis/data-url.h"
 #include "ignis/fetch.h"
 #include "ignis/log.h"
+#include "ignis/http.h"
 #include "ignis/util.h"
+#include "fetch-internal.h"
 
 #define CHUNK (64 * 1024)
 
 bool fetch_is_local(const struct ig_resource *r)
 {
-        return !r->source || !*r->source || strncasecmp(r->source, "data:", 5) == 0;
+        return !r->source || !*r->source || strncasecmp(r->source, "data:", 5) == 0 ||
+               strncasecmp(r->source, "file:", 5) == 0;
 }
 
 /* Where the decompressed bytes go: a file descriptor or a growing buffer. */
 struct out {
         int fd;
-        char *buf;
-        size_t len, alloc, max;
+        off_t start;                    /* where the body began in fd, for a restart */
+        struct mem_sink mem;
 };
 
 static int out_write(struct out *o, const void *data, size_t len)
 {
-        const char *p = data;
+        if (o->fd < 0)
+                return mem_sink_write(&o->mem, data, len);
+        return loop_write(o->fd, data, len);
+}
 
-        if (o->fd < 0) {
-                /* A small gzip stream can inflate to gigabytes. */
-                if (o->max && o->len + len > o->max)
-                        return -EFBIG;
-                if (o->len + len + 1 > o->alloc) {
-                        o->alloc = (o->len + len + 1) * 2;
-                        o->buf = xrealloc(o->buf, o->alloc);
-                }
-                memcpy(o->buf + o->len, data, len);
-                o->len += len;
-                o->buf[o->len] = '\0';
-                return 0;
-        }
-        return loop_write(o->fd, p, len);
+static int out_restart(struct out *o)
+{
+        if (o->fd < 0)
+                return mem_sink_restart(&o->mem);
+        if (o->start < 0)
+                return -ESPIPE;
+        if (ftruncate(o->fd, o->start) < 0 || lseek(o->fd, o->start, SEEK_SET) < 0)
+                return -errno;
+        return 0;
 }
 
 /* The pipeline after the transport: optional gunzip, hash, output. */
 struct pipeline {
-        const char *what;
+        const char *what;               /* the entry and the URL, for messages */
         struct out *out;
         EVP_MD_CTX *md;
+        const EVP_MD *md_type;
         z_stream z;
         bool gzip;
         bool z_done;
-        int error;
 };
 
 /* libcrypto is only loaded when a hash is asked for. */
@@ -78,14 +80,15 @@ static int emit_logged(struct pipeline *p, const void *data, size_t len)
         int r = emit(p, data, len);
 
         if (r == -EFBIG)
-                return log_error_errno(r, "%s: larger than the limit of %zu bytes", p->what, p->out->max);
+                return log_error_errno(r, "%s: larger than the limit of %zu bytes", p->what, p->out->mem.max);
         if (r < 0)
                 return log_error_errno(r, "%s: write failed: %m", p->what);
         return 0;
 }
 
-static int pipeline_feed(struct pipeline *p, const void *data, size_t len)
+static int pipeline_feed(void *userdata, const void *data, size_t len)
 {
+        struct pipeline *p = userdata;
         unsigned char buf[CHUNK];
         int r, e;
 
@@ -114,6 +117,23 @@ static int pipeline_feed(struct pipeline *p, const void *data, size_t len)
                 }
         } while (p->z.avail_in > 0 || p->z.avail_out == 0);
         return 0;
+}
+
+/* A retried download starts over: output, gunzip and hash alike. */
+static int pipeline_restart(void *userdata)
+{
+        struct pipeline *p = userdata;
+        int r;
+
+        if (p->gzip) {
+                if (inflateReset(&p->z) != Z_OK)
+                        return -EIO;
+                p->z_done = false;
+        }
+        if (p->md && sym_EVP_DigestInit_ex(p->md, p->md_type, NULL) != 1)
+                return -EIO;
+        r = out_restart(p->out);
+        return r;
 }
 
 static int parse_hash(const char *spec, const EVP_MD **md, unsigned char want[EVP_MAX_MD_SIZE], size_t *want_len)
@@ -165,10 +185,49 @@ static int transport_data(struct pipeline *p, const char *url)
         return 0;
 }
 
-static int fetch(const struct ig_resource *res, struct out *out, const char *what)
+static bool has_scheme(const char *url, const char *scheme)
 {
-        struct pipeline p = { .what = what, .out = out };
-        const EVP_MD *md = NULL;
+        size_t l = strlen(scheme);
+        return strncasecmp(url, scheme, l) == 0 && url[l] == ':';
+}
+
+static int transport(const struct fetch_settings *s, const struct ig_resource *res, struct pipeline *p,
+                     const char *what, long budget_s)
+{
+        const struct fetch_request f = { .res = res, .url = res->source, .what = what, .settings = s,
+                                         .budget_s = budget_s };
+        const struct http_sink sink = { pipeline_feed, pipeline_restart, p };
+        const char *url = res->source;
+
+        if (!url || !*url)
+                return 0;
+        if (has_scheme(url, "data"))
+                return transport_data(p, url);
+        if (has_scheme(url, "http") || has_scheme(url, "https") || has_scheme(url, "tftp"))
+                return transport_http(&f, &sink);
+        if (has_scheme(url, "s3") || has_scheme(url, "arn"))
+                return transport_s3(&f, &sink);
+        if (has_scheme(url, "gs"))
+                return transport_gs(&f, &sink);
+        if (has_scheme(url, "file"))
+                return transport_file(&f, &sink);
+        {
+                /* Names the URL scheme only: the rest may carry credentials. */
+                const char *colon = strchr(url, ':');
+                if (!colon)
+                        return log_error_errno(EINVAL, "%s: the source is not a URL", what);
+                return log_error_errno(EPROTONOSUPPORT, "%s: unsupported URL scheme \"%.*s\"", what,
+                                       (int) (colon - url), url);
+        }
+}
+
+static int fetch(const struct fetch_settings *s, const struct ig_resource *res, struct out *out, const char *what,
+                 long budget_s)
+{
+        _cleanup_free_ char *shown = res->source && *res->source && !has_scheme(res->source, "data")
+                                             ? url_for_message(res->source) : NULL;
+        _cleanup_free_ char *label = shown ? xasprintf("%s %s", what, shown) : xstrdup(what);
+        struct pipeline p = { .what = label, .out = out };
         unsigned char want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
         size_t want_len = 0;
         unsigned got_len = 0;
@@ -176,51 +235,43 @@ static int fetch(const struct ig_resource *res, struct out *out, const char *wha
 
         if (res->verification.hash) {
                 if (dlopen_crypto() < 0)
-                        return log_error_errno(EOPNOTSUPP, "%s: cannot verify the hash without libcrypto", what);
-                if (parse_hash(res->verification.hash, &md, want, &want_len) < 0)
-                        return log_error_errno(EINVAL, "%s: unusable verification hash", what);
+                        return log_error_errno(EOPNOTSUPP, "%s: cannot verify the hash without libcrypto", label);
+                if (parse_hash(res->verification.hash, &p.md_type, want, &want_len) < 0)
+                        return log_error_errno(EINVAL, "%s: unusable verification hash", label);
                 p.md = sym_EVP_MD_CTX_new();
-                if (!p.md || sym_EVP_DigestInit_ex(p.md, md, NULL) != 1) {
+                if (!p.md || sym_EVP_DigestInit_ex(p.md, p.md_type, NULL) != 1) {
                         md_free(p.md);
-                        return log_error_errno(ENOMEM, "%s: cannot set up the hash", what);
+                        return log_error_errno(ENOMEM, "%s: cannot set up the hash", label);
                 }
         }
         if (res->compression && *res->compression) {
                 if (strcmp(res->compression, "gzip") != 0) {
                         md_free(p.md);
-                        return log_error_errno(EINVAL, "%s: unsupported compression \"%s\"", what, res->compression);
+                        return log_error_errno(EINVAL, "%s: unsupported compression \"%s\"", label,
+                                               res->compression);
                 }
                 p.gzip = true;
                 /* 16+MAX_WBITS: gzip framing only, as Ignition accepts. */
                 if (inflateInit2(&p.z, 16 + MAX_WBITS) != Z_OK) {
                         md_free(p.md);
-                        return log_error_errno(ENOMEM, "%s: cannot set up gunzip", what);
+                        return log_error_errno(ENOMEM, "%s: cannot set up gunzip", label);
                 }
         }
 
-        if (!res->source || !*res->source)
-                r = 0;
-        else if (strncasecmp(res->source, "data:", 5) == 0)
-                r = transport_data(&p, res->source);
-        else {
-                /* Names the URL scheme only: the rest may carry credentials. */
-                const char *colon = strchr(res->source, ':');
-                r = log_error_errno(EOPNOTSUPP, "%s: fetching %.*s: URLs is not supported yet", what,
-                                    colon ? (int) (colon - res->source) : 0, res->source);
-        }
+        r = transport(s ? s : fetch_settings_global(), res, &p, what, budget_s);
 
         if (r >= 0 && p.gzip && !p.z_done && res->source && *res->source)
-                r = log_error_errno(EBADMSG, "%s: gzip data ends early (unexpected end of the stream)", what);
+                r = log_error_errno(EBADMSG, "%s: gzip data ends early (unexpected end of the stream)", label);
         if (r >= 0 && p.md) {
                 if (sym_EVP_DigestFinal_ex(p.md, got, &got_len) != 1)
-                        r = log_error_errno(EIO, "%s: hash computation failed", what);
+                        r = log_error_errno(EIO, "%s: hash computation failed", label);
                 else if (got_len != want_len || memcmp(got, want, want_len) != 0) {
                         char gh[2 * EVP_MAX_MD_SIZE + 1], wh[2 * EVP_MAX_MD_SIZE + 1];
                         to_hex(got, got_len, gh);
                         to_hex(want, want_len, wh);
-                        const char *fn = md == sym_EVP_sha512() ? "sha512" : "sha256";
+                        const char *fn = p.md_type == sym_EVP_sha512() ? "sha512" : "sha256";
                         r = log_error_errno(EBADMSG, "%s: hash verification failed: calculated %s-%s but the "
-                                            "config expects %s-%s", what, fn, gh, fn, wh);
+                                            "config expects %s-%s", label, fn, gh, fn, wh);
                 }
         }
         if (p.gzip)
@@ -231,26 +282,30 @@ static int fetch(const struct ig_resource *res, struct out *out, const char *wha
 
 int fetch_to_fd(const struct ig_resource *r, int fd, const char *what)
 {
-        struct out o = { .fd = fd };
+        struct out o = { .fd = fd, .start = lseek(fd, 0, SEEK_CUR) };
 
-        return fetch(r, &o, what);
+        return fetch(NULL, r, &o, what, 0);
+}
+
+int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,
+                          char **ret, size_t *ret_len)
+{
+        struct out o = { .fd = -1, .mem.max = max };
+        int e;
+
+        e = fetch(s, r, &o, what, 0);
+        if (e < 0) {
+                free(o.mem.buf);
+                return e;
+        }
+        *ret = o.mem.buf ? o.mem.buf : xstrdup("");
+        *ret_len = o.mem.len;
+        return 0;
 }
 
 int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len)
 {
-        struct out o = { .fd = -1, .max = max };
-        int e;
-
-        e = fetch(r, &o, what);
-        if (e < 0) {
-                free(o.buf);
-                return e;
-        }
-        if (!o.buf)
-                o.buf = xstrdup("");
-        *ret = o.buf;
-        *ret_len = o.len;
-        return 0;
+        return resource_fetch_memory(NULL, r, what, max, ret, ret_len);
 }
 
 char *url_for_message(const char *url)

@@ -15,6 +15,19 @@ DEFINE_SYM(curl_url);
 DEFINE_SYM(curl_url_set);
 DEFINE_SYM(curl_url_cleanup);
 DEFINE_SYM(curl_url_strerror);
+DEFINE_SYM(curl_global_init);
+DEFINE_SYM(curl_easy_init);
+DEFINE_SYM(curl_easy_setopt);
+DEFINE_SYM(curl_easy_perform);
+DEFINE_SYM(curl_easy_getinfo);
+DEFINE_SYM(curl_easy_cleanup);
+DEFINE_SYM(curl_easy_strerror);
+DEFINE_SYM(curl_easy_reset);
+DEFINE_SYM(curl_slist_append);
+DEFINE_SYM(curl_slist_free_all);
+DEFINE_SYM(curl_version_info);
+DEFINE_SYM(curl_url_get);
+DEFINE_SYM(curl_free);
 
 DEFINE_SYM(EVP_DecodeBlock);
 DEFINE_SYM(EVP_MD_CTX_new);
@@ -68,6 +81,19 @@ int dlopen_curl(void)
                 SYM(curl_url_set),
                 SYM(curl_url_cleanup),
                 SYM(curl_url_strerror),
+                SYM(curl_global_init),
+                SYM(curl_easy_init),
+                SYM(curl_easy_setopt),
+                SYM(curl_easy_perform),
+                SYM(curl_easy_getinfo),
+                SYM(curl_easy_cleanup),
+                SYM(curl_easy_strerror),
+                SYM(curl_easy_reset),
+                SYM(curl_slist_append),
+                SYM(curl_slist_free_all),
+                SYM(curl_version_info),
+                SYM(curl_url_get),
+                SYM(curl_free),
         };
 
         return load(IGNIS_LIBCURL_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);

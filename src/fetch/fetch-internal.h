@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Shared between the files of src/fetch/ only. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ignis/config.h"
+#include "ignis/http.h"
+
+/* Whether a request to host:port (host without brackets, lower or mixed
+ * case) goes through the proxy, given the config's noProxy entries, with
+ * Go's net/http/httpproxy rules: never for localhost and loopback
+ * addresses; "*" bypasses everything; an entry is an IP (optionally with
+ * :port), a CIDR, a domain that matches itself and its subdomains, or
+ * ".domain"/"*.domain" that matches subdomains only; a :port restricts a
+ * domain or IP entry to that port. Entries may hold several, comma-separated. */
+bool proxy_wanted(const struct ig_strv *no_proxy, const char *host, unsigned port);
+
+/* The proxy URL for url under s, or NULL for a direct connection. */
+const char *proxy_for_url(const struct fetch_settings *s, const char *url);
+
+/* A sink over an fd or a bounded buffer, restartable (a retry truncates
+ * back to where the body started). */
+struct mem_sink {
+        char *buf;
+        size_t len, alloc, max;
+};
+int mem_sink_write(void *userdata, const void *data, size_t len);
+int mem_sink_restart(void *userdata);
+
+/* The transports behind fetch_to_fd()/fetch_to_memory(): each streams the
+ * raw (still compressed) bytes of url into sink. */
+struct fetch_request {
+        const struct ig_resource *res;
+        const char *url;
+        const char *what;
+        const struct fetch_settings *settings;
+        long budget_s;                  /* 0: the settings' total timeout */
+};
+
+int transport_http(const struct fetch_request *f, const struct http_sink *sink);
+int transport_s3(const struct fetch_request *f, const struct http_sink *sink);
+int transport_gs(const struct fetch_request *f, const struct http_sink *sink);
+int transport_file(const struct fetch_request *f, const struct http_sink *sink);
+
+/* Base URLs of the metadata services, overridable for tests. */
+const char *aws_imds_base(void);
+const char *gcp_metadata_base(void);
+const char *gcs_api_base(void);
+
+/* fetch_to_memory() with explicit settings (the CAs of a config are
+ * fetched with the settings before it). */
+int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,
+                          char **ret, size_t *ret_len);

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* http_fetch() against tests/fetch/server.py on 127.0.0.1: statuses,
+ * retries, timeouts, stalls, truncation, redirects, headers, methods,
+ * limits, proxies; and the noProxy matcher on its own.
+ * Usage: test-http PATH/TO/server.py [PYTHON] */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ignis/config.h"
+#include "ignis/fetch.h"
+#include "ignis/http.h"
+#include "ignis/log.h"
+#include "../../src/fetch/fetch-internal.h"
+#include "tap.h"
+
+struct server {
+        pid_t pid;
+        int in;         /* closing it stops the server */
+        int port;
+};
+
+static const char *python = "/usr/bin/python3";
+
+static int server_start(const char *script, const char *const *extra, struct server *s)
+{
+        int in[2], out[2];
+        char buf[32] = "";
+        ssize_t n;
+
+        fflush(stdout);
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+                return -errno;
+        s->pid = fork();
+        if (s->pid < 0)
+                return -errno;
+        if (s->pid == 0) {
+                const char *argv[16] = { python, script };
+                size_t k = 2;
+                for (size_t i = 0; extra && extra[i] && k < 15; i++)
+                        argv[k++] = extra[i];
+                dup2(in[0], 0);
+                dup2(out[1], 1);
+                execv(python, (char **) argv);
+                _exit(127);
+        }
+        close(in[0]);
+        close(out[1]);
+        s->in = in[1];
+        /* Up to the newline: a read may return the digits alone. */
+        for (size_t got = 0; got < sizeof(buf) - 1 && !strchr(buf, '\n'); got += (size_t) n) {
+                n = read(out[0], buf + got, sizeof(buf) - 1 - got);
+                if (n <= 0) {
+                        close(out[0]);
+                        return -EIO;
+                }
+        }
+        close(out[0]);
+        s->port = atoi(buf);
+        return s->port > 0 ? 0 : -EIO;
+}
+
+static void server_stop(struct server *s)
+{
+        close(s->in);
+        waitpid(s->pid, NULL, 0);
+}
+
+static char *url(const struct server *s, const char *path)
+{
+        return xasprintf("http://127.0.0.1:%d%s", s->port, path);
+}
+
+static int get(const struct fetch_settings *st, const struct server *s, const char *path, char **body, long *status)
+{
+        char *u = url(s, path);
+        struct http_request req = { .url = u, .what = "test" };
+        struct http_response resp = {};
+        size_t len;
+        int r;
+
+        *body = NULL;
+        r = http_fetch_memory(st, &req, 1 << 20, body, &len, &resp);
+        if (status)
+                *status = resp.status;
+        http_response_free(&resp);
+        free(u);
+        return r;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (double) (t.tv_sec - t0->tv_sec) + (double) (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_proxy_matcher(void)
+{
+        static const struct {
+                const char *no_proxy, *host;
+                unsigned port;
+                bool proxied;
+        } cases[] = {
+                { "", "example.com", 80, true },
+                { "", "localhost", 80, false },
+                { "", "127.0.0.5", 80, false },
+                { "", "::1", 80, false },
+                { "*", "example.com", 80, false },
+                { "example.com", "example.com", 80, false },
+                { "example.com", "www.example.com", 443, false },
+                { "example.com", "notexample.com", 80, true },
+                { ".example.com", "example.com", 80, true },
+                { ".example.com", "a.b.example.com", 80, false },
+                { "*.example.com", "example.com", 80, true },
+                { "*.example.com", "www.example.com", 80, false },
+                { "example.com:8080", "example.com", 8080, false },
+                { "example.com:8080", "example.com", 80, true },
+                { "10.0.0.0/8", "10.1.2.3", 80, false },
+                { "10.0.0.0/8", "11.1.2.3", 80, true },
+                { "10.0.0.0/8", "ten.example", 80, true },
+                { "192.168.1.1", "192.168.1.1", 443, false },
+                { "192.168.1.1", "192.168.1.2", 443, true },
+                { "192.168.1.1:443", "192.168.1.1", 80, true },
+                { "fd00::/8", "fd12::1", 80, false },
+                { "fd00::/8", "fe80::1", 80, true },
+                { "[fd00::1]:80", "fd00::1", 80, false },
+                { "a.com, b.com", "x.b.com", 80, false },
+                { " B.COM ", "b.com", 80, false },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *entry = (char *) cases[i].no_proxy;
+                struct ig_strv v = { .v = &entry, .n = 1 };
+                bool got = proxy_wanted(&v, cases[i].host, cases[i].port);
+                tap_ok(got == cases[i].proxied, "noProxy \"%s\": %s:%u %s", cases[i].no_proxy, cases[i].host,
+                       cases[i].port, cases[i].proxied ? "proxied" : "direct");
+        }
+}
+
+struct count_sink {
+        size_t bytes, restarts;
+};
+
+static int count_write(void *u, const void *d, size_t l)
+{
+        ((struct count_sink *) u)->bytes += l;
+        return 0;
+}
+
+static int count_restart(void *u)
+{
+        ((struct count_sink *) u)->bytes = 0;
+        ((struct count_sink *) u)->restarts++;
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct fetch_settings st = { .response_headers_timeout_s = 10 };
+        struct server s, px, refuse;
+        struct timespec t0;
+        char *body = NULL, *u, *u2;
+        long status = 0;
+        size_t len;
+        int r;
+
+        if (argc != 2 && argc != 3) {
+                fprintf(stderr, "usage: %s SERVER.py [PYTHON]\n", argv[0]);
+                return 2;
+        }
+        if (argc == 3)
+                python = argv[2];
+        test_proxy_matcher();
+
+        if (server_start(argv[1], NULL, &s) < 0) {
+                tap_ok(0, "cannot start the test server");
+                return tap_done();
+        }
+
+        r = get(&st, &s, "/hello", &body, &status);
+        tap_ok(r == 0 && status == 200 && body && strcmp(body, "hello\n") == 0, "GET 200 into memory");
+        free(body);
+
+        r = get(&st, &s, "/status/404", &body, &status);
+        tap_ok(r == -ENOENT && status == 404 && !body, "404 is -ENOENT");
+        r = get(&st, &s, "/status/403", &body, &status);
+        tap_ok(r == -EACCES && status == 403, "403 is refused at once (%d)", r);
+        r = get(&st, &s, "/status/204", &body, &status);
+        tap_ok(r == 0 && status == 204 && body && !*body, "204 is success with an empty body");
+        free(body);
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        r = get(&st, &s, "/flaky/a/2", &body, &status);
+        tap_ok(r == 0 && status == 200 && body && strcmp(body, "ok\n") == 0 && seconds_since(&t0) >= 0.55,
+               "500, 500, then 200: retried with 200+400 ms backoff");
+        free(body);
+
+        {
+                struct fetch_settings t = st;
+                t.total_timeout_s = 2;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                r = get(&t, &s, "/flaky/b/1000", &body, &status);
+                tap_ok(r == -ETIMEDOUT && status == 500 && seconds_since(&t0) < 4,
+                       "always 500: gives up at the total timeout (%d)", r);
+        }
+        {
+                struct fetch_settings t = st;
+                t.response_headers_timeout_s = 1;
+                t.total_timeout_s = 3;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                r = get(&t, &s, "/stall-headers", &body, &status);
+                tap_ok(r == -ETIMEDOUT && seconds_since(&t0) >= 2 && seconds_since(&t0) < 5,
+                       "no headers: each attempt times out, then the total (%d, %.1fs)", r, seconds_since(&t0));
+        }
+        {
+                struct fetch_settings t = st;
+                t.response_headers_timeout_s = 1;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                r = get(&t, &s, "/stall-body", &body, &status);
+                tap_ok(r == -ETIMEDOUT && !body && seconds_since(&t0) < 10,
+                       "a body that stalls after the headers fails after a few attempts (%d, %.1fs)", r,
+                       seconds_since(&t0));
+        }
+        {
+                struct count_sink c = {};
+                struct http_sink sink = { count_write, count_restart, &c };
+                u = url(&s, "/truncate");
+                r = http_fetch(&st, &(struct http_request) { .url = u, .what = "test" }, &sink, NULL);
+                tap_ok(r < 0 && c.restarts >= 1, "truncated body: restarted, then failed (%d, %zu restarts)", r,
+                       c.restarts);
+                free(u);
+        }
+        {
+                struct count_sink c = {};
+                struct http_sink sink = { count_write, NULL, &c };
+                u = url(&s, "/truncate");
+                r = http_fetch(&st, &(struct http_request) { .url = u, .what = "test" }, &sink, NULL);
+                tap_ok(r < 0 && c.restarts == 0 && c.bytes == 100, "a sink that cannot restart: no retry");
+                free(u);
+        }
+
+        r = get(&st, &s, "/redirect/3", &body, &status);
+        tap_ok(r == 0 && body && strcmp(body, "redirected\n") == 0, "a chain of 3 redirects is followed");
+        free(body);
+        r = get(&st, &s, "/redirect/11", &body, &status);
+        tap_ok(r == -ELOOP, "11 redirects are too many (%d)", r);
+        r = get(&st, &s, "/loop", &body, &status);
+        tap_ok(r == -ELOOP, "a redirect loop stops (%d)", r);
+
+        /* The config's headers reach the first host, not a redirect target. */
+        {
+                struct ig_http_header hh[] = { { .name = "X-Token", .value = "tok" },
+                                               { .name = "User-Agent", .value = "custom/1" },
+                                               { .name = "X-Unset", .value = NULL } };
+                const char *extra[] = { "X-Caller: yes", NULL };
+                struct http_request req = { .what = "test", .config_headers = hh, .n_config_headers = 3,
+                                            .headers = extra };
+                struct http_response resp = {};
+
+                u = url(&s, "/echo-headers");
+                req.url = u;
+                r = http_fetch_memory(&st, &req, 1 << 16, &body, &len, &resp);
+                tap_ok(r == 0 && strstr(body, "\"X-Token\": \"tok\"") && strstr(body, "\"User-Agent\": \"custom/1\"") &&
+                               strstr(body, "\"Accept-Encoding\": \"identity\"") && strstr(body, "X-Caller") &&
+                               strstr(body, "vnd.coreos.ignition+json") && !strstr(body, "X-Unset"),
+                       "config headers sent, overriding the defaults");
+                tap_ok(http_response_header(&resp, "content-type") &&
+                               strcmp(http_response_header(&resp, "Content-Type"), "application/json") == 0,
+                       "response headers captured, looked up case-insensitively");
+                free(body);
+                http_response_free(&resp);
+                free(u);
+
+                u2 = xasprintf("/redirect-to?u=http://127.0.0.1:%d/echo-headers", s.port);
+                u = url(&s, u2);
+                req.url = u;
+                r = http_fetch_memory(&st, &req, 1 << 16, &body, &len, NULL);
+                tap_ok(r == 0 && !strstr(body, "X-Token") && !strstr(body, "X-Caller") &&
+                               strstr(body, "ignis/"),
+                       "after a redirect only the default headers are sent");
+                free(body);
+                free(u);
+                free(u2);
+        }
+
+        {
+                static const char payload[] = "put-body";
+                struct http_response resp = {};
+                u = url(&s, "/echo-body");
+                r = http_fetch_memory(&st, &(struct http_request) { .method = "PUT", .url = u, .what = "t",
+                                                                    .body = payload, .body_len = 8 },
+                                      64, &body, &len, &resp);
+                tap_ok(r == 0 && len == 8 && memcmp(body, payload, 8) == 0 &&
+                               strcmp(http_response_header(&resp, "x-method") ?: "", "PUT") == 0,
+                       "PUT with a body");
+                free(body);
+                http_response_free(&resp);
+                r = http_fetch_memory(&st, &(struct http_request) { .method = "POST", .url = u, .what = "t" }, 64,
+                                      &body, &len, &resp);
+                tap_ok(r == 0 && len == 0 && strcmp(http_response_header(&resp, "x-method") ?: "", "POST") == 0,
+                       "POST without a body");
+                free(body);
+                http_response_free(&resp);
+                free(u);
+        }
+
+        {
+                u = url(&s, "/big/100000");
+                body = NULL;
+                r = http_fetch_memory(&st, &(struct http_request) { .url = u, .what = "t" }, 99999, &body, &len,
+                                      NULL);
+                tap_ok(r == -EFBIG && !body, "a body over the limit is refused (%d)", r);
+                r = http_fetch_memory(&st, &(struct http_request) { .url = u, .what = "t" }, 100000, &body, &len,
+                                      NULL);
+                tap_ok(r == 0 && len == 100000 && (unsigned char) body[99999] == (99999 % 256),
+                       "a body at the limit is read whole");
+                free(body);
+                free(u);
+        }
+        {
+                static const long extra[] = { 409 };
+                u = url(&s, "/status/409");
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                r = http_fetch_memory(&st, &(struct http_request) { .url = u, .what = "t", .retry_statuses = extra,
+                                                                    .n_retry_statuses = 1, .budget_s = 1 },
+                                      64, &body, &len, NULL);
+                tap_ok(r == -ETIMEDOUT && seconds_since(&t0) >= 0.5, "a caller's extra status is retried (%d)", r);
+                free(u);
+        }
+        {
+                struct fetch_settings t = st;
+                t.offline = true;
+                r = get(&t, &s, "/hello", &body, &status);
+                tap_ok(r == -ENETUNREACH && !body, "offline settings refuse any fetch");
+        }
+
+        /* Proxies: a name that is never resolved, answered by the proxy. */
+        {
+                const char *fwd[] = { "--proxy=forward", NULL }, *ref[] = { "--proxy=refuse", NULL };
+                struct fetch_settings t = st;
+
+                if (server_start(argv[1], fwd, &px) < 0 || server_start(argv[1], ref, &refuse) < 0) {
+                        tap_ok(0, "cannot start the proxies");
+                        return tap_done();
+                }
+                t.http_proxy = xasprintf("http://127.0.0.1:%d", px.port);
+                r = http_fetch_memory(&t, &(struct http_request) { .url = "http://ignis.test/hello", .what = "t" },
+                                      64, &body, &len, NULL);
+                tap_ok(r == 0 && strcmp(body, "hello\n") == 0, "through a forwarding proxy");
+                free(body);
+                /* 0.0.0.0 reaches the local server without DNS, and unlike
+                 * 127.0.0.1 it is not exempt from the proxy: the proxy's Via
+                 * header tells which way the request went. */
+                {
+                        struct http_response resp = {};
+                        char *z = xasprintf("http://0.0.0.0:%d/hello", s.port);
+                        char *np = (char *) "0.0.0.0";
+                        r = http_fetch_memory(&t, &(struct http_request) { .url = z, .what = "t" }, 64, &body, &len,
+                                              &resp);
+                        tap_ok(r == 0 && http_response_header(&resp, "via"), "0.0.0.0 goes through the proxy");
+                        free(body);
+                        http_response_free(&resp);
+                        r = http_fetch_memory(&t, &(struct http_request) { .url = z, .what = "t", .direct = true },
+                                              64, &body, &len, &resp);
+                        tap_ok(r == 0 && !http_response_header(&resp, "via"), "a direct request skips the proxy");
+                        free(body);
+                        http_response_free(&resp);
+                        t.no_proxy = (struct ig_strv) { .v = &np, .n = 1 };
+                        r = http_fetch_memory(&t, &(struct http_request) { .url = z, .what = "t" }, 64, &body, &len,
+                                              &resp);
+                        tap_ok(r == 0 && !http_response_header(&resp, "via"), "noProxy 0.0.0.0: direct");
+                        free(body);
+                        http_response_free(&resp);
+                        free(z);
+                }
+                free(t.http_proxy);
+                t.http_proxy = xasprintf("http://127.0.0.1:%d", refuse.port);
+                r = http_fetch_memory(&t, &(struct http_request) { .url = "http://ignis.test/hello", .what = "t",
+                                                                   .budget_s = 5 },
+                                      64, &body, &len, NULL);
+                tap_ok(r == -EACCES, "a proxy that refuses: 403 (%d)", r);
+                free(t.http_proxy);
+                server_stop(&px);
+                server_stop(&refuse);
+        }
+
+        server_stop(&s);
+        return tap_done();
+}
