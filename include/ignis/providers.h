@@ -52,3 +52,18 @@ int provider_fetch(const char *platform, struct fetched_config *out);
  * (/sys/firmware/qemu_fw_cfg); loads qemu_fw_cfg if the directory is
  * missing. */
 int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out);
+
+/* Cloud metadata services (src/providers/aws.c, gcp.c). Each returns 0 with
+ * the user data, 0 with no data when the instance has none (404), or a
+ * negative errno (logged). Endpoints can be moved for tests by environment
+ * variables (see the README's testing section). */
+int provider_aws_fetch(struct fetched_config *out);
+int provider_gcp_fetch(struct fetched_config *out);
+
+/* How long a metadata provider keeps trying, in seconds: 120 (as Ignition),
+ * or IGNIS_PROVIDER_TIMEOUT (tests). */
+long provider_budget_s(void);
+
+/* User data that starts with gzip's magic bytes is decompressed in place
+ * (at most IG_CONFIG_MAX_SIZE bytes), with a log line naming who. */
+int provider_user_data_gunzip(struct fetched_config *f, const char *who);

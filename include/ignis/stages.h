@@ -41,3 +41,6 @@ int stage_render_config(struct ig_config *c);
  * needs can be had by this build (today: data: URLs only). Logs each one
  * that cannot. Returns 0 or -EOPNOTSUPP. */
 int stage_files_check_sources(const struct ig_config *c);
+/* The same for the initramfs's fetch stage, which has the network: http,
+ * https and tftp resources are fine there too. */
+int stage_files_check_sources_network(const struct ig_config *c, bool network);

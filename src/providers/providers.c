@@ -58,11 +58,15 @@ int provider_fetch(const char *platform, struct fetched_config *out)
         if (strcmp(platform, "qemu") == 0)
                 /* The sysfs root can be moved for tests that fake fw_cfg. */
                 return provider_qemu_fetch(sysfs ? sysfs : "/sys/firmware/qemu_fw_cfg", out);
+        if (strcmp(platform, "aws") == 0)
+                return provider_aws_fetch(out);
+        if (strcmp(platform, "gcp") == 0)
+                return provider_gcp_fetch(out);
         if (strcmp(platform, "metal") == 0) {
                 /* Bare metal has no config source of its own: the config comes
                  * from ignition.config.url or a system config, or there is none. */
                 log_info("platform metal: no provider config (use ignition.config.url)");
                 return 0;
         }
-        return log_error_errno(EOPNOTSUPP, "Platform \"%s\" is not supported yet (supported: qemu, metal)", platform);
+        return log_error_errno(EOPNOTSUPP, "Platform \"%s\" is not supported yet (supported: qemu, metal, aws, gcp)", platform);
 }

@@ -24,6 +24,7 @@
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
 #include "ignis/fetch.h"
+#include "ignis/http.h"
 #include "ignis/log.h"
 #include "ignis/netwait.h"
 #include "ignis/providers.h"
@@ -215,7 +216,7 @@ static int merge_base_dir(const char *sub, struct ig_config *base)
 
 /* Parts of the spec this build cannot apply yet. Refusing them here, before
  * any stage touches a disk, is what "no half-configured machine" means. */
-static int check_supported(const struct ig_config *c)
+static int check_supported(const struct ig_config *c, bool network)
 {
         static const char *const names[] = { "storage.disks", "storage.raid", "storage.luks", "storage.filesystems" };
         size_t counts[] = { c->storage.disks.n, c->storage.raid.n, c->storage.luks.n, c->storage.filesystems.n };
@@ -225,7 +226,7 @@ static int check_supported(const struct ig_config *c)
                 if (counts[i] > 0)
                         r = log_error_errno(EOPNOTSUPP, "$.%s[0]: disks, RAID, LUKS and filesystems are not "
                                             "supported yet by this build of ignis", names[i]);
-        if (stage_files_check_sources(c) < 0)
+        if (stage_files_check_sources_network(c, network) < 0)
                 r = -EOPNOTSUPP;
         return r;
 }
@@ -328,13 +329,17 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
 
         ig_config_init(&user);
         ig_config_init(&base);
+        /* fetch-offline never touches the network: a remote fragment that a
+         * local one references gives -ENETUNREACH (the network is needed). */
+        fetch_settings_global()->offline = offline;
 
         /* An id Ignition does not know is a typo in the boot entry: say so
          * now, not only when the provider turns out to be needed (and never
          * read base.platform.d/<something odd>/). */
         if (platform && *platform && !provider_known(platform)) {
-                r = log_error_errno(EINVAL, "Platform \"%s\" is not supported yet (supported: qemu, metal), and it "
-                                    "is not a platform Ignition knows either: check ignition.platform.id",
+                r = log_error_errno(EINVAL, "Platform \"%s\" is not supported yet (supported: qemu, metal, aws, "
+                                    "gcp), and it is not a platform Ignition knows either: check "
+                                    "ignition.platform.id",
                                     platform);
                 goto out;
         }
@@ -421,7 +426,7 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 r = 0;
                 goto out;
         }
-        r = check_supported(&base);
+        r = check_supported(&base, !offline);
         if (r < 0)
                 goto out;
         r = stage_write_cache(&base, provided, cache);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/fetch.h"
@@ -9,11 +10,15 @@
 #include "ignis/stages.h"
 #include "ignis/target.h"
 
-static int check(const struct ig_resource *r, const char *what, size_t i)
+static int check(const struct ig_resource *r, const char *what, size_t i, bool network)
 {
         _cleanup_free_ char *u = NULL;
 
         if (fetch_is_local(r))
+                return 0;
+        /* what the resource layer fetches today (s3:, arn: and gs: not yet) */
+        if (network && (strncasecmp(r->source, "http://", 7) == 0 || strncasecmp(r->source, "https://", 8) == 0 ||
+                        strncasecmp(r->source, "tftp://", 7) == 0))
                 return 0;
         u = url_for_message(r->source);
         log_error("%s[%zu]: fetching \"%s\" is not supported yet (only data: URLs can be used so far)", what, i, u);
@@ -22,26 +27,32 @@ static int check(const struct ig_resource *r, const char *what, size_t i)
 
 int stage_files_check_sources(const struct ig_config *c)
 {
+        return stage_files_check_sources_network(c, false);
+}
+
+int stage_files_check_sources_network(const struct ig_config *c, bool network)
+{
         int r = 0;
 
         for (size_t i = 0; i < c->storage.files.n; i++) {
                 const struct ig_file *f = &c->storage.files.v[i];
-                if (check(&f->contents, "$.storage.files", i) < 0)
+                if (check(&f->contents, "$.storage.files", i, network) < 0)
                         r = -EOPNOTSUPP;
                 for (size_t j = 0; j < f->append.n; j++) {
                         _cleanup_free_ char *what = xasprintf("$.storage.files[%zu].append", i);
-                        if (check(&f->append.v[j], what, j) < 0)
+                        if (check(&f->append.v[j], what, j, network) < 0)
                                 r = -EOPNOTSUPP;
                 }
         }
         for (size_t i = 0; i < c->ignition.config.merge.n; i++)
-                if (check(&c->ignition.config.merge.v[i], "$.ignition.config.merge", i) < 0)
+                if (check(&c->ignition.config.merge.v[i], "$.ignition.config.merge", i, network) < 0)
                         r = -EOPNOTSUPP;
-        if (c->ignition.config.replace.source && check(&c->ignition.config.replace, "$.ignition.config.replace", 0) < 0)
+        if (c->ignition.config.replace.source &&
+            check(&c->ignition.config.replace, "$.ignition.config.replace", 0, network) < 0)
                 r = -EOPNOTSUPP;
         for (size_t i = 0; i < c->ignition.security.tls.certificate_authorities.n; i++)
                 if (check(&c->ignition.security.tls.certificate_authorities.v[i],
-                          "$.ignition.security.tls.certificateAuthorities", i) < 0)
+                          "$.ignition.security.tls.certificateAuthorities", i, network) < 0)
                         r = -EOPNOTSUPP;
         return r;
 }
