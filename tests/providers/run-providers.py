@@ -179,6 +179,8 @@ def run_case(a, case):
         want_exit = case.get("exit", 0)
         if p.returncode != want_exit:
             diags.append(f"exit {p.returncode}, expected {want_exit}")
+        if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:", out):
+            diags.append("sanitizer report in the output")
         for s in case.get("output", []):
             if s not in out:
                 diags.append(f"output lacks {s!r}")
