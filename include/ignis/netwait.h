@@ -20,11 +20,12 @@
  * and none. */
 bool resource_is_remote(const struct ig_resource *r);
 
-/* Every remote source c references (config merge/replace, CAs, file
- * contents and append fragments, LUKS key files), in config order, into
- * urls (borrowed pointers into c; append to an existing list). */
-void config_remote_sources(const struct ig_config *c, struct ig_strv *urls);
-bool config_needs_network(const struct ig_config *c);
+/* Whether c needs the network, and every remote URL it references, in
+ * config order, appended to urls (borrowed pointers into c): config
+ * merge/replace, CAs, file contents and append fragments, LUKS key files,
+ * Tang servers without an advertisement (they are asked for one). A custom
+ * Clevis pin with needsNetwork needs the network without a URL. */
+bool config_network_needed(const struct ig_config *c, struct ig_strv *urls);
 
 /* The network host a URL is fetched from, and its port: http(s) and tftp
  * hosts (IPv6 literals without brackets), the S3 and GCS endpoints for s3:,

@@ -38,9 +38,11 @@ static void add(const struct ig_resource *r, struct ig_strv *urls)
         urls->v[urls->n++] = r->source;
 }
 
-void config_remote_sources(const struct ig_config *c, struct ig_strv *urls)
+bool config_network_needed(const struct ig_config *c, struct ig_strv *urls)
 {
         const struct ig_ignition *ig = &c->ignition;
+        size_t before = urls->n;
+        bool custom = false;
 
         add(&ig->config.replace, urls);
         for (size_t i = 0; i < ig->config.merge.n; i++)
@@ -52,19 +54,21 @@ void config_remote_sources(const struct ig_config *c, struct ig_strv *urls)
                 for (size_t j = 0; j < c->storage.files.v[i].append.n; j++)
                         add(&c->storage.files.v[i].append.v[j], urls);
         }
-        for (size_t i = 0; i < c->storage.luks.n; i++)
-                add(&c->storage.luks.v[i].key_file, urls);
-}
+        for (size_t i = 0; i < c->storage.luks.n; i++) {
+                const struct ig_luks *l = &c->storage.luks.v[i];
 
-bool config_needs_network(const struct ig_config *c)
-{
-        struct ig_strv urls = {};
-        bool r;
-
-        config_remote_sources(c, &urls);
-        r = urls.n > 0;
-        free(urls.v);
-        return r;
+                add(&l->key_file, urls);
+                for (size_t j = 0; j < l->clevis.tang.n; j++) {
+                        const struct ig_tang *t = &l->clevis.tang.v[j];
+                        if (t->url && (!t->advertisement || !*t->advertisement)) {
+                                urls->v = xrealloc(urls->v, (urls->n + 1) * sizeof(char *));
+                                urls->v[urls->n++] = t->url;
+                        }
+                }
+                if (l->clevis.custom.needs_network.set && l->clevis.custom.needs_network.v)
+                        custom = true;
+        }
+        return custom || urls->n > before;
 }
 
 int url_network_host(const char *url, char **host, unsigned *port)

@@ -116,11 +116,11 @@ static int write_neednet(const char *cache, bool needed)
 static int remote_sources(const struct ig_config *c, const char *what, bool offline)
 {
         struct ig_strv urls = {};
+        bool needed = config_network_needed(c, &urls);
         int r = 0;
 
-        config_remote_sources(c, &urls);
-        if (urls.n > 0 && offline) {
-                _cleanup_free_ char *shown = url_for_message(urls.v[0]);
+        if (needed && offline) {
+                _cleanup_free_ char *shown = urls.n ? url_for_message(urls.v[0]) : xstrdup("a Clevis pin");
                 log_info("%s references %zu remote resource(s) (first: %s): the network is needed", what, urls.n,
                          shown);
                 r = 1;

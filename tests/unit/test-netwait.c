@@ -40,8 +40,7 @@ static void needs(const char *json, bool want, size_t want_n)
 
         ig_config_init(&c);
         r = ig_config_load_report(json, strlen(json), NULL, "test", &c);
-        config_remote_sources(&c, &urls);
-        tap_ok(r == 0 && config_needs_network(&c) == want && urls.n == want_n, "needs network %d, %zu remote: %.70s",
+        tap_ok(r == 0 && config_network_needed(&c, &urls) == want && urls.n == want_n, "needs network %d, %zu remote: %.70s",
                want, want_n, json);
         free(urls.v);
         ig_config_free(&c);
@@ -105,6 +104,10 @@ int main(void)
               true, 2);
         needs("{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"luks\":[{\"name\":\"l\",\"device\":\"/dev/vdb\","
               "\"keyFile\":{\"source\":\"https://h/key\"}}]}}", true, 1);
+        needs("{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"luks\":[{\"name\":\"l\",\"device\":\"/dev/vdb\","
+              "\"clevis\":{\"tang\":[{\"url\":\"http://tang.example\",\"thumbprint\":\"x\"}]}}]}}", true, 1);
+        needs("{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"luks\":[{\"name\":\"l\",\"device\":\"/dev/vdb\","
+              "\"clevis\":{\"custom\":{\"pin\":\"sss\",\"config\":\"{}\",\"needsNetwork\":true}}}]}}", true, 0);
 
         if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
                 printf("# not root or no network namespaces: route checks skipped\n");
