@@ -141,7 +141,7 @@ install() {
     # shellcheck disable=SC2086
     inst_multiple $ignis_required_tools mount umount
     # what ignis-generator and ignis-network-up run
-    inst_multiple cat mkdir ln mv cp
+    inst_multiple cat mkdir ln mv
     inst_multiple -o \
         groupmod \
         setfiles \
