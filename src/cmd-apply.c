@@ -13,6 +13,7 @@
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
 #include "ignis/diag.h"
+#include "ignis/http.h"
 #include "ignis/json-index.h"
 #include "ignis/log.h"
 #include "ignis/stages.h"
@@ -21,7 +22,7 @@
 
 static void usage(FILE *f)
 {
-        fputs("Usage: ignis apply --root=DIR [--strict] [--ignore-unsupported] CONFIG | -\n"
+        fputs("Usage: ignis apply --root=DIR [--strict] [--ignore-unsupported] [--offline] CONFIG | -\n"
               "\n"
               "Applies a config's users, groups, files, directories, links and systemd units\n"
               "to the directory tree DIR, as the first boot would. The whole config is\n"
@@ -31,6 +32,8 @@ static void usage(FILE *f)
               "  --strict               unknown and duplicate keys are errors\n"
               "  --ignore-unsupported   skip sections a directory cannot take (disks, RAID,\n"
               "                         LUKS, filesystems, kernel arguments) instead of failing\n"
+              "  --offline              refuse anything that needs the network (http, https,\n"
+              "                         tftp, s3, arn, gs), before anything is written\n"
               "  -q, --quiet            only report errors\n"
               "\n"
               "Exit status: 0 applied, 1 invalid config or failure, 2 usage error.\n",
@@ -66,6 +69,7 @@ int cmd_apply(int argc, char **argv)
                 { "strict", no_argument, NULL, 's' },
                 { "ignore-unsupported", no_argument, NULL, 'i' },
                 { "quiet", no_argument, NULL, 'q' },
+                { "offline", no_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -91,6 +95,9 @@ int cmd_apply(int argc, char **argv)
                         break;
                 case 'q':
                         log_set_max_level(LOG_LVL_WARNING);
+                        break;
+                case 'o':
+                        fetch_settings_global()->offline = true;
                         break;
                 case 'h':
                         usage(stdout);

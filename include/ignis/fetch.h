@@ -13,6 +13,12 @@
  * source). */
 bool fetch_is_local(const struct ig_resource *r);
 
+/* Whether anything in c (merge/replace, CAs, file contents and append
+ * fragments, LUKS key files, Tang servers without an advertisement, custom
+ * Clevis pins that say so) needs the network. References are not followed:
+ * call it on the rendered config too. */
+bool config_needs_network(const struct ig_config *c);
+
 /* Streams the resource into fd (at its current offset). what names the
  * config entry in messages ("$.storage.files[3] \"/etc/motd\""). Returns 0,
  * -EBADMSG on a hash mismatch or corrupt data, -EOPNOTSUPP for a scheme
@@ -22,6 +28,11 @@ int fetch_to_fd(const struct ig_resource *r, int fd, const char *what);
 /* Same, into memory (for configs, CA bundles and key files), refusing more
  * than max bytes after decompression (-EFBIG). The buffer is NUL-terminated. */
 int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len);
+
+/* fetch_to_memory() with a total budget in seconds overriding the
+ * settings' (Ignition gives the user config itself 2 minutes). */
+int fetch_to_memory_budget(const struct ig_resource *r, const char *what, long budget_s, size_t max, char **ret,
+                           size_t *ret_len);
 
 /* A URL fit for a log line: scheme, host and path, without user:password@,
  * query or fragment (a presigned URL's query is a secret). malloc'd. */

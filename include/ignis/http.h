@@ -83,6 +83,10 @@ struct http_request {
         size_t n_retry_statuses;
 
         bool direct;                    /* no proxy: link-local metadata services */
+        /* Non-2xx answers are returned (-ENOENT, -EACCES, -EPROTO with
+         * resp->status) without an error line: the caller tries something
+         * else (S3 and GCS: anonymous first, then signed). */
+        bool quiet_status;
         /* Total budget for this fetch in seconds, overriding the settings'
          * total timeout (providers use 120 s as Ignition does); 0: settings. */
         long budget_s;
@@ -117,3 +121,15 @@ int http_fetch(const struct fetch_settings *s, const struct http_request *req, c
  * than max bytes (-EFBIG). */
 int http_fetch_memory(const struct fetch_settings *s, const struct http_request *req, size_t max, char **ret,
                       size_t *ret_len, struct http_response *resp);
+
+/* Base URLs of the services the fetcher talks to, without a trailing '/'.
+ * Each can be pointed elsewhere by an environment variable (for tests
+ * against local servers); these are the only places that read them.
+ *   AWS IMDS              http://169.254.169.254       IGNIS_AWS_IMDS_URL
+ *   GCP metadata server   http://169.254.169.254       IGNIS_GCP_METADATA_URL
+ *   Google Cloud Storage  https://storage.googleapis.com  IGNIS_GCS_URL
+ *   S3 (path-style)       none: the region's endpoint  IGNIS_S3_ENDPOINT */
+const char *aws_imds_base(void);
+const char *gcp_metadata_base(void);
+const char *gcs_api_base(void);
+const char *s3_endpoint_override(void);

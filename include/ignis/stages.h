@@ -38,9 +38,6 @@ int stage_files(const struct ig_config *c, const char *root, bool user_config_pr
 int stage_render_config(struct ig_config *c);
 
 /* Checks, before anything is touched, that every resource the files stage
- * needs can be had by this build (today: data: URLs only). Logs each one
- * that cannot. Returns 0 or -EOPNOTSUPP. */
+ * needs can be had: when the global fetch settings say offline, only local
+ * ones (data:, file:). Logs each one that cannot. Returns 0 or -ENETUNREACH. */
 int stage_files_check_sources(const struct ig_config *c);
-/* The same for the initramfs's fetch stage, which has the network: http,
- * https and tftp resources are fine there too. */
-int stage_files_check_sources_network(const struct ig_config *c, bool network);

@@ -45,11 +45,6 @@ int transport_s3(const struct fetch_request *f, const struct http_sink *sink);
 int transport_gs(const struct fetch_request *f, const struct http_sink *sink);
 int transport_file(const struct fetch_request *f, const struct http_sink *sink);
 
-/* Base URLs of the metadata services, overridable for tests. */
-const char *aws_imds_base(void);
-const char *gcp_metadata_base(void);
-const char *gcs_api_base(void);
-
 /* fetch_to_memory() with explicit settings (the CAs of a config are
  * fetched with the settings before it). */
 int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,

@@ -30,17 +30,49 @@ struct out {
         int fd;
         off_t start;                    /* where the body began in fd, for a restart */
         struct mem_sink mem;
+        /* libcurl hands bodies over in 16 KiB pieces: gathered here into
+         * fewer, larger writes (a 64 MiB file: 256 instead of 4096). */
+        unsigned char *pending;
+        size_t n_pending;
 };
+
+#define OUT_BATCH (256 * 1024)
+
+static int out_flush(struct out *o)
+{
+        int r = 0;
+
+        if (o->fd >= 0 && o->n_pending)
+                r = loop_write(o->fd, o->pending, o->n_pending);
+        o->n_pending = 0;
+        return r;
+}
 
 static int out_write(struct out *o, const void *data, size_t len)
 {
+        int r;
+
         if (o->fd < 0)
                 return mem_sink_write(&o->mem, data, len);
-        return loop_write(o->fd, data, len);
+        if (len >= OUT_BATCH) {
+                r = out_flush(o);
+                return r < 0 ? r : loop_write(o->fd, data, len);
+        }
+        if (o->n_pending + len > OUT_BATCH) {
+                r = out_flush(o);
+                if (r < 0)
+                        return r;
+        }
+        if (!o->pending)
+                o->pending = xmalloc(OUT_BATCH);
+        memcpy(o->pending + o->n_pending, data, len);
+        o->n_pending += len;
+        return 0;
 }
 
 static int out_restart(struct out *o)
 {
+        o->n_pending = 0;
         if (o->fd < 0)
                 return mem_sink_restart(&o->mem);
         if (o->start < 0)
@@ -259,6 +291,11 @@ static int fetch(const struct fetch_settings *s, const struct ig_resource *res, 
         }
 
         r = transport(s ? s : fetch_settings_global(), res, &p, what, budget_s);
+        if (r >= 0) {
+                int e = out_flush(out);
+                if (e < 0)
+                        r = log_error_errno(e, "%s: write failed: %m", label);
+        }
 
         if (r >= 0 && p.gzip && !p.z_done && res->source && *res->source)
                 r = log_error_errno(EBADMSG, "%s: gzip data ends early (unexpected end of the stream)", label);
@@ -283,17 +320,20 @@ static int fetch(const struct fetch_settings *s, const struct ig_resource *res, 
 int fetch_to_fd(const struct ig_resource *r, int fd, const char *what)
 {
         struct out o = { .fd = fd, .start = lseek(fd, 0, SEEK_CUR) };
+        int e;
 
-        return fetch(NULL, r, &o, what, 0);
+        e = fetch(NULL, r, &o, what, 0);
+        free(o.pending);
+        return e;
 }
 
-int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,
-                          char **ret, size_t *ret_len)
+static int fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, long budget_s,
+                        size_t max, char **ret, size_t *ret_len)
 {
         struct out o = { .fd = -1, .mem.max = max };
         int e;
 
-        e = fetch(s, r, &o, what, 0);
+        e = fetch(s, r, &o, what, budget_s);
         if (e < 0) {
                 free(o.mem.buf);
                 return e;
@@ -303,9 +343,21 @@ int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resour
         return 0;
 }
 
+int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,
+                          char **ret, size_t *ret_len)
+{
+        return fetch_memory(s, r, what, 0, max, ret, ret_len);
+}
+
 int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len)
 {
-        return resource_fetch_memory(NULL, r, what, max, ret, ret_len);
+        return fetch_memory(NULL, r, what, 0, max, ret, ret_len);
+}
+
+int fetch_to_memory_budget(const struct ig_resource *r, const char *what, long budget_s, size_t max, char **ret,
+                           size_t *ret_len)
+{
+        return fetch_memory(NULL, r, what, budget_s, max, ret, ret_len);
 }
 
 char *url_for_message(const char *url)

@@ -51,13 +51,23 @@ static int load_text(const char *text, size_t len, const char *name, struct ig_c
         return 0;
 }
 
+/* Ignition's --fetch-timeout: the user config gets 2 minutes, whatever
+ * the (not yet known) config says. */
+#define USER_CONFIG_BUDGET_S 120
+
 static int from_cmdline_url(const char *url, struct fetched_config *out)
 {
         struct ig_resource res = { .source = (char *) url };
         size_t len;
         int r;
 
-        r = fetch_to_memory(&res, "ignition.config.url", IG_CONFIG_MAX_SIZE, &out->data, &len);
+        if (!fetch_is_local(&res) && fetch_settings_global()->offline) {
+                _cleanup_free_ char *shown = url_for_message(url);
+                return log_error_errno(ENETUNREACH, "ignition.config.url=%s: needs the network, and this stage "
+                                       "runs offline", shown);
+        }
+        r = fetch_to_memory_budget(&res, "ignition.config.url", USER_CONFIG_BUDGET_S, IG_CONFIG_MAX_SIZE,
+                                   &out->data, &len);
         if (r < 0)
                 return r;
         out->len = len;
@@ -216,7 +226,7 @@ static int merge_base_dir(const char *sub, struct ig_config *base)
 
 /* Parts of the spec this build cannot apply yet. Refusing them here, before
  * any stage touches a disk, is what "no half-configured machine" means. */
-static int check_supported(const struct ig_config *c, bool network)
+static int check_supported(const struct ig_config *c)
 {
         static const char *const names[] = { "storage.disks", "storage.raid", "storage.luks", "storage.filesystems" };
         size_t counts[] = { c->storage.disks.n, c->storage.raid.n, c->storage.luks.n, c->storage.filesystems.n };
@@ -226,8 +236,8 @@ static int check_supported(const struct ig_config *c, bool network)
                 if (counts[i] > 0)
                         r = log_error_errno(EOPNOTSUPP, "$.%s[0]: disks, RAID, LUKS and filesystems are not "
                                             "supported yet by this build of ignis", names[i]);
-        if (stage_files_check_sources_network(c, network) < 0)
-                r = -EOPNOTSUPP;
+        if (stage_files_check_sources(c) < 0)
+                r = -ENETUNREACH;
         return r;
 }
 
@@ -426,7 +436,7 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 r = 0;
                 goto out;
         }
-        r = check_supported(&base, !offline);
+        r = check_supported(&base);
         if (r < 0)
                 goto out;
         r = stage_write_cache(&base, provided, cache);

@@ -2,58 +2,48 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/fetch.h"
+#include "ignis/http.h"
 #include "ignis/log.h"
 #include "ignis/stages.h"
 #include "ignis/target.h"
 
-static int check(const struct ig_resource *r, const char *what, size_t i, bool network)
+static int check(const struct ig_resource *r, const char *what, size_t i)
 {
         _cleanup_free_ char *u = NULL;
 
-        if (fetch_is_local(r))
-                return 0;
-        /* what the resource layer fetches today (s3:, arn: and gs: not yet) */
-        if (network && (strncasecmp(r->source, "http://", 7) == 0 || strncasecmp(r->source, "https://", 8) == 0 ||
-                        strncasecmp(r->source, "tftp://", 7) == 0))
+        if (fetch_is_local(r) || !fetch_settings_global()->offline)
                 return 0;
         u = url_for_message(r->source);
-        log_error("%s[%zu]: fetching \"%s\" is not supported yet (only data: URLs can be used so far)", what, i, u);
-        return -EOPNOTSUPP;
+        log_error("%s[%zu] %s: needs the network, and this run is offline", what, i, u);
+        return -ENETUNREACH;
 }
 
 int stage_files_check_sources(const struct ig_config *c)
-{
-        return stage_files_check_sources_network(c, false);
-}
-
-int stage_files_check_sources_network(const struct ig_config *c, bool network)
 {
         int r = 0;
 
         for (size_t i = 0; i < c->storage.files.n; i++) {
                 const struct ig_file *f = &c->storage.files.v[i];
-                if (check(&f->contents, "$.storage.files", i, network) < 0)
-                        r = -EOPNOTSUPP;
+                if (check(&f->contents, "$.storage.files", i) < 0)
+                        r = -ENETUNREACH;
                 for (size_t j = 0; j < f->append.n; j++) {
                         _cleanup_free_ char *what = xasprintf("$.storage.files[%zu].append", i);
-                        if (check(&f->append.v[j], what, j, network) < 0)
-                                r = -EOPNOTSUPP;
+                        if (check(&f->append.v[j], what, j) < 0)
+                                r = -ENETUNREACH;
                 }
         }
         for (size_t i = 0; i < c->ignition.config.merge.n; i++)
-                if (check(&c->ignition.config.merge.v[i], "$.ignition.config.merge", i, network) < 0)
-                        r = -EOPNOTSUPP;
-        if (c->ignition.config.replace.source &&
-            check(&c->ignition.config.replace, "$.ignition.config.replace", 0, network) < 0)
-                r = -EOPNOTSUPP;
+                if (check(&c->ignition.config.merge.v[i], "$.ignition.config.merge", i) < 0)
+                        r = -ENETUNREACH;
+        if (c->ignition.config.replace.source && check(&c->ignition.config.replace, "$.ignition.config.replace", 0) < 0)
+                r = -ENETUNREACH;
         for (size_t i = 0; i < c->ignition.security.tls.certificate_authorities.n; i++)
                 if (check(&c->ignition.security.tls.certificate_authorities.v[i],
-                          "$.ignition.security.tls.certificateAuthorities", i, network) < 0)
-                        r = -EOPNOTSUPP;
+                          "$.ignition.security.tls.certificateAuthorities", i) < 0)
+                        r = -ENETUNREACH;
         return r;
 }
 
@@ -93,6 +83,11 @@ int stage_files(const struct ig_config *c, const char *root, bool user_config_pr
         struct target t;
         int r;
 
+        /* The config's timeouts, CAs and proxy for the files it fetches
+         * (already in place when rendering ran in this process). */
+        r = fetch_settings_update(fetch_settings_global(), c);
+        if (r < 0)
+                return r;
         r = target_open(root, &t);
         if (r < 0)
                 return r;

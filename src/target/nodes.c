@@ -261,6 +261,10 @@ static int apply_kept_file(const struct entry *e, int dirfd, const char *name, c
         if (f->append.n) {
                 log_info("appending to file \"%s\"", e->path);
                 r = append_all(e, fd);
+                /* A fragment that failed (a download cut short) leaves the
+                 * file as it was, not half-appended. */
+                if (r < 0 && ftruncate(fd, st->st_size) < 0)
+                        log_warning_errno(errno, "%s: cannot undo the partial append: %m", e->what);
                 if (r < 0)
                         return r;
         }

@@ -162,6 +162,42 @@ static int count_restart(void *u)
         return 0;
 }
 
+static void test_file_urls(void)
+{
+        char path[] = "/tmp/ignis-test-http-XXXXXX";
+        struct ig_resource res = {};
+        char *body = NULL, *u;
+        size_t len;
+        int fd, r;
+
+        fd = mkstemp(path);
+        if (fd < 0 || write(fd, "local bytes\n", 12) != 12) {
+                tap_ok(0, "cannot make a scratch file");
+                return;
+        }
+        close(fd);
+        u = xasprintf("file://%s", path);
+        res.source = u;
+        r = fetch_to_memory(&res, "t", 1024, &body, &len);
+        tap_ok(r == 0 && len == 12 && strcmp(body, "local bytes\n") == 0, "file:///path is read");
+        free(body);
+        tap_ok(fetch_is_local(&res), "file: URLs need no network");
+        free(u);
+        u = xasprintf("file://localhost%s", path);
+        res.source = u;
+        r = fetch_to_memory(&res, "t", 1024, &body, &len);
+        tap_ok(r == 0 && len == 12, "file://localhost/path is read");
+        free(body);
+        free(u);
+        res.source = (char *) "file:///nonexistent/ignis-test";
+        tap_ok(fetch_to_memory(&res, "t", 1024, &body, &len) == -ENOENT, "a missing file is -ENOENT");
+        res.source = (char *) "file://otherhost/etc/hostname";
+        tap_ok(fetch_to_memory(&res, "t", 1024, &body, &len) == -EINVAL, "a file: URL with a host is refused");
+        res.source = (char *) "file:///etc/hostname?x=1";
+        tap_ok(fetch_to_memory(&res, "t", 1024, &body, &len) == -EINVAL, "a file: URL with a query is refused");
+        unlink(path);
+}
+
 int main(int argc, char **argv)
 {
         struct fetch_settings st = { .response_headers_timeout_s = 10 };
@@ -179,6 +215,7 @@ int main(int argc, char **argv)
         if (argc == 3)
                 python = argv[2];
         test_proxy_matcher();
+        test_file_urls();
 
         if (server_start(argv[1], NULL, &s) < 0) {
                 tap_ok(0, "cannot start the test server");
@@ -380,6 +417,7 @@ int main(int argc, char **argv)
                         free(body);
                         http_response_free(&resp);
                         free(z);
+                        t.no_proxy = (struct ig_strv) {};
                 }
                 free(t.http_proxy);
                 t.http_proxy = xasprintf("http://127.0.0.1:%d", refuse.port);
