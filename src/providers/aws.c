@@ -12,8 +12,9 @@
  * route to it; otherwise the IPv6 one, [fd00:ec2::254] (Nitro instances
  * with the IPv6 endpoint enabled).
  *
- * For tests: IGNIS_AWS_IMDS_URL and IGNIS_AWS_IMDS_URL_V6 (the endpoint
- * bases), IGNIS_PROVIDER_TIMEOUT (the budget in seconds, default 120). */
+ * For tests: IGNIS_AWS_IMDS_URL (aws_imds_base(), shared with the S3
+ * credentials lookup) and IGNIS_AWS_IMDS_URL_V6 (the endpoint bases),
+ * IGNIS_PROVIDER_TIMEOUT (the budget in seconds, default 120). */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ static int has_route(const char *base, char **why_out)
  * waiting up to the budget for either. */
 static int pick_endpoint(long budget_s, const char **ret)
 {
-        const char *v4 = env_or("IGNIS_AWS_IMDS_URL", "http://169.254.169.254");
+        const char *v4 = aws_imds_base();
         const char *v6 = env_or("IGNIS_AWS_IMDS_URL_V6", "http://[fd00:ec2::254]");
         double start = now_s();
         bool announced = false;

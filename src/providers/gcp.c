@@ -9,7 +9,7 @@
  *       not the metadata server; 404: the attribute is not set (no config);
  *       429 and 5xx are retried within the budget.
  *
- * For tests: IGNIS_GCP_METADATA_URL (the endpoint base),
+ * For tests: IGNIS_GCP_METADATA_URL (the endpoint base, gcp_metadata_base()),
  * IGNIS_PROVIDER_TIMEOUT (the budget in seconds, default 120). */
 
 #include <errno.h>
@@ -33,8 +33,7 @@ static bool flavor_ok(const struct http_response *resp)
 
 int provider_gcp_fetch(struct fetched_config *out)
 {
-        const char *base = getenv("IGNIS_GCP_METADATA_URL");
-        _cleanup_free_ char *url = xasprintf("%s" PATH, base && *base ? base : "http://169.254.169.254");
+        _cleanup_free_ char *url = xasprintf("%s" PATH, gcp_metadata_base());
         const char *headers[] = { "Metadata-Flavor: Google", NULL };
         static const long retry[] = { 429 };
         struct http_request req = {
