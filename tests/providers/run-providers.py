@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The metadata providers (aws, gcp) against fake metadata services.
 
-    run-providers.py --ignis build/src/ignis [--cases FILE] [NAME...]
+    run-providers.py --ignis build/src/ignis [--cases FILE] [--wrapper CMD] [NAME...]
 
 Runs `ignis run --stage=fetch --platform=ID` against tests/vm/md-responder.py
 (the responder of the VM tests: IMDSv2 token flow, required headers, status
@@ -164,7 +164,7 @@ def run_case(a, case):
             for b, u in bases.items():
                 v = v.replace(b, u)
             env[k] = v
-        argv = [a.ignis, "run", "--stage=fetch", f"--platform={case['platform']}", "--root=" + top + "/root",
+        argv = a.wrapper.split() + [a.ignis, "run", "--stage=fetch", f"--platform={case['platform']}", "--root=" + top + "/root",
                 "--config-cache=" + top + "/cache/config.json", "--cmdline-file=" + top + "/cmdline",
                 "--console-dir=" + top + "/console"]
         p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
@@ -221,6 +221,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ignis", required=True)
     ap.add_argument("--cases", default=os.path.join(HERE, "cases.json"))
+    ap.add_argument("--wrapper", default="", help="a command ignis runs under, e.g. \"valgrind -q --error-exitcode=99\"")
     ap.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
