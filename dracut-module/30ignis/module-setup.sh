@@ -155,14 +155,23 @@ install() {
     else
         inst_script "$moddir/ignis-kargs-helper" /usr/libexec/ignis-kargs-helper
     fi
-    inst_script "$moddir/ignis-network-up" /usr/libexec/ignis-network-up
     if dracut_module_included systemd-networkd; then
-        inst_simple "$moddir/99-ignis-dhcp.network" /usr/lib/ignis/99-ignis-dhcp.network
+        # In the initramfs's /etc: never seen by the booted system.
+        inst_simple "$moddir/99-ignis-dhcp.network" /etc/systemd/network/99-ignis-dhcp.network
         # dracut's module enables networkd for every boot; ignis starts it
-        # only when the config needs it (ignis-fetch.service), or at boot
-        # when the kernel command line has rd.neednet=1 (ignis-generator).
+        # only when the config needs it (ignis-network.path, which the flag
+        # fetch-offline writes triggers), or at boot with rd.neednet=1
+        # (ignis-generator).
         $SYSTEMCTL -q --root "$initdir" disable systemd-networkd.service systemd-networkd.socket \
             systemd-networkd-wait-online.service systemd-network-generator.service 2> /dev/null
+        inst_simple "$moddir/ignis-network.path" "$systemdsystemunitdir/ignis-network.path"
+    else
+        # Another network module (or none): ignis-fetch starts the distro's
+        # network-online.target without waiting for it.
+        inst_script "$moddir/ignis-network-up" /usr/libexec/ignis-network-up
+        mkdir -p "$initdir$systemdsystemunitdir/ignis-fetch.service.d"
+        printf '[Service]\nExecStartPre=/usr/libexec/ignis-network-up\n' \
+            > "$initdir$systemdsystemunitdir/ignis-fetch.service.d/network-up.conf"
     fi
 
     # udev: opened-but-empty LUKS mappings become ready device units; md
@@ -198,6 +207,9 @@ install() {
     ignis_install_unit ignis-disks.service
     ignis_install_unit ignis-mount.service
     ignis_install_unit ignis-files.service
+    if dracut_module_included systemd-networkd; then
+        $SYSTEMCTL -q --root="$initdir" add-wants ignis-complete.target ignis-network.path || exit 1
+    fi
     # Only with a boot disk (not a live image).
     ignis_install_unit ignis-remount-sysroot.service ignis-diskful.target
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""The dracut module's network scripts outside an initramfs (TAP):
-ignis-network-up (ExecStartPre= of ignis-fetch.service) and the rd.neednet=1
-handling of ignis-generator, with a fake kernel command line, a fake
-systemctl that records its arguments, a fake systemd-network-generator and
-scratch directories (the scripts' IGNIS_* test variables).
+"""The dracut module's network pieces outside an initramfs (TAP):
+ignis-generator's network configuration (DHCP .network or ip= through
+systemd-network-generator, first boots only; rd.neednet=1), ignis-network.path
+and ignis-fetch.service, and ignis-network-up (the fallback without
+systemd-networkd), with a fake kernel command line, a fake systemctl that
+records its arguments and scratch directories (the scripts' IGNIS_* test
+variables).
 
     test-network-scripts.py MODULE_DIR
 """
@@ -36,46 +38,29 @@ def fake(top, name, body):
     return p
 
 
-def network_up(cmdline, networkd=True, generator_rc=0):
+def network_up():
     top = tempfile.mkdtemp(prefix="ignis-netup-")
-    units = os.path.join(top, "units")
-    os.makedirs(units)
-    if networkd:
-        open(os.path.join(units, "systemd-networkd.service"), "w").close()
-    with open(os.path.join(top, "cmdline"), "w") as f:
-        f.write(cmdline + "\n")
     log = os.path.join(top, "calls")
-    env = dict(os.environ,
-               IGNIS_PROC_CMDLINE=os.path.join(top, "cmdline"),
-               IGNIS_NETWORK_DIR=os.path.join(top, "run-network"),
-               IGNIS_NETWORK_UNITDIR=units,
-               IGNIS_NETWORK_DEFAULT=os.path.join(MOD, "99-ignis-dhcp.network"),
-               SYSTEMCTL=fake(top, "systemctl", f'echo "systemctl $*" >> {log}\n'),
-               IGNIS_NETWORK_GENERATOR=fake(top, "generator", f'echo generator >> {log}\nexit {generator_rc}\n'))
+    env = dict(os.environ, SYSTEMCTL=fake(top, "systemctl", f'echo "systemctl $*" >> {log}\n'))
     p = subprocess.run([os.path.join(MOD, "ignis-network-up")], env=env, capture_output=True, text=True)
     calls = open(log).read().splitlines() if os.path.exists(log) else []
-    copied = os.path.exists(os.path.join(top, "run-network", "99-ignis-dhcp.network"))
     subprocess.run(["rm", "-rf", top])
-    return p, calls, copied
+    return p, calls
 
 
-p, calls, copied = network_up("root=LABEL=root ignition.firstboot ignition.platform.id=metal")
-ok(p.returncode == 0 and copied and calls == ["systemctl start --no-block systemd-networkd.service"],
-   "no ip=: DHCP on every NIC (default .network copied), networkd started without waiting", (p, calls))
-ok("starting systemd-networkd (DHCP on every Ethernet NIC)" in p.stdout, "no ip=: one console line", p.stdout)
+p, calls = network_up()
+ok(p.returncode == 0 and calls == ["systemctl start --no-block network-online.target"],
+   "ignis-network-up (no systemd-networkd): the distro's network-online.target, not waited for", (p, calls))
 
-p, calls, copied = network_up("ignition.firstboot ip=eth0:dhcp rd.neednet=1")
-ok(p.returncode == 0 and not copied and calls == ["generator", "systemctl start --no-block systemd-networkd.service"],
-   "ip=: systemd-network-generator, no default .network", (p, calls))
-ok("(as ip= says)" in p.stdout, "ip=: says so", p.stdout)
-
-p, calls, copied = network_up("ip=dhcp", generator_rc=1)
-ok(p.returncode == 0 and "ip= arguments are ignored" in p.stderr and calls[-1].endswith("systemd-networkd.service"),
-   "a failing generator: a warning, networkd still started", (p, calls))
-
-p, calls, copied = network_up("ignition.firstboot", networkd=False)
-ok(p.returncode == 0 and calls == ["systemctl start --no-block network-online.target"] and not copied,
-   "no systemd-networkd in the initramfs: the distro's network-online.target, not waited for", (p, calls))
+# ignis-network.path starts networkd when fetch-offline writes the flag.
+text = open(os.path.join(MOD, "ignis-network.path")).read()
+ok("PathExists=/run/ignis/neednet" in text and "Unit=systemd-networkd.service" in text
+   and "Conflicts=initrd-switch-root.target" in text,
+   "ignis-network.path: /run/ignis/neednet starts systemd-networkd, stopped at switch-root", text)
+text = open(os.path.join(MOD, "ignis-fetch.service")).read()
+ok(not any(line.startswith("After=network") or line.startswith("ExecStartPre=") for line in text.splitlines())
+   and "ConditionPathExists=/run/ignis/neednet" in text,
+   "ignis-fetch.service: only with the flag, not ordered on network(-online).target", text)
 
 # The default .network: DHCP (v4 and v6), no IPv4 link-local (which would give
 # a route to 169.254.0.0/16 before DHCP is done).
@@ -94,24 +79,39 @@ def generator(cmdline, units_present=True):
     with open(os.path.join(top, "cmdline"), "w") as f:
         f.write(cmdline + "\n")
     out = os.path.join(top, "gen")
+    netdir = os.path.join(top, "etc-network")
+    os.makedirs(netdir)
+    dhcp = os.path.join(netdir, "99-ignis-dhcp.network")
+    with open(dhcp, "w") as f:   # as the module installs it
+        f.write(open(os.path.join(MOD, "99-ignis-dhcp.network")).read())
     env = dict(os.environ, IGNIS_PROC_CMDLINE=os.path.join(top, "cmdline"), IGNIS_ENV_FILE=os.path.join(top, "env"),
-               IGNIS_GENERATOR_LOG=os.path.join(top, "log"), IGNIS_UNIT_DIR=units)
+               IGNIS_GENERATOR_LOG=os.path.join(top, "log"), IGNIS_UNIT_DIR=units, IGNIS_NETWORK_DIR=netdir)
     p = subprocess.run([os.path.join(MOD, "ignis-generator"), out], env=env, capture_output=True, text=True)
     wants = sorted(os.listdir(os.path.join(out, "initrd.target.wants"))) \
         if os.path.isdir(os.path.join(out, "initrd.target.wants")) else []
+    kept = os.path.exists(dhcp)
     subprocess.run(["rm", "-rf", top])
-    return p, wants
+    return p, wants, kept
 
 
-p, wants = generator("ignition.firstboot ignition.platform.id=qemu")
-ok(p.returncode == 0 and wants == [], "generator without rd.neednet: networkd not wanted", (p, wants))
-p, wants = generator("ignition.firstboot ignition.platform.id=qemu rd.neednet=1")
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=metal")
+ok(p.returncode == 0 and wants == [] and copied,
+   "first boot, no ip=: the DHCP .network stays, nothing started", (p, wants, copied))
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=metal ip=eth0:dhcp")
+ok(p.returncode == 0 and wants == ["systemd-network-generator.service"] and not copied,
+   "first boot, ip=: systemd-network-generator queued, the DHCP default removed", (p, wants, copied))
+p, wants, copied = generator("ignition.platform.id=metal")
+ok(p.returncode == 0 and wants == [] and copied, "not a first boot: nothing", (p, wants, copied))
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=qemu", units_present=False)
+ok(p.returncode == 0 and wants == [] and copied, "no systemd-networkd in the initramfs: nothing",
+   (p, wants, copied))
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=qemu rd.neednet=1")
 ok(p.returncode == 0 and wants == ["systemd-network-generator.service", "systemd-networkd.service"],
-   "generator with rd.neednet=1: networkd and the generator wanted at boot", (p, wants))
-p, wants = generator("rd.neednet=1", units_present=False)
+   "rd.neednet=1: networkd and the generator wanted at boot", (p, wants))
+p, wants, copied = generator("rd.neednet=1", units_present=False)
 ok(p.returncode == 0 and wants == [], "rd.neednet=1 without networkd in the initramfs: nothing linked", (p, wants))
-p, wants = generator("rd.neednet=0 ignition.firstboot")
-ok(p.returncode == 0 and wants == [], "rd.neednet=0: not wanted", (p, wants))
+p, wants, copied = generator("rd.neednet=0")
+ok(p.returncode == 0 and wants == [], "rd.neednet=0, not a first boot: nothing", (p, wants))
 
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
