@@ -165,6 +165,18 @@ install() {
         $SYSTEMCTL -q --root "$initdir" disable systemd-networkd.service systemd-networkd.socket \
             systemd-networkd-wait-online.service systemd-network-generator.service 2> /dev/null
         inst_simple "$moddir/ignis-network.path" "$systemdsystemunitdir/ignis-network.path"
+        # networkd needs its user; dracut's systemd-sysusers module creates
+        # the accounts at every boot (a process in sysinit, seconds under
+        # emulation). Create them in the image now and skip the service (the
+        # drop-in sorts after dracut's, whose empty ConditionNeedsUpdate=
+        # resets every condition before it).
+        if dracut_module_included systemd-sysusers &&
+            systemd-sysusers --root "$initdir" > /dev/null 2>&1 &&
+            grep -q '^systemd-network:' "$initdir/etc/passwd"; then
+            mkdir -p "$initdir$systemdsystemunitdir/systemd-sysusers.service.d"
+            printf '[Unit]\n# ignis: the accounts were created when the image was built\nConditionPathExists=!/etc/passwd\n' \
+                > "$initdir$systemdsystemunitdir/systemd-sysusers.service.d/zz-ignis-prebuilt.conf"
+        fi
     else
         # Another network module (or none): ignis-fetch starts the distro's
         # network-online.target without waiting for it.
