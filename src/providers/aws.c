@@ -115,6 +115,9 @@ static int get_token(const char *base, long budget_s, char **token)
                 .what = WHO " (IMDSv2 token)",
                 .headers = headers,
                 .direct = true,
+                /* Statuses are judged here: a 404 or 405 is the IMDSv1 answer,
+                 * not an error. */
+                .quiet_status = true,
                 .budget_s = budget_s,
         };
         struct http_response resp = {};
@@ -148,6 +151,9 @@ static int get_token(const char *base, long budget_s, char **token)
                          WHO, status);
                 return 0;
         }
+        if (status >= 300)
+                return log_error_errno(r, "%s: the instance metadata service answered the token request with "
+                                       "status %ld", WHO, status);
         return r;
 }
 
@@ -177,6 +183,8 @@ int provider_aws_fetch(struct fetched_config *out)
                         .what = WHO " (user data)",
                         .headers = headers,
                         .direct = true,
+                        /* a 401 asks for a new token: not an error line */
+                        .quiet_status = true,
                         .budget_s = budget,
                 };
                 struct http_response resp = {};
@@ -205,6 +213,9 @@ int provider_aws_fetch(struct fetched_config *out)
                 if (refused(r) && status == 403)
                         return log_error_errno(EACCES, "%s: the instance metadata service refuses the user data "
                                                "(403 Forbidden)", WHO);
+                if (status >= 300)
+                        return log_error_errno(r, "%s: GET %s: the instance metadata service answered status %ld",
+                                               WHO, url, status);
                 return r;
         }
         out->source = xasprintf("AWS instance metadata %s" USER_DATA_PATH, base);
