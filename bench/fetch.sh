@@ -141,6 +141,9 @@ if bad:
 med = statistics.median
 ign = {r: sum(rows[s][r][0] for s in ("ignition-fo", "ignition-fetch", "ignition-files")) for r in rows["ignis"]}
 ign_rss = {r: max(rows[s][r][1] for s in ("ignition-fo", "ignition-fetch", "ignition-files")) for r in rows["ignis"]}
+ign_cpu = {r: sum(rows[s][r][2] for s in ("ignition-fo", "ignition-fetch", "ignition-files")) for r in rows["ignis"]}
+c_ignis, c_curl, c_ign = (med(v[2] for v in rows["ignis"].values()), med(v[2] for v in rows["curl"].values()),
+                          med(ign_cpu.values()))
 t_ignis, m_ignis = med(v[0] for v in rows["ignis"].values()), med(v[1] for v in rows["ignis"].values())
 t_curl, m_curl = med(v[0] for v in rows["curl"].values()), med(v[1] for v in rows["curl"].values())
 t_ign, m_ign = med(ign.values()), med(ign_rss.values())
@@ -148,12 +151,14 @@ print("fetch.sh: %d MiB over loopback HTTP (tests/fetch/server.py), sha512 verif
       % (size, len(rows["ignis"])))
 print("ignis    : %s" % sys.argv[3])
 print("ignition : %s (fetch-offline + fetch + files)" % sys.argv[4])
-print("%-28s %10s %12s %10s" % ("", "wall ms", "peak RSS KiB", "MB/s"))
-for name, t, m in (("ignis apply", t_ignis, m_ignis), ("curl -o + sha512sum -c", t_curl, m_curl),
-                   ("Ignition 2.14", t_ign, m_ign)):
-    print("%-28s %10.0f %12d %10.0f" % (name, t * 1000, m, size * 1.048576 / t))
-print("ratios   : ignis/curl+sha512sum time %.2f, ignis/Ignition time %.2f, RSS %.2f"
-      % (t_ignis / t_curl, t_ignis / t_ign, m_ignis / m_ign))
+print("%-28s %10s %10s %12s %10s" % ("", "wall ms", "CPU ms", "peak RSS KiB", "MB/s"))
+for name, t, c, m in (("ignis apply", t_ignis, c_ignis, m_ignis), ("curl -o + sha512sum -c", t_curl, c_curl, m_curl),
+                      ("Ignition 2.14", t_ign, c_ign, m_ign)):
+    print("%-28s %10.0f %10.0f %12d %10.0f" % (name, t * 1000, c * 1000, m, size * 1.048576 / t))
+print("load     : %s (wall times suffer from a busy machine; CPU times much less)"
+      % open("/proc/loadavg").read().split()[0])
+print("ratios   : ignis/curl+sha512sum wall %.2f CPU %.2f; ignis/Ignition wall %.2f CPU %.2f RSS %.2f"
+      % (t_ignis / t_curl, c_ignis / c_curl, t_ignis / t_ign, c_ignis / c_ign, m_ignis / m_ign))
 ok_rss = m_ignis <= 8 * 1024
 ok_time = t_ignis <= t_curl
 print("target   : peak RSS <= 8 MiB: %s (%.1f MiB); time <= curl + sha512sum: %s"

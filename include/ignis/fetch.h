@@ -29,6 +29,12 @@ int fetch_to_fd(const struct ig_resource *r, int fd, const char *what);
  * than max bytes after decompression (-EFBIG). The buffer is NUL-terminated. */
 int fetch_to_memory(const struct ig_resource *r, const char *what, size_t max, char **ret, size_t *ret_len);
 
+/* Replaces every remote certificateAuthorities source of c by a data: URL
+ * of its (decompressed, verified) bytes, as Ignition caches them: the later
+ * stages then need no network for them. Returns 0 or a negative errno
+ * (logged). */
+int fetch_inline_remote_cas(struct ig_config *c);
+
 /* fetch_to_memory() with a total budget in seconds overriding the
  * settings' (Ignition gives the user config itself 2 minutes). */
 int fetch_to_memory_budget(const struct ig_resource *r, const char *what, long budget_s, size_t max, char **ret,

@@ -74,7 +74,9 @@ struct http_request {
 
         /* AWS SigV4 signing (libcurl's CURLOPT_AWS_SIGV4): provider string
          * such as "aws:amz:us-east-1:s3", and "ACCESS_KEY:SECRET"; a session
-         * token goes in headers as "x-amz-security-token: ...". */
+         * token goes in headers as "x-amz-security-token: ...". libcurl
+         * 7.88 signs the query as written: write its parameters sorted.
+         * An "X-Amz-Date: ..." in headers fixes the signing time (tests). */
         const char *aws_sigv4;
         const char *aws_credentials;
 
@@ -110,9 +112,16 @@ const char *http_response_header(const struct http_response *r, const char *name
  * body of a 2xx answer into sink. Statuses are the caller's to judge, except:
  *   - connection errors, 5xx and req->retry_statuses are retried until the
  *     budget is spent (then -ETIMEDOUT, logged);
- *   - 404 returns -ENOENT without logging (providers: "no config");
- *   - other non-2xx return -EPROTO with resp->status set, logged.
+ *   - 404 returns -ENOENT without logging (providers: "no config"); so
+ *     does a TFTP "file not found";
+ *   - other non-2xx return -EPROTO with resp->status set, logged (unless
+ *     req->quiet_status).
  * TLS failures (unknown CA, wrong host, expired) return -EPERM, logged.
+ * Also, logged: -ELOOP after 10 redirects, -ECONNREFUSED when a proxy
+ * refuses the CONNECT, -ENETUNREACH when s->offline, -EPROTONOSUPPORT for a
+ * scheme other than http/https/tftp (or a redirect to one), and the sink's
+ * own error (which it logs). A body cut short or stalled is fetched again
+ * (sink->restart) at most 4 times.
  * Returns 0 on a 2xx. resp may be NULL. */
 int http_fetch(const struct fetch_settings *s, const struct http_request *req, const struct http_sink *sink,
                struct http_response *resp);

@@ -463,7 +463,7 @@ static int attempt_once(struct fetch_ctx *x, CURL *h, const struct http_sink *si
                 snprintf(why, why_len, "HTTP %ld%s%s", code, a.reason[0] ? " " : "", a.reason);
                 if (code >= 500 || status_in(code, x->req->retry_statuses, x->req->n_retry_statuses))
                         *retry = true;
-                return code == 401 || code == 403 ? -EACCES : -EPROTO;
+                return -EPROTO;
         }
 }
 

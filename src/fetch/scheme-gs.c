@@ -110,7 +110,7 @@ int transport_gs(const struct fetch_request *f, const struct http_sink *sink)
         r = http_fetch(f->settings, &(struct http_request) { .url = url, .what = what, .quiet_status = true,
                                                              .budget_s = f->budget_s },
                        sink, &resp);
-        if (r == -EACCES) {
+        if (r == -EPROTO && (resp.status == 401 || resp.status == 403)) {
                 http_response_free(&resp);
                 r = metadata_token(f->settings, what, &auth, &why);
                 if (r < 0) {

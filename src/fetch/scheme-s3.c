@@ -328,7 +328,7 @@ int transport_s3(const struct fetch_request *f, const struct http_sink *sink)
                 struct http_request req = { .url = url, .what = what, .headers = hdrs, .quiet_status = true,
                                             .budget_s = f->budget_s };
                 r = http_fetch(f->settings, &req, sink, &resp);
-                if (r != -EACCES)
+                if (!(r == -EPROTO && (resp.status == 401 || resp.status == 403)))
                         goto done;
                 http_response_free(&resp);
         }
@@ -351,8 +351,6 @@ int transport_s3(const struct fetch_request *f, const struct http_sink *sink)
 done:
         if (r == -ENOENT)
                 r = log_error_errno(ENOENT, "%s: no such object (HTTP 404)", what);
-        else if (r == -EACCES && !creds.userpwd)
-                r = log_error_errno(EACCES, "%s: access denied (HTTP %ld)", what, resp.status);
         else if (r == -EPROTO && !creds.userpwd)
                 r = log_error_errno(EPROTO, "%s: HTTP %ld", what, resp.status);
 out:

@@ -436,7 +436,10 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 r = 0;
                 goto out;
         }
-        r = check_supported(&base);
+        /* As Ignition: the later stages get the CAs themselves. */
+        r = offline ? 0 : fetch_inline_remote_cas(&base);
+        if (r >= 0)
+                r = check_supported(&base);
         if (r < 0)
                 goto out;
         r = stage_write_cache(&base, provided, cache);

@@ -74,7 +74,7 @@ static int load_child(const struct ig_resource *res, const char *what, struct ig
 static int render(struct ig_config *c, const char *what, unsigned depth, struct chain *ch);
 
 static int render_child(const struct ig_resource *res, const char *what, unsigned depth, struct chain *ch,
-                        struct ig_config *child)
+                        bool replace, struct ig_config *child)
 {
         bool pushed = false;
         int r;
@@ -88,6 +88,10 @@ static int render_child(const struct ig_resource *res, const char *what, unsigne
         r = load_child(res, what, child);
         if (r < 0)
                 return r;
+        /* As Ignition: a replacing config brings its own timeouts, CAs and
+         * proxy, none of the discarded config's; merged ones add to them. */
+        if (replace)
+                fetch_settings_reset(fetch_settings_global());
         if (res->source && !is_data(res->source)) {
                 ch->source[ch->n++] = res->source;
                 pushed = true;
@@ -111,7 +115,7 @@ static int render(struct ig_config *c, const char *what, unsigned depth, struct 
                 struct ig_config child;
 
                 log_info("replacing the config with %s", w);
-                r = render_child(&c->ignition.config.replace, w, depth, ch, &child);
+                r = render_child(&c->ignition.config.replace, w, depth, ch, true, &child);
                 if (r < 0) {
                         ig_config_free(&child);
                         return r;
@@ -126,7 +130,7 @@ static int render(struct ig_config *c, const char *what, unsigned depth, struct 
                 struct ig_config child;
 
                 log_info("merging %s", w);
-                r = render_child(&c->ignition.config.merge.v[i], w, depth, ch, &child);
+                r = render_child(&c->ignition.config.merge.v[i], w, depth, ch, false, &child);
                 if (r < 0) {
                         ig_config_free(&child);
                         return r;

@@ -30,6 +30,7 @@ DEFINE_SYM(curl_url_get);
 DEFINE_SYM(curl_free);
 
 DEFINE_SYM(EVP_DecodeBlock);
+DEFINE_SYM(EVP_EncodeBlock);
 DEFINE_SYM(EVP_MD_CTX_new);
 DEFINE_SYM(EVP_MD_CTX_free);
 DEFINE_SYM(EVP_DigestInit_ex);
@@ -105,6 +106,7 @@ int dlopen_crypto(void)
         static int state;
         static const struct sym syms[] = {
                 SYM(EVP_DecodeBlock),
+                SYM(EVP_EncodeBlock),
                 SYM(EVP_MD_CTX_new),
                 SYM(EVP_MD_CTX_free),
                 SYM(EVP_DigestInit_ex),

@@ -12,7 +12,10 @@ the placeholders below substituted), then runs each case of cases/*.json:
     ignis apply --root=TOP/root [args] TOP/config.json
 
 Case keys: description; config (a JSON object, placeholders substituted in
-its text); args; env (extra environment); exit (default 0); lines (each an
+its text); args; env (extra environment); or, instead of `ignis apply`,
+stages (run in order with `ignis run --stage=`, stopping at the first that
+fails), cmdline (their kernel command line), cache_contains / cache_lacks
+(substrings of the cached config); exit (default 0); lines (each an
 exact line of the output); contains / not_contains (substrings); files
 ({path: text, or {"sha512_of": www name}, or null for absent}); nothing_written
 (the root's manifest unchanged); secrets (strings that must appear nowhere in
@@ -22,7 +25,8 @@ the output); requests (checks on what a server saw: {"server", "path",
 Placeholders: {http} {http6} {https} {https_expired} {https_wronghost}
 {https_unknown} {https_port} {proxy} {proxy_refuse} {tftp} {s3_endpoint}
 {gcs_endpoint}; {sha512:NAME} {sha256:NAME} (of a www file); {data:NAME}
-(a www file as a base64 data: URL); {ca} (the test CA as a data: URL).
+(a www file as a base64 data: URL); {ca} (the test CA as a data: URL);
+in `lines` also {config} (the config file's path).
 """
 
 import argparse
@@ -44,14 +48,15 @@ import testroot  # noqa: E402
 
 
 def fill_www(www, subst):
+    # Generated files first: the templates may name their hashes.
+    with open(os.path.join(www, "random.bin"), "wb") as f:
+        f.write(os.urandom(3 << 20))
     src = os.path.join(HERE, "www")
     for name in sorted(os.listdir(src)):
         with open(os.path.join(src, name)) as f:
             text = f.read()
         with open(os.path.join(www, name), "w") as f:
             f.write(substitute(text, subst, www))
-    with open(os.path.join(www, "random.bin"), "wb") as f:
-        f.write(os.urandom(3 << 20))
     with open(os.path.join(www, "hello.txt"), "rb") as f:
         data = f.read()
     with open(os.path.join(www, "hello.txt.gz"), "wb") as f:
@@ -92,6 +97,29 @@ def server_requests(url):
         return [json.loads(line) for line in r.read().decode().splitlines()]
 
 
+def run_stages(a, case, scratch):
+    """`ignis run --stage=S` for each stage in order, as the initramfs would,
+    with the case's kernel command line; stops at the first that fails.
+    Returns (the last status, all output)."""
+    cmdline = os.path.join(scratch.top, "cmdline")
+    with open(cmdline, "w") as f:
+        f.write(case["cmdline"] + "\n")
+    for d in ("cache", "console", "sysconfig"):
+        os.mkdir(os.path.join(scratch.top, d))
+    # No /etc/ignition or /usr/lib/ignition of the host.
+    os.environ["IGNIS_SYSTEM_CONFIG_PREFIX"] = os.path.join(scratch.top, "sysconfig")
+    status, output = 0, ""
+    for stage in case["stages"]:
+        argv = [a.ignis, "run", "--stage=" + stage, "--root=" + scratch.root,
+                "--config-cache=" + os.path.join(scratch.top, "cache", "config.json"),
+                "--cmdline-file=" + cmdline, "--console-dir=" + os.path.join(scratch.top, "console")]
+        status, out = testroot.run_jailed(scratch, argv, timeout=case.get("timeout", 180))
+        output += out
+        if status != 0:
+            break
+    return status, output
+
+
 def run_case(path, a, srv, subst, www):
     with open(path) as f:
         case = json.loads(substitute(f.read(), subst, www))
@@ -106,12 +134,15 @@ def run_case(path, a, srv, subst, www):
         env = dict(os.environ)
         env.update(srv.env())
         env.update(case.get("env", {}))
-        argv = [a.ignis, "apply", "--root=" + scratch.root] + case.get("args", []) + [scratch.config]
         old = dict(os.environ)
         os.environ.clear()
         os.environ.update(env)
         try:
-            status, output = testroot.run_jailed(scratch, argv, timeout=case.get("timeout", 120))
+            if "stages" in case:
+                status, output = run_stages(a, case, scratch)
+            else:
+                argv = [a.ignis, "apply", "--root=" + scratch.root] + case.get("args", []) + [scratch.config]
+                status, output = testroot.run_jailed(scratch, argv, timeout=case.get("timeout", 120))
         finally:
             os.environ.clear()
             os.environ.update(old)
@@ -122,6 +153,7 @@ def run_case(path, a, srv, subst, www):
             diags.append("exit status %d, expected %d" % (status, want))
         lines = output.splitlines()
         for line in case.get("lines", []):
+            line = line.replace("{config}", scratch.config)
             if line not in lines:
                 diags.append("missing line: %s" % line)
         for s in case.get("contains", []):
@@ -148,6 +180,13 @@ def run_case(path, a, srv, subst, www):
                 ok = data == expect.encode()
             if not ok:
                 diags.append("%s: wrong contents (%d bytes)" % (p, len(data)))
+        cache = os.path.join(scratch.top, "cache", "config.json")
+        for text in case.get("cache_contains", []):
+            if not os.path.isfile(cache) or text not in open(cache).read():
+                diags.append("the cached config lacks: %s" % text)
+        for text in case.get("cache_lacks", []):
+            if os.path.isfile(cache) and text in open(cache).read():
+                diags.append("the cached config holds: %s" % text)
         if case.get("nothing_written") and manifest.diff(before, after):
             diags.append("the root changed:\n" + "\n".join(manifest.diff(before, after)))
         for chk in case.get("requests", []):
@@ -189,6 +228,8 @@ def main():
         with open(os.path.join(srv.pki, "ca.pem"), "rb") as f:
             subst["ca"] = "data:;base64," + base64.b64encode(f.read()).decode()
         fill_www(www, subst)
+        with open(os.path.join(srv.pki, "ca.pem"), "rb") as f, open(os.path.join(www, "ca.pem"), "wb") as g:
+            g.write(f.read())
         failed = 0
         for i, n in enumerate(names, 1):
             try:

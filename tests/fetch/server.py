@@ -22,6 +22,9 @@ Routes:
   /echo-body                  a PUT/POST body back; X-Method says which method
   /big/N                      N bytes of a repeating pattern
   /set-cookie-secret          200 with a response header X-Secret (for header capture)
+  /sigv4-check                200 if the request carries a valid AWS SigV4 signature
+                              by AKIDEXAMPLE (the test suite's key; any date), else 403
+  /chain/N                    a config that merges /chain/N+1 (for depth limits)
   /requests                   the requests seen so far, one JSON object a line
 With --proxy=forward it also answers absolute-URI requests ("GET http://host/...")
 from the same routes and tunnels CONNECT to 127.0.0.1:PORT whatever the host;
@@ -40,6 +43,11 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sigv4  # noqa: E402
+
+SUITE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 LOCK = threading.Lock()
 COUNTS = {}
@@ -175,6 +183,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_body(200, gzip.compress(b"hello gzip\n"))
         if path == "/set-cookie-secret":
             return self.send_body(200, b"x", extra=[("X-Secret", "s3cr3t")])
+        if path == "/sigv4-check":
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            ok, _, why = sigv4.verify(self.command, self.path, headers, {"AKIDEXAMPLE": SUITE_SECRET}, body)
+            return self.send_body(200 if ok else 403, (why or "verified").encode() + b"\n")
+        if parts[0] == "chain":
+            nxt = "http://%s/chain/%d" % (self.headers["Host"], int(parts[1]) + 1)
+            cfg = {"ignition": {"version": "3.4.0", "config": {"merge": [{"source": nxt}]}}}
+            return self.send_body(200, json.dumps(cfg).encode(), "application/json")
         if path == "/requests":
             with LOCK:
                 text = "".join(json.dumps(r) + "\n" for r in REQUESTS)
