@@ -4,12 +4,14 @@
 
     bench/boot.sh [-n RUNS] [--ignis PATH] [--cache DIR] [--timeout SECS]
                   [--keep] [--out DIR] [--accel tcg] [--smp N]
-                  [--selinux permissive|disabled]
+                  [--selinux permissive|disabled] [--path qemu|aws]
 
 (boot.sh checks for root and runs this file.) Same kernel, same root image,
 same config (examples/qemu-fwcfg.json through fw_cfg), same kernel command
 line; the initramfs differs only in the agent's dracut module (30ignis vs
-30ignition, see boot-initramfs.sh). RUNS rounds, alternating which agent
+30ignition, see boot-initramfs.sh). --path aws serves the same config as
+AWS IMDSv2 user data instead (tests/vm/md-responder.py through the VM tests'
+restricted network, IMDSv2 enforced) with ignition.platform.id=aws ip=dhcp. RUNS rounds, alternating which agent
 boots first, one VM at a time (QEMU TCG, 1 vCPU by default, tests/vm/vmrun.py).
 
 Timings come from the guest's own journal: PID 1's "Starting"/"Finished"
@@ -134,7 +136,7 @@ def bench_ts(text):
     return None
 
 
-def timings(agent, text):
+def timings(agent, text, path="qemu"):
     """-> (dict of figures in seconds, list of problems)."""
     problems = []
     j = parse_journal(text)
@@ -162,7 +164,7 @@ def timings(agent, text):
         units[s] = {"ran": True, "result": result, "start": start, "end": done["t"],
                     "active": (done["t"] - start) / 1e6,
                     "stop": (stop1 - stop0) / 1e6 if stop0 is not None and stop1 is not None else None}
-    for s in ("fetch-offline", "kargs", "disks", "mount", "files"):
+    for s in ("fetch-offline", "kargs", "disks", "mount", "files") + (("fetch",) if path == "aws" else ()):
         # ignis skips the units of stages the config gives nothing to do
         # (a condition on need-* flags the fetch stage writes): the job is
         # "done" without the unit starting. The config here has no kernel
@@ -247,6 +249,8 @@ def main():
     ap.add_argument("--selinux", choices=("permissive", "disabled"), default="permissive",
                     help="SELINUX= in the root's /etc/selinux/config (default permissive: both "
                          "agents relabel; disabled: only Ignition does)")
+    ap.add_argument("--path", choices=("qemu", "aws"), default="qemu",
+                    help="where the config comes from: QEMU fw_cfg (default) or AWS IMDSv2 user data")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("-n must be at least 1")
@@ -340,6 +344,18 @@ def main():
         say("boot.sh: could not write /etc/selinux/config into the root image copy")
         return 2
     sc = vmtests.Scenario(SCENARIO)
+    config, net, append = sc.config, None, sc.cmdlines[0]
+    if args.path == "aws":
+        # The same config as IMDSv2 user data; a GET without a token gets 401.
+        md = os.path.join(work, "md", "root")
+        os.makedirs(os.path.join(md, "2019-10-01"))
+        shutil.copy(sc.config, os.path.join(md, "2019-10-01", "user-data"))
+        with open(os.path.join(md, ".responder.json"), "w") as f:
+            json.dump({"imds": "required"}, f)
+        config, net = None, md
+        # Debian's Ignition module configures no network by itself: ip=dhcp
+        # (for both, so the command lines stay the same).
+        append = "ignition.firstboot ignition.platform.id=aws ip=dhcp"
     checks = os.path.join(work, "checks")
     with open(checks, "w") as f:
         f.write(open(sc.checks).read() + "\n" + open(os.path.join(HERE, "boot-checks.sh")).read())
@@ -347,7 +363,8 @@ def main():
     # ---- boots
     say("")
     say(f"== {args.runs} round(s), one VM at a time ({args.accel}, {args.smp} vCPU); config "
-        f"{os.path.relpath(sc.config, REPO)}; cmdline + '{sc.cmdlines[0]}'; SELINUX={args.selinux}")
+        f"{os.path.relpath(sc.config, REPO)}{' as IMDSv2 user data' if net else ''}; cmdline + '{append}'; "
+        f"SELINUX={args.selinux}")
     say("   seconds by the guest clock: initrd@ = initrd's PID 1 start (since kernel start);")
     say("   window = first stage unit Starting -> last stage unit Finished; sum = sum over the")
     say("   stage units of Starting -> Finished; umount = ExecStop of the mount unit (at")
@@ -365,9 +382,13 @@ def main():
             disk = os.path.join(work, f"{a}-{rnd}.img")
             subprocess.run(["cp", "--reflink=auto", "--sparse=always", root, disk], check=True)
             log = os.path.join(work, f"{a}-{rnd}.log")
-            r = vmrun.boot(env["kernel"], initrd[a], [disk], log, config=sc.config,
-                           fw_cfg=[("opt/ignis-test/checks", checks)], append=sc.cmdlines[0],
-                           timeout=args.timeout, smp=args.smp, accel=args.accel)
+            if net:
+                for f in ("requests.log", "imds-tokens"):
+                    if os.path.exists(os.path.join(work, "md", f)):
+                        os.unlink(os.path.join(work, "md", f))
+            r = vmrun.boot(env["kernel"], initrd[a], [disk], log, config=config,
+                           fw_cfg=[("opt/ignis-test/checks", checks)], append=append,
+                           timeout=args.timeout, smp=args.smp, accel=args.accel, net=net)
             text = vmtests.ANSI.sub("", r.text)
             with open(log + ".txt", "w") as f:
                 f.write(text)
@@ -375,7 +396,15 @@ def main():
             if r.outcome != "poweroff":
                 failures.append(f"boot ended {r.outcome} after {r.wall:.0f}s")
             failures += verify(a, sc, text, disk)
-            fig, problems = timings(a, text)
+            if net:
+                try:
+                    reqs = open(os.path.join(work, "md", "requests.log")).read()
+                except OSError:
+                    reqs = ""
+                if "GET /2019-10-01/user-data 200 token=valid" not in reqs:
+                    failures.append("the user data was not fetched with an IMDSv2 token: "
+                                    + "; ".join(reqs.splitlines()[-6:]))
+            fig, problems = timings(a, text, args.path)
             failures += problems
             if not args.keep:
                 os.unlink(disk)
@@ -448,7 +477,7 @@ def main():
     say(f"  RESULT: {'PASS' if allok else 'FAIL'}   (total {time.monotonic() - t0:.0f}s; "
         f"logs and results.json in {os.path.relpath(work, REPO)}/)")
     with open(os.path.join(work, "results.json"), "w") as f:
-        json.dump({"kernel": env["kver"], "smp": args.smp, "selinux": args.selinux,
+        json.dump({"kernel": env["kver"], "smp": args.smp, "selinux": args.selinux, "path": args.path,
                    "initramfs": {a: {"path": initrd[a], **sizes[a]} for a in AGENTS},
                    "runs": results, "medians": meds, "stage_medians": stage_meds,
                    "ratios": {"window": rw, "active_sum": rs}, "size_diff_raw": draw,

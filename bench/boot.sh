@@ -6,7 +6,7 @@
 #
 # Usage: bench/boot.sh [-n RUNS] [--ignis PATH] [--cache DIR] [--timeout SECS]
 #                      [--keep] [--out DIR] [--accel tcg] [--smp N]
-#                      [--selinux MODE]
+#                      [--selinux MODE] [--path qemu|aws]
 #
 #   -n RUNS   boots per agent (default 3), alternating which goes first
 #   --ignis   the ignis binary (default build/src/ignis)
@@ -16,6 +16,8 @@
 #   --smp     vCPUs per VM (default 1, as the VM tests)
 #   --selinux SELINUX= of the root's /etc/selinux/config: permissive (default;
 #             both agents run setfiles) or disabled (only Ignition does)
+#   --path    qemu (default: the config in fw_cfg) or aws (the same config as
+#             IMDSv2 user data, ignition.platform.id=aws ip=dhcp)
 # Exit: 0 = every target met, 1 = a target missed or a boot did not
 #       provision the config, 2 = usage or setup error.
 # See bench/README.md ("boot.sh") for what is measured and how.

@@ -29,7 +29,7 @@ static void usage(FILE *f)
               "  umount         unmount what mount mounted\n"
               "\n"
               "  --platform=ID        the platform (default: ignition.platform.id= from the kernel\n"
-              "                       command line); supported: qemu, metal\n"
+              "                       command line); supported: qemu, metal, aws, gcp\n"
               "  --root=DIR           the real root (default /sysroot)\n"
               "  --config-cache=PATH  the cache between stages (default /run/ignis/config.json)\n"
               "  --device-timeout=SEC disks: how long to wait for each device (default 90)\n"

@@ -14,8 +14,10 @@
 #   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
 #                       libcrypto.so.3": the meson options libcurl_soname and
 #                       libcrypto_soname)
-#   IGNIS_NETWORK=yes   also pull in dracut's "network" module (for configs
-#                       fetched over the network; not needed yet)
+#   IGNIS_NETWORK=no    leave out dracut's systemd-networkd module (package
+#                       dracut-network), which ignis starts only when the
+#                       config needs the network (default: include it when
+#                       it is available)
 #   IGNIS_KERNEL_MODULES  kernel modules for the storage ignis creates and
 #                       mounts (default below; set it empty to rely on the
 #                       distro's own module selection)
@@ -61,13 +63,20 @@ depends() {
     # systemd-initrd: initrd.target, initrd-root-fs.target, sysroot.mount
     # wiring; qemu: virtio and qemu_fw_cfg (the qemu platform's config).
     local deps="systemd systemd-initrd qemu"
-    # Ignition always depends on "network url-lib". ignis fetches with its
-    # own libcurl and has no remote sources yet, so the network stack is
-    # left out unless asked for (IGNIS_NETWORK=yes); ignis-fetch.service is
-    # installed regardless and is skipped by its conditions when no config
-    # needs the network.
-    case "${IGNIS_NETWORK:-no}" in
-        yes | 1 | true) deps+=" network" ;;
+    # Networking: dracut's systemd-networkd module (small: DHCPv4 and v6 on
+    # every NIC, honours ip=) and, through it, the NIC drivers. ignis starts
+    # it only when a config needs the network (ignis-network-up), never on
+    # a boot whose config is local.
+    case "${IGNIS_NETWORK:-yes}" in
+        no | 0 | false) ;;
+        *)
+            if [[ -d ${dracutbasedir:-/usr/lib/dracut}/modules.d/01systemd-networkd ]]; then
+                deps+=" systemd-networkd"
+            else
+                dwarn "ignis: dracut's systemd-networkd module is missing (install dracut-network):" \
+                    "configs that need the network will fail"
+            fi
+            ;;
     esac
     echo "$deps"
     return 0
@@ -135,8 +144,8 @@ install() {
     # only matter for the configs that use them.
     # shellcheck disable=SC2086
     inst_multiple $ignis_required_tools mount umount
-    # what ignis-generator and ignis-wait-network run
-    inst_multiple cat mkdir ln mv sleep
+    # what ignis-generator and ignis-network-up run
+    inst_multiple cat mkdir ln mv
     inst_multiple -o \
         groupmod \
         setfiles \
@@ -150,7 +159,36 @@ install() {
     else
         inst_script "$moddir/ignis-kargs-helper" /usr/libexec/ignis-kargs-helper
     fi
-    inst_script "$moddir/ignis-wait-network" /usr/libexec/ignis-wait-network
+    if dracut_module_included systemd-networkd; then
+        # In the initramfs's /etc: never seen by the booted system.
+        inst_simple "$moddir/99-ignis-dhcp.network" /etc/systemd/network/99-ignis-dhcp.network
+        # dracut's module enables networkd for every boot; ignis starts it
+        # only when the config needs it (ignis-network.path, which the flag
+        # fetch-offline writes triggers), or at boot with rd.neednet=1
+        # (ignis-generator).
+        $SYSTEMCTL -q --root "$initdir" disable systemd-networkd.service systemd-networkd.socket \
+            systemd-networkd-wait-online.service systemd-network-generator.service 2> /dev/null
+        inst_simple "$moddir/ignis-network.path" "$systemdsystemunitdir/ignis-network.path"
+        # networkd needs its user; dracut's systemd-sysusers module creates
+        # the accounts at every boot (a process in sysinit, seconds under
+        # emulation). Create them in the image now and skip the service (the
+        # drop-in sorts after dracut's, whose empty ConditionNeedsUpdate=
+        # resets every condition before it).
+        if dracut_module_included systemd-sysusers &&
+            systemd-sysusers --root "$initdir" > /dev/null 2>&1 &&
+            grep -q '^systemd-network:' "$initdir/etc/passwd"; then
+            mkdir -p "$initdir$systemdsystemunitdir/systemd-sysusers.service.d"
+            printf '[Unit]\n# ignis: the accounts were created when the image was built\nConditionPathExists=!/etc/passwd\n' \
+                > "$initdir$systemdsystemunitdir/systemd-sysusers.service.d/zz-ignis-prebuilt.conf"
+        fi
+    else
+        # Another network module (or none): ignis-fetch starts the distro's
+        # network-online.target without waiting for it.
+        inst_script "$moddir/ignis-network-up" /usr/libexec/ignis-network-up
+        mkdir -p "$initdir$systemdsystemunitdir/ignis-fetch.service.d"
+        printf '[Service]\nExecStartPre=/usr/libexec/ignis-network-up\n' \
+            > "$initdir$systemdsystemunitdir/ignis-fetch.service.d/network-up.conf"
+    fi
 
     # udev: opened-but-empty LUKS mappings become ready device units; md
     # arrays get their /dev/md/NAME links (mdadm --create waits for them);
@@ -186,6 +224,9 @@ install() {
     ignis_install_unit ignis-mount.service
     ignis_install_unit ignis-files.service
     ignis_install_unit ignis-report.service
+    if dracut_module_included systemd-networkd; then
+        $SYSTEMCTL -q --root="$initdir" add-wants ignis-complete.target ignis-network.path || exit 1
+    fi
     # Only with a boot disk (not a live image).
     ignis_install_unit ignis-remount-sysroot.service ignis-diskful.target
     # Every other boot with a boot disk: refuse a root whose first boot

@@ -82,3 +82,10 @@ int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out);
 int provider_report(const char *platform, bool result_ok, const char *summary);
 /* Whether the platform takes such a report (azure). */
 bool provider_has_report(const char *platform);
+/* Cloud metadata services (src/providers/aws.c, gcp.c). Each returns 0 with
+ * the user data, 0 with no data when the instance has none (404), or a
+ * negative errno (logged). Endpoints can be moved for tests by environment
+ * variables (see the README's testing section). */
+int provider_aws_fetch(struct fetched_config *out);
+int provider_gcp_fetch(struct fetched_config *out);
+

@@ -81,7 +81,7 @@ bool provider_needs_network(const char *platform)
         /* Ignition's network platforms this build may not serve yet: the
          * fetch stage then gives the "not supported" answer, with the
          * network up as it would be. */
-        static const char *const others[] = { "aws", "gcp", "packet", "scaleway" };
+        static const char *const others[] = { "packet", "scaleway" };
         const struct provider *p = provider_find(platform);
 
         if (p)
@@ -136,4 +136,6 @@ static int qemu_fetch(struct fetched_config *out)
 }
 
 const struct provider provider_metal = { "metal", metal_fetch };
+const struct provider provider_aws = { "aws", provider_aws_fetch, true };
+const struct provider provider_gcp = { "gcp", provider_gcp_fetch, true };
 const struct provider provider_qemu = { "qemu", qemu_fetch };

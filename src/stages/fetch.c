@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -26,6 +27,7 @@
 #include "ignis/json-index.h"
 #include "ignis/http.h"
 #include "ignis/log.h"
+#include "ignis/netwait.h"
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
 #include "ignis/stages.h"
@@ -72,6 +74,71 @@ static int from_cmdline_url(const char *url, struct fetched_config *out)
         out->len = len;
         out->source = xstrdup("ignition.config.url");
         return 0;
+}
+
+/* How long the fetch stage waits for a route to a resource's host; the
+ * unit's environment (systemd.setenv= or a drop-in) may change it. */
+static long network_timeout_s(void)
+{
+        const char *v = getenv("IGNIS_NETWORK_TIMEOUT");
+        char *end;
+        long t;
+
+        if (!v || !*v)
+                return 300;
+        errno = 0;
+        t = strtol(v, &end, 10);
+        if (errno || *end || t < 0) {
+                log_warning("IGNIS_NETWORK_TIMEOUT=%s is not a number of seconds: using 300", v);
+                return 300;
+        }
+        return t;
+}
+
+/* /run/ignis/neednet beside the cache: ignis-fetch.service runs (and brings
+ * the network up) only when fetch-offline wrote it. */
+static int write_neednet(const char *cache, bool needed)
+{
+        _cleanup_free_ char *dir = xstrdup(cache), *p = NULL;
+        char *slash = strrchr(dir, '/');
+        int r;
+
+        if (slash)
+                *slash = '\0';
+        p = xasprintf("%s/neednet", dir);
+        if (!needed) {
+                if (unlink(p) < 0 && errno != ENOENT)
+                        return log_error_errno(errno, "Cannot remove %s: %m", p);
+                return 0;
+        }
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create %s: %m", dir);
+        {
+                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return log_error_errno(errno, "Cannot write %s: %m", p);
+        }
+        return 0;
+}
+
+/* The remote resources c references: offline, they mean the network is
+ * needed (returns 1); online, wait for a route to each host first. */
+static int remote_sources(const struct ig_config *c, const char *what, bool offline)
+{
+        struct ig_strv urls = {};
+        bool needed = config_network_needed(c, &urls);
+        int r = 0;
+
+        if (needed && offline) {
+                _cleanup_free_ char *shown = urls.n ? url_for_message(urls.v[0]) : xstrdup("a Clevis pin");
+                log_info("%s references %zu remote resource(s) (first: %s): the network is needed", what, urls.n,
+                         shown);
+                r = 1;
+        } else if (urls.n > 0)
+                r = net_wait_for_urls((const char *const *) urls.v, urls.n, "fetch", network_timeout_s());
+        free(urls.v);
+        return r;
 }
 
 static int from_system_dirs(struct fetched_config *out)
@@ -253,23 +320,6 @@ static int write_need_flags(const struct ig_config *c, const char *cache)
         return 0;
 }
 
-static int write_neednet(const char *cache)
-{
-        _cleanup_free_ char *dir = xstrdup(cache), *p = NULL;
-        char *slash = strrchr(dir, '/');
-        int fd;
-
-        if (slash)
-                *slash = '\0';
-        (void) mkdir_p(dir, 0700);
-        p = xasprintf("%s/neednet", dir);
-        fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return log_error_errno(errno, "Cannot write %s: %m", p);
-        close(fd);
-        return 0;
-}
-
 int stage_read_state(const char *cache, bool *user_config_provided)
 {
         _cleanup_free_ char *dir = xstrdup(cache), *path = NULL, *text = NULL;
@@ -298,11 +348,13 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         struct ig_config user, base;
         _cleanup_free_ char *platform_dir = NULL;
         const char *url = NULL;
-        bool provided = false;
+        bool provided = false, need_net = false;
         int r;
 
         ig_config_init(&user);
         ig_config_init(&base);
+        /* fetch-offline never touches the network: a remote fragment that a
+         * local one references gives -ENETUNREACH (the network is needed). */
         fetch_settings_global()->offline = offline;
 
         /* An id Ignition does not know is a typo in the boot entry: say so
@@ -315,14 +367,29 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 goto out;
         }
 
-        if (cmdline_get(cl, "ignition.config.url", &url) && url && *url)
+        if (cmdline_get(cl, "ignition.config.url", &url) && url && *url) {
+                struct ig_resource res = { .source = (char *) url };
+
+                if (resource_is_remote(&res)) {
+                        _cleanup_free_ char *shown = url_for_message(url);
+                        if (offline) {
+                                log_info("ignition.config.url=%s is remote: the network is needed", shown);
+                                need_net = true;
+                                r = 0;
+                                goto out;
+                        }
+                        r = net_wait_for_urls(&url, 1, "ignition.config.url", network_timeout_s());
+                        if (r < 0)
+                                goto out;
+                }
                 r = from_cmdline_url(url, &fc);
-        else {
+        } else {
                 r = from_system_dirs(&fc);
                 if (r == 0 && offline && provider_needs_network(platform)) {
                         log_info("platform %s: the config comes from its metadata service: the network is "
                                  "needed", platform);
-                        r = write_neednet(cache);
+                        need_net = true;
+                        r = 0;
                         goto out;
                 }
                 if (r == 0)
@@ -347,7 +414,21 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         if (!provided)
                 log_info("no user config: booting with an empty config");
 
+        r = remote_sources(&user, "the config", offline);
+        if (r < 0)
+                goto out;
+        if (r > 0) {
+                need_net = true;
+                r = 0;
+                goto out;
+        }
         r = stage_render_config(&user);
+        if (r == -ENETUNREACH && offline) {
+                /* a local fragment referenced a remote one */
+                need_net = true;
+                r = 0;
+                goto out;
+        }
         if (r < 0)
                 goto out;
 
@@ -360,6 +441,14 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 goto out;
         ig_config_merge(&base, &user);
 
+        r = remote_sources(&base, "the rendered config", offline);
+        if (r < 0)
+                goto out;
+        if (r > 0) {
+                need_net = true;
+                r = 0;
+                goto out;
+        }
         /* As Ignition: the later stages get the CAs themselves. */
         r = offline ? 0 : fetch_inline_remote_cas(&base);
         if (r >= 0)
@@ -372,6 +461,11 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         if (r >= 0)
                 log_info("%s: config cached in %s", offline ? "fetch-offline" : "fetch", cache);
 out:
+        if (r >= 0 && offline) {
+                r = write_neednet(cache, need_net);
+                if (r >= 0 && need_net)
+                        log_info("fetch-offline: the network is needed; the fetch stage will fetch the config");
+        }
         fetched_config_free(&fc);
         ig_config_free(&user);
         ig_config_free(&base);

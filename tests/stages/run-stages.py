@@ -39,6 +39,9 @@ case.json (all keys optional but "steps"):
                    files under the system config prefix; a directory system/
                    in the case directory is copied there too
   env              {"NAME": "value" or null (unset)}, for every step
+  netns            true: every step runs in a new network namespace with
+                   only a loopback interface, down (no route anywhere: name
+                   lookups and connections fail at once, nothing leaves)
   root             false: no skeleton (TOP/root is an empty directory)
   console_ttys     true: see TOP/console above
   kargs_helper     {"exit": N, "stderr": "text"} (default exit 0)
@@ -113,7 +116,7 @@ JAIL = os.path.join(FILES_TESTS, "jail.py")
 DEFAULT_CMDLINE = "ignition.platform.id=qemu ignition.firstboot"
 FW_CFG_ITEM = "by_name/opt/com.coreos/config"
 
-CASE_KEYS = {"description", "cmdline", "config_url_data", "fw_cfg", "system", "env", "root", "console_ttys",
+CASE_KEYS = {"description", "cmdline", "config_url_data", "fw_cfg", "system", "env", "netns", "root", "console_ttys",
              "kargs_helper", "setup", "secrets", "todo", "steps", "expect"}
 STEP_KEYS = {"stage", "argv", "args", "cmdline", "setup", "exit", "output", "output_not", "console", "console_empty",
              "console_on_active", "expect"}
@@ -313,7 +316,8 @@ def run_step(a, case, scratch, step):
             env[k] = v
     argv = [a.ignis] + args
     if not a.no_jail:
-        argv = ["unshare", "-m", PYTHON, JAIL, "--top", scratch.top, "--"] + argv
+        argv = ["unshare", "-m"] + (["-n"] if case.spec.get("netns") else []) + \
+            [PYTHON, JAIL, "--top", scratch.top, "--"] + argv
     try:
         r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
         return r.returncode, r.stdout.decode("utf-8", "replace")

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # The Debian packages the VM tests need on the host (only the missing ones
 # are installed): QEMU, dracut (+ systemd and udev, whose files dracut's
-# systemd-initrd module copies), debootstrap for the root image, e2fsprogs
+# systemd-initrd module copies), dracut-network (its systemd-networkd
+# module, which the ignis module pulls in for configs that need the
+# network), debootstrap for the root image, e2fsprogs
 # for mkfs.ext4 -d / debugfs / e2fsck, and apt/dpkg/kmod for the kernel.
 # The ignis build dependencies are tools/install-deps.sh's business.
 set -eu
-PKGS="qemu-system-x86 dracut-core systemd udev debootstrap e2fsprogs cpio kmod fdisk
+PKGS="qemu-system-x86 dracut-core dracut-network systemd udev debootstrap e2fsprogs cpio kmod fdisk
 passwd python3 apt dpkg debian-archive-keyring gpgv"
 missing=""
 for p in $PKGS; do

@@ -1,22 +1,57 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Metadata responder for the VM tests' only network path.
+"""Metadata and config responder for the VM tests' only network path.
 
 QEMU's slirp runs this once per guest TCP connection to 169.254.169.254:80
 (guestfwd "cmd:" rule, see vmrun.py), with the connection on stdin/stdout:
 no host socket, no port, nothing to start or stop. It answers one HTTP/1.x
-request with the file at DOCROOT/<url path> (GET/HEAD; 404 otherwise),
-"PUT /latest/api/token" with a fixed token (AWS IMDSv2), and appends
-"METHOD PATH STATUS" to DOCROOT/../requests.log.
+request with the file at DOCROOT/<url path> (GET/HEAD; dot files are never
+served; 404 otherwise) and appends one line per request to
+DOCROOT/../requests.log:
+
+    METHOD PATH STATUS [token=none|valid|invalid] [ttl=N] [flavor=VALUE] [xff]
+
+(no header value that is a secret is logged: the token's value never is).
+
+Behaviour beyond plain files comes from DOCROOT/.responder.json (optional):
+
+  "imds": "optional" (default) | "required" | "refused" | "forbidden"
+      AWS IMDS. PUT /latest/api/token needs the header
+      X-aws-ec2-metadata-token-ttl-seconds (1..21600, else 400) and returns
+      a new token (kept in DOCROOT/../imds-tokens). "required" (IMDSv2
+      enforced): a GET under /latest/ or /20*/ without a valid
+      X-aws-ec2-metadata-token gets 401. "refused": the token PUT gets 404
+      (an IMDS without v2: clients fall back to v1). "forbidden": every
+      request gets 403 (IMDS disabled).
+  "expire_first_token": true
+      the first token handed out is already invalid on its first use (a GET
+      with it gets 401; the client must ask for a new one).
+  "require_headers": {"PATH-PREFIX": {"Header": "value"}, ...}
+      requests under the prefix without the header get 403 (GCP:
+      {"/computeMetadata/": {"Metadata-Flavor": "Google"}}).
+  "response_headers": {"PATH-PREFIX": {"Header": "value"}, ...}
+      added to every answer under the prefix.
 
     md-responder.py DOCROOT
 """
+import json
 import os
+import secrets
 import sys
+
+
+def load_options(root):
+    try:
+        with open(os.path.join(root, ".responder.json")) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
 
 
 def main():
     root = os.path.realpath(sys.argv[1])
+    state = os.path.dirname(root)
+    opts = load_options(root)
     rin, rout = sys.stdin.buffer, sys.stdout.buffer
     request = rin.readline(8192).decode("latin-1").split()
     headers = {}
@@ -31,21 +66,74 @@ def main():
     if n:
         rin.read(min(n, 1 << 20))
     path = path.split("?", 1)[0]
+    notes = []
+    extra = {}
     status, body = "404 Not Found", b"not found\n"
-    if method == "PUT" and path == "/latest/api/token":
-        status, body = "200 OK", b"ignis-vm-test-token"
+
+    tokens_file = os.path.join(state, "imds-tokens")
+    try:
+        with open(tokens_file) as f:
+            tokens = f.read().split()
+    except FileNotFoundError:
+        tokens = []
+    imds = opts.get("imds", "optional")
+    is_imds = path.startswith("/latest/") or path.startswith("/20")
+    token = headers.get("x-aws-ec2-metadata-token")
+    if is_imds and method != "PUT":
+        if token is None:
+            notes.append("token=none")
+        elif token in tokens and not (opts.get("expire_first_token") and token == tokens[0]):
+            notes.append("token=valid")
+        else:
+            notes.append("token=invalid")
+    ttl = headers.get("x-aws-ec2-metadata-token-ttl-seconds")
+    if ttl is not None:
+        notes.append("ttl=" + ttl)
+    if "metadata-flavor" in headers:
+        notes.append("flavor=" + headers["metadata-flavor"])
+    if "x-forwarded-for" in headers:
+        notes.append("xff")
+
+    denied = None
+    for prefix, need in opts.get("require_headers", {}).items():
+        if path.startswith(prefix):
+            for k, v in need.items():
+                if headers.get(k.lower()) != v:
+                    denied = f"missing header {k}: {v}\n"
+    if is_imds and imds == "forbidden":
+        status, body = "403 Forbidden", b"IMDS disabled\n"
+    elif denied:
+        status, body = "403 Forbidden", denied.encode()
+    elif method == "PUT" and path == "/latest/api/token":
+        if imds == "refused":
+            status, body = "404 Not Found", b"not found\n"
+        elif ttl is None or not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+            status, body = "400 Bad Request", b"missing or invalid TTL header\n"
+        else:
+            t = "tok-" + secrets.token_hex(16)
+            with open(tokens_file, "a") as f:
+                f.write(t + "\n")
+            status, body = "200 OK", t.encode()
+            extra["X-aws-ec2-metadata-token-ttl-seconds"] = ttl
+    elif is_imds and imds == "required" and "token=valid" not in notes:
+        status, body = "401 Unauthorized", b""
     elif method in ("GET", "HEAD"):
         f = os.path.realpath(os.path.join(root, path.lstrip("/")))
-        if f.startswith(root + os.sep) and os.path.isfile(f):
+        if (f.startswith(root + os.sep) and os.path.isfile(f)
+                and not any(p.startswith(".") for p in os.path.relpath(f, root).split(os.sep))):
             with open(f, "rb") as fh:
                 status, body = "200 OK", fh.read()
+    for prefix, hs in opts.get("response_headers", {}).items():
+        if path.startswith(prefix):
+            extra.update(hs)
     head = (f"HTTP/1.0 {status}\r\nContent-Length: {len(body)}\r\n"
-            "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n")
+            "Content-Type: application/octet-stream\r\nConnection: close\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in extra.items()) + "\r\n")
     rout.write(head.encode("latin-1") + (b"" if method == "HEAD" else body))
     rout.flush()
     try:
-        with open(os.path.join(os.path.dirname(root), "requests.log"), "a") as log:
-            log.write(f"{method} {path} {status.split()[0]}\n")
+        with open(os.path.join(state, "requests.log"), "a") as log:
+            log.write(" ".join([method, path, status.split()[0]] + notes) + "\n")
     except OSError:
         pass
 

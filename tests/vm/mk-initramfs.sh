@@ -31,7 +31,8 @@ fi
 
 key=$( {
     echo "kver $KVER"
-    dpkg-query -W -f '${Version}\n' dracut-core 2>/dev/null || true
+    # dracut-network: whether the image gets the systemd-networkd module
+    dpkg-query -W -f '${Package} ${Version}\n' dracut-core dracut-network 2>/dev/null || true
     sha256sum "$0" "$(dirname "$0")/dracut-vm.sh"
     echo "extra ${IGNIS_VM_DRACUT_ARGS:-}"
     if [ "$MODDIR" != - ]; then

@@ -59,6 +59,10 @@ A scenario is a directory:
     disk-parts [@N] D COUNT      extra disk D has COUNT partitions
     disk-unchanged D             extra disk D after the last boot is
                                  byte-identical to what it was before boot 1
+    request [@N] RE / no-request [@N] RE   a line of the metadata responder's
+                                 requests.log ("METHOD PATH STATUS notes",
+                                 see md-responder.py; all boots so far)
+                                 matches / no line matches RE (search)
   In file contains/equals and stop-on, TEXT may use \\n and \\t; log TEXT
   is literal (the checker prints newlines in contents as a literal \\n).
   Regexes are best single-quoted. Names in "owner" are looked up in the image.
@@ -262,7 +266,7 @@ class Scenario:
         for d in self.directives:
             if d.words[0] not in ("outcome", "log", "no-log", "log-re", "no-log-re", "file",
                                   "no-file", "unchanged", "fsck", "disk-part", "disk-parts",
-                                  "disk-unchanged"):
+                                  "disk-unchanged", "request", "no-request"):
                 raise ValueError(f"{p}:{d.lineno}: unknown directive {d.words[0]!r}")
 
     def boots_of(self, d):
@@ -378,6 +382,21 @@ def describe_change(a, b):
     return "contents differ"
 
 
+def check_request(work, d, n, failures):
+    try:
+        with open(os.path.join(work, "requests.log")) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    arg = d.words[1] if len(d.words) > 1 else ""
+    found = any(re.search(arg, line) for line in lines)
+    shown = "; ".join(lines[-12:]) or "(no request)"
+    if d.words[0] == "no-request" and found:
+        failures.append(f"line {d.lineno}: boot {n}: a request matches {arg!r}: {shown}")
+    elif d.words[0] == "request" and not found:
+        failures.append(f"line {d.lineno}: boot {n}: no request matches {arg!r}: {shown}")
+
+
 def check_log(text, d, n, failures):
     cmd, arg = d.words[0], d.words[1] if len(d.words) > 1 else ""
     if cmd in ("log", "no-log"):
@@ -486,6 +505,8 @@ def run_scenario(sc, env, args):
             c = d.words[0]
             if c in ("log", "no-log", "log-re", "no-log-re"):
                 check_log(text, d, n, failures)
+            elif c in ("request", "no-request"):
+                check_request(work, d, n, failures)
             elif c in ("file", "no-file"):
                 check_file(img, d, failures, passwd)
             elif c in ("disk-part", "disk-parts"):

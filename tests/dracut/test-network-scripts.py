@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""The dracut module's network pieces outside an initramfs (TAP):
+ignis-generator's network configuration (DHCP .network or ip= through
+systemd-network-generator, first boots only; rd.neednet=1), ignis-network.path
+and ignis-fetch.service, and ignis-network-up (the fallback without
+systemd-networkd), with a fake kernel command line, a fake systemctl that
+records its arguments and scratch directories (the scripts' IGNIS_* test
+variables).
+
+    test-network-scripts.py MODULE_DIR
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+MOD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                      os.path.join(os.path.dirname(__file__), "..", "..", "dracut-module", "30ignis"))
+n = failed = 0
+
+
+def ok(cond, name, detail=""):
+    global n, failed
+    n += 1
+    print(f"{'ok' if cond else 'not ok'} {n} - {name}")
+    if not cond:
+        failed += 1
+        for line in str(detail).splitlines():
+            print("#   " + line)
+
+
+def fake(top, name, body):
+    p = os.path.join(top, name)
+    with open(p, "w") as f:
+        f.write("#!/bin/sh\n" + body)
+    os.chmod(p, 0o755)
+    return p
+
+
+def network_up():
+    top = tempfile.mkdtemp(prefix="ignis-netup-")
+    log = os.path.join(top, "calls")
+    env = dict(os.environ, SYSTEMCTL=fake(top, "systemctl", f'echo "systemctl $*" >> {log}\n'))
+    p = subprocess.run([os.path.join(MOD, "ignis-network-up")], env=env, capture_output=True, text=True)
+    calls = open(log).read().splitlines() if os.path.exists(log) else []
+    subprocess.run(["rm", "-rf", top])
+    return p, calls
+
+
+p, calls = network_up()
+ok(p.returncode == 0 and calls == ["systemctl start --no-block network-online.target"],
+   "ignis-network-up (no systemd-networkd): the distro's network-online.target, not waited for", (p, calls))
+
+# ignis-network.path starts networkd when fetch-offline writes the flag.
+text = open(os.path.join(MOD, "ignis-network.path")).read()
+ok("PathExists=/run/ignis/neednet" in text and "Unit=systemd-networkd.service" in text
+   and "Conflicts=initrd-switch-root.target" in text,
+   "ignis-network.path: /run/ignis/neednet starts systemd-networkd, stopped at switch-root", text)
+text = open(os.path.join(MOD, "ignis-fetch.service")).read()
+ok(not any(line.startswith("After=network") or line.startswith("ExecStartPre=") for line in text.splitlines())
+   and "ConditionPathExists=/run/ignis/neednet" in text,
+   "ignis-fetch.service: only with the flag, not ordered on network(-online).target", text)
+
+# The default .network: DHCP (v4 and v6), no IPv4 link-local (which would give
+# a route to 169.254.0.0/16 before DHCP is done).
+text = open(os.path.join(MOD, "99-ignis-dhcp.network")).read()
+ok("DHCP=yes" in text and "LinkLocalAddressing=ipv6" in text and "Type=ether" in text,
+   "99-ignis-dhcp.network: DHCP=yes, Type=ether, LinkLocalAddressing=ipv6", text)
+
+
+def generator(cmdline, units_present=True):
+    top = tempfile.mkdtemp(prefix="ignis-gen-")
+    units = os.path.join(top, "units")
+    os.makedirs(units)
+    if units_present:
+        for u in ("systemd-networkd.service", "systemd-network-generator.service"):
+            open(os.path.join(units, u), "w").close()
+    with open(os.path.join(top, "cmdline"), "w") as f:
+        f.write(cmdline + "\n")
+    out = os.path.join(top, "gen")
+    netdir = os.path.join(top, "etc-network")
+    os.makedirs(netdir)
+    dhcp = os.path.join(netdir, "99-ignis-dhcp.network")
+    with open(dhcp, "w") as f:   # as the module installs it
+        f.write(open(os.path.join(MOD, "99-ignis-dhcp.network")).read())
+    env = dict(os.environ, IGNIS_PROC_CMDLINE=os.path.join(top, "cmdline"), IGNIS_ENV_FILE=os.path.join(top, "env"),
+               IGNIS_GENERATOR_LOG=os.path.join(top, "log"), IGNIS_UNIT_DIR=units, IGNIS_NETWORK_DIR=netdir)
+    p = subprocess.run([os.path.join(MOD, "ignis-generator"), out], env=env, capture_output=True, text=True)
+    wants = sorted(os.listdir(os.path.join(out, "initrd.target.wants"))) \
+        if os.path.isdir(os.path.join(out, "initrd.target.wants")) else []
+    kept = os.path.exists(dhcp)
+    subprocess.run(["rm", "-rf", top])
+    return p, wants, kept
+
+
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=metal")
+ok(p.returncode == 0 and wants == [] and copied,
+   "first boot, no ip=: the DHCP .network stays, nothing started", (p, wants, copied))
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=metal ip=eth0:dhcp")
+ok(p.returncode == 0 and wants == ["systemd-network-generator.service"] and not copied,
+   "first boot, ip=: systemd-network-generator queued, the DHCP default removed", (p, wants, copied))
+p, wants, copied = generator("ignition.platform.id=metal")
+ok(p.returncode == 0 and wants == [] and copied, "not a first boot: nothing", (p, wants, copied))
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=qemu", units_present=False)
+ok(p.returncode == 0 and wants == [] and copied, "no systemd-networkd in the initramfs: nothing",
+   (p, wants, copied))
+p, wants, copied = generator("ignition.firstboot ignition.platform.id=qemu rd.neednet=1")
+ok(p.returncode == 0 and wants == ["systemd-network-generator.service", "systemd-networkd.service"],
+   "rd.neednet=1: networkd and the generator wanted at boot", (p, wants))
+p, wants, copied = generator("rd.neednet=1", units_present=False)
+ok(p.returncode == 0 and wants == [], "rd.neednet=1 without networkd in the initramfs: nothing linked", (p, wants))
+p, wants, copied = generator("rd.neednet=0")
+ok(p.returncode == 0 and wants == [], "rd.neednet=0, not a first boot: nothing", (p, wants))
+
+print(f"1..{n}")
+sys.exit(1 if failed else 0)
