@@ -42,7 +42,9 @@ Case keys (all optional but "expect"):
                 and where the kernel cannot mount one of them the case expects
                 instead exit 1 and "Cannot mount the config medium", which
                 still checks that the medium was found by label and type.
-  endpoints     names for IGNIS_ENDPOINT_<NAME>=http://127.0.0.1:PORT
+  endpoints     names for IGNIS_ENDPOINT_<NAME>=http://127.0.0.1:PORT (every
+                service address not named here or in "env" is a closed port
+                on 127.0.0.1: a case never reaches a real metadata service)
   routes        [{"method": "GET", "path": "/x?y", "headers": {"Name": "value"},
                   "responses": [{"status": 200, "body": text, "encode":
                   ["gzip", "base64"], "headers": {...}, "delay": s}, ...]}]:
@@ -231,6 +233,12 @@ def subset(want, got, path="$"):
     return [] if want == got else ["%s: want %r, got %r" % (path, want, got)]
 
 
+CLOSED_ENDPOINTS = ["IGNIS_ENDPOINT_" + n for n in (
+    "OPENSTACK", "AZURE_IMDS", "AZURE_WIRESERVER", "DIGITALOCEAN", "HETZNER", "VULTR",
+    "EXOSCALE", "ALIYUN", "UPCLOUD", "ORACLECLOUD", "AKAMAI")] + [
+    "IGNIS_AWS_IMDS_URL", "IGNIS_GCP_METADATA_URL", "IGNIS_GCS_URL", "IGNIS_S3_ENDPOINT"]
+
+
 def subst(s, top, url):
     return s.replace("{top}", top).replace("{http}", url)
 
@@ -292,6 +300,14 @@ def run_case(ignis, name, case, keep):
             "IGNIS_SYSTEM_CONFIG_PREFIX": top + "/system",
             "IGNIS_MEDIA_WAIT": "0", "IGNIS_PROVIDER_TIMEOUT": "20",
         })
+        # Every service address ignis knows points at a closed loopback port
+        # unless the case names it: a case must never reach a real
+        # link-local metadata service (this machine may have one).
+        # (CloudStack's is the DHCP server in the case's own lease file.)
+        # (A case in its own network namespace reaches nothing anyway, and
+        # may test the default addresses.)
+        for name in CLOSED_ENDPOINTS if not case.get("netns") else []:
+            env[name] = "http://127.0.0.1:1"
         for e in case.get("endpoints", []):
             env["IGNIS_ENDPOINT_" + e.upper().replace("-", "_")] = server.url
         for k, v in case.get("env", {}).items():
