@@ -9,6 +9,16 @@ cd "$(dirname "$0")"
 ./tools/install-deps.sh
 ./tests/vm/install-deps.sh
 
+# No test may reach a real metadata service (a CI machine may sit on a
+# cloud that answers at 169.254.169.254): every service address ignis knows
+# points at a closed loopback port unless a test sets its own fake.
+for v in IGNIS_AWS_IMDS_URL IGNIS_GCP_METADATA_URL IGNIS_GCS_URL IGNIS_S3_ENDPOINT \
+        IGNIS_ENDPOINT_OPENSTACK IGNIS_ENDPOINT_AZURE_IMDS IGNIS_ENDPOINT_AZURE_WIRESERVER \
+        IGNIS_ENDPOINT_DIGITALOCEAN IGNIS_ENDPOINT_HETZNER IGNIS_ENDPOINT_VULTR IGNIS_ENDPOINT_EXOSCALE \
+        IGNIS_ENDPOINT_ALIYUN IGNIS_ENDPOINT_UPCLOUD IGNIS_ENDPOINT_ORACLECLOUD IGNIS_ENDPOINT_AKAMAI; do
+        export "$v=http://127.0.0.1:1"
+done
+
 status=0
 logs=""
 
