@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "ignis/cleanup.h"
 #include "ignis/exec.h"
 #include "ignis/log.h"
+#include "ignis/util.h"
 
 extern char **environ;
 
@@ -158,36 +160,31 @@ static const char *resolve_program(const char *name, bool forget)
         return found;
 }
 
-struct sink {
-        int fd;
-        char *buf;
-        size_t len, alloc;
-};
-
-static void sink_read(struct sink *s)
+/* The child's stdout and stderr are anonymous files, not pipes: a tool
+ * (useradd in the middle of its passwd transaction) must never be killed by
+ * SIGPIPE or left blocked on a full pipe because ignis stopped reading --
+ * it runs to completion whatever happens to us. They are read once it has
+ * exited. */
+static int output_file(const char *name)
 {
-        char tmp[4096];
-        ssize_t n = read(s->fd, tmp, sizeof(tmp));
+        return memfd_create(name, MFD_CLOEXEC);
+}
 
-        if (n <= 0) {
-                if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                        close(s->fd);
-                        s->fd = -1;
-                }
-                return;
+static char *output_read(int fd)
+{
+        char *buf = NULL;
+        size_t len = 0;
+
+        if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0 || read_full_fd(fd, SIZE_MAX, &buf, &len) < 0 || len == 0) {
+                free(buf);
+                return NULL;
         }
-        if (s->len + (size_t) n + 1 > s->alloc) {
-                s->alloc = (s->len + (size_t) n + 1) * 2;
-                s->buf = xrealloc(s->buf, s->alloc);
-        }
-        memcpy(s->buf + s->len, tmp, (size_t) n);
-        s->len += (size_t) n;
-        s->buf[s->len] = '\0';
+        return buf;
 }
 
 int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
 {
-        int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
+        int out = -1, err = -1, in[2] = { -1, -1 };
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t dflt;
@@ -200,7 +197,9 @@ int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
                 log_debug("executing: %s", cmd);
         }
 
-        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0) {
+        out = output_file("ignis-stdout");
+        err = output_file("ignis-stderr");
+        if (out < 0 || err < 0 || pipe2(in, O_CLOEXEC) < 0) {
                 e = -errno;
                 goto fail;
         }
@@ -214,8 +213,8 @@ int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
         posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-        posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
         prog = resolve_program(argv[0], false);
         e = prog ? posix_spawn(&c->pid, prog, &fa, &attr, argv, environ) : ENOENT;
         if (e == ENOENT && prog) {
@@ -225,98 +224,59 @@ int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
         close(in[0]);
-        close(out[1]);
-        close(err[1]);
-        in[0] = out[1] = err[1] = -1;
+        in[0] = -1;
         if (e != 0) {
                 e = -e;
                 goto fail;
         }
         c->in = in[1];
-        c->out = out[0];
-        c->err = err[0];
+        c->out = out;
+        c->err = err;
         return 0;
 
 fail:
-        for (int i = 0; i < 2; i++) {
-                if (out[i] >= 0)
-                        close(out[i]);
-                if (err[i] >= 0)
-                        close(err[i]);
+        if (out >= 0)
+                close(out);
+        if (err >= 0)
+                close(err);
+        for (int i = 0; i < 2; i++)
                 if (in[i] >= 0)
                         close(in[i]);
-        }
         c->pid = -1;
         return e;
 }
 
 int exec_finish(struct exec_child *c, const char *input, size_t input_len, struct exec_result *r)
 {
-        struct sink sinks[2];
-        size_t written = 0;
         int status;
 
         *r = (struct exec_result) {};
         if (c->pid < 0)
                 return -ECHILD;
-        if (!input || input_len == 0) {
-                close(c->in);
-                c->in = -1;
-        } else
-                fcntl(c->in, F_SETFL, O_NONBLOCK);
-
-        sinks[0] = (struct sink) { .fd = c->out };
-        sinks[1] = (struct sink) { .fd = c->err };
-        c->out = c->err = -1;   /* closed by sink_read */
-        /* Read both pipes and feed stdin together, so a chatty child cannot
-         * block on a full pipe while we wait for it. */
-        while (sinks[0].fd >= 0 || sinks[1].fd >= 0 || c->in >= 0) {
-                struct pollfd p[3] = {
-                        { .fd = sinks[0].fd, .events = POLLIN },
-                        { .fd = sinks[1].fd, .events = POLLIN },
-                        { .fd = c->in, .events = POLLOUT },
-                };
-                if (poll(p, 3, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                for (int i = 0; i < 2; i++)
-                        if (p[i].revents)
-                                sink_read(&sinks[i]);
-                if (c->in >= 0 && p[2].revents) {
-                        ssize_t n = (p[2].revents & POLLOUT)
-                                ? write(c->in, input + written, input_len - written) : -1;
-                        if (n > 0)
-                                written += (size_t) n;
-                        if (n < 0 && errno == EAGAIN)
-                                continue;
-                        if (n <= 0 || written == input_len) {
-                                close(c->in);
-                                c->in = -1;
-                        }
-                }
-        }
-        for (int i = 0; i < 2; i++)
-                if (sinks[i].fd >= 0)
-                        close(sinks[i].fd);
-        if (c->in >= 0) {
-                close(c->in);
-                c->in = -1;
-        }
+        /* The child's output goes to files, so it cannot block while we
+         * write: a plain blocking write. A child that exits without reading
+         * all of it gives EPIPE (SIGPIPE is ignored), which is its business. */
+        if (input && input_len > 0)
+                (void) loop_write(c->in, input, input_len);
+        close(c->in);
+        c->in = -1;
 
         while (waitpid(c->pid, &status, 0) < 0)
                 if (errno != EINTR) {
                         int e = -errno;
-                        free(sinks[0].buf);
-                        free(sinks[1].buf);
+                        close(c->out);
+                        close(c->err);
+                        c->out = c->err = -1;
                         c->pid = -1;
                         return e;
                 }
         c->pid = -1;
         r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        r->out = sinks[0].buf;
-        r->err = sinks[1].buf;
+        r->out = output_read(c->out);
+        r->err = output_read(c->err);
+        close(c->out);
+        close(c->err);
+        c->out = c->err = -1;
         return 0;
 }
 

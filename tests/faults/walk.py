@@ -40,6 +40,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 import sys
 import tempfile
 
@@ -90,7 +91,30 @@ def run(ignis, shim, config, root, report, fault):
     env = dict(os.environ, LD_PRELOAD=shim, IGNIS_FAULT=fault, IGNIS_FAULT_REPORT=report)
     p = subprocess.run([ignis, "apply", "--root=" + root, config], env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    wait_for_tools(root)
     return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+def wait_for_tools(root, limit=10.0):
+    """A tool ignis started (useradd chrooted into the root) runs to its
+    end even when ignis died under it: the tree is judged once no process
+    is left inside it."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        busy = False
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            for what in ("root", "cwd"):
+                try:
+                    target = os.readlink("/proc/%s/%s" % (pid, what))
+                except OSError:
+                    continue
+                if target == root or target.startswith(root + "/"):
+                    busy = True
+        if not busy:
+            return
+        time.sleep(0.02)
 
 
 def read_report(path):
