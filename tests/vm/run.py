@@ -36,6 +36,7 @@ A scenario is a directory:
     timeout SECS                 per boot (default 300)
     initramfs ignis|harness      harness: without the ignis module
     stop-on [@N] TEXT            kill QEMU 2 s after TEXT is on the console
+    stop-grace SECS              that delay instead of 2 s (0: at once)
                                  (in boot N only; default every boot): a
                                  power cut at that point
     outcome [@N] checked|poweroff|stopped   how the boot must end; default
@@ -228,6 +229,7 @@ class Scenario:
         self.timeout = 300.0
         self.initramfs = "ignis"
         self.stop_on = []
+        self.stop_grace = 2.0
         self.directives = []
         self.description = ""
         p = os.path.join(path, "expect")
@@ -245,6 +247,8 @@ class Scenario:
                 self.timeout = float(words[1])
             elif cmd == "initramfs":
                 self.initramfs = words[1]
+            elif cmd == "stop-grace":
+                self.stop_grace = float(words[1])
             elif cmd == "stop-on":
                 boot = None
                 if len(words) == 3 and re.fullmatch(r"@\d+", words[1]):
@@ -475,7 +479,7 @@ def run_scenario(sc, env, args):
         log = os.path.join(work, f"console-{n}.log")
         r = vmrun.boot(env["kernel"], initrd, disks, log, config=sc.config, fw_cfg=fw,
                        append=sc.cmdlines[n - 1], timeout=sc.timeout,
-                       stop_on=[t for b, t in sc.stop_on if b in (None, n)],
+                       stop_on=[t for b, t in sc.stop_on if b in (None, n)], stop_grace=sc.stop_grace,
                        net=net, smp=1, accel=args.accel, extra=extra)
         text = ANSI.sub("", r.text)
         with open(log + ".txt", "w") as f:
