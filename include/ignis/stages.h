@@ -32,6 +32,10 @@ int stage_read_state(const char *cache, bool *user_config_provided);
  * labels; everything synced to disk before it returns 0. */
 int stage_files(const struct ig_config *c, const char *root, bool user_config_provided);
 
+/* The disks stage's RAID, LUKS and filesystem steps (storage.h), in
+ * Ignition's order; state_dir receives what the files stage persists. */
+int stage_volumes_disks(const struct ig_config *c, const char *state_dir);
+
 /* Replaces c with its rendered form: ignition.config.replace or the merge
  * list fetched, validated and merged (recursively), as Ignition does; the
  * merged result validated again. Returns 0 or a negative errno (logged). */

@@ -27,6 +27,7 @@
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
 #include "ignis/stages.h"
+#include "ignis/storage.h"
 #include "ignis/util.h"
 
 /* Highest priority first. */
@@ -155,16 +156,19 @@ static int merge_base_dir(const char *sub, struct ig_config *base)
  * any stage touches a disk, is what "no half-configured machine" means. */
 static int check_supported(const struct ig_config *c)
 {
-        static const char *const names[] = { "storage.disks", "storage.raid", "storage.luks", "storage.filesystems" };
-        size_t counts[] = { c->storage.disks.n, c->storage.raid.n, c->storage.luks.n, c->storage.filesystems.n };
+        static const char *const names[] = { "storage.disks" };
+        size_t counts[] = { c->storage.disks.n };
         int r = 0;
 
         for (size_t i = 0; i < ELEMENTSOF(counts); i++)
                 if (counts[i] > 0)
-                        r = log_error_errno(EOPNOTSUPP, "$.%s[0]: disks, RAID, LUKS and filesystems are not "
-                                            "supported yet by this build of ignis", names[i]);
+                        r = log_error_errno(EOPNOTSUPP, "$.%s[0]: partitioning is not supported yet by "
+                                            "this build of ignis", names[i]);
         if (stage_files_check_sources(c) < 0)
                 r = -EOPNOTSUPP;
+        /* LUKS options and Clevis tools, before the disks stage runs. */
+        if (storage_luks_check(c) < 0)
+                r = -EINVAL;
         return r;
 }
 

@@ -18,6 +18,7 @@
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
 #include "ignis/stages.h"
+#include "ignis/storage.h"
 #include "ignis/util.h"
 
 #define KARGS_HELPER "/usr/libexec/ignis-kargs-helper"
@@ -116,17 +117,15 @@ static int stage_kargs(const struct stage_options *o, const struct ig_config *c)
                                           : 0;
 }
 
-static int stage_storage(const struct ig_config *c, const char *stage)
+static int stage_storage(const struct stage_options *o, const struct ig_config *c)
 {
-        size_t n = c->storage.disks.n + c->storage.raid.n + c->storage.luks.n + c->storage.filesystems.n;
+        _cleanup_free_ char *dir = state_dir(o);
 
-        /* fetch-offline refused such configs already; a cache edited by hand
-         * gets the same answer here. */
-        if (n > 0)
-                return log_error_errno(EOPNOTSUPP, "stage %s: disks, RAID, LUKS and filesystems are not supported "
-                                       "yet by this build of ignis", stage);
-        log_info("stage %s: nothing to do", stage);
-        return 0;
+        if (strcmp(o->stage, "disks") == 0)
+                return stage_volumes_disks(c, dir);
+        if (strcmp(o->stage, "mount") == 0)
+                return storage_mount_all(c, o->root);
+        return storage_umount_all(c, o->root);
 }
 
 static int files_with_stamp(const struct stage_options *o, const struct ig_config *c)
@@ -156,6 +155,10 @@ static int files_with_stamp(const struct stage_options *o, const struct ig_confi
         }
 
         e = stage_files(c, o->root, provided);
+        if (e >= 0 && c->storage.luks.n > 0) {
+                _cleanup_free_ char *dir = state_dir(o);
+                e = storage_luks_persist(c, dir, o->root);
+        }
         if (e >= 0 && fd >= 0 && unlinkat(fd, name, 0) < 0)
                 log_warning_errno(errno, "Cannot remove %s: %m", TARGET_STAMP);
         if (fd >= 0)
@@ -245,7 +248,7 @@ int stage_run(const struct stage_options *o)
                 else if (strcmp(o->stage, "files") == 0)
                         r = files_with_stamp(o, &c);
                 else
-                        r = stage_storage(&c, o->stage);
+                        r = stage_storage(o, &c);
         }
 out:
         if (r < 0)

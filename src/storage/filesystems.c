@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* storage.filesystems: every device probed first (libblkid), every
+ * decision taken (reuse, create, refuse) before anything is written; then
+ * signatures erased and the mkfs tools run, all at once: each mkfs is a
+ * process that mostly waits for its disk, so running them side by side
+ * costs little more than the slowest one. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/exec.h"
+#include "ignis/log.h"
+#include "ignis/storage.h"
+#include "storage-internal.h"
+
+enum fs_action {
+        FS_KEEP,        /* nothing to do: reused, or "none" on an empty device */
+        FS_WIPE,        /* "none" with wipeFilesystem */
+        FS_CREATE,
+};
+
+struct fs_job {
+        const struct ig_filesystem *fs;
+        char *what;
+        const char *dev;
+        enum fs_action action;
+        char **argv;
+        struct exec_child child;
+        bool started;
+};
+
+/* UUIDs compare case-insensitively; a FAT volume id is written A1B2-C3D4
+ * by blkid and taken without the dash by mkfs.fat. */
+static char *canonical_uuid(const char *format, const char *uuid)
+{
+        char *s = xstrdup(uuid);
+
+        for (char *p = s; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                        *p = (char) (*p - 'A' + 'a');
+        if (format && strcmp(format, "vfat") == 0 && strlen(s) >= 5 && s[4] == '-')
+                memmove(s + 4, s + 5, strlen(s + 5) + 1);
+        return s;
+}
+
+static const char *mkfs_tool(const char *format)
+{
+        static const struct {
+                const char *format, *tool;
+        } tools[] = {
+                { "ext4", "mkfs.ext4" }, { "xfs", "mkfs.xfs" }, { "btrfs", "mkfs.btrfs" },
+                { "vfat", "mkfs.fat" },  { "swap", "mkswap" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(tools); i++)
+                if (strcmp(format, tools[i].format) == 0)
+                        return tools[i].tool;
+        return NULL;
+}
+
+/* Ignition's command line: the user's options first, then its own force
+ * flag, uuid and label, then the device. */
+static char **mkfs_argv(const struct ig_filesystem *fs, const char *dev)
+{
+        const char *f = fs->format;
+        _cleanup_free_ char *uuid = fs->uuid ? canonical_uuid(f, fs->uuid) : NULL;
+        char **argv = xcalloc(fs->options.n + 8, sizeof(char *));
+        size_t n = 0;
+
+        argv[n++] = xstrdup(mkfs_tool(f));
+        for (size_t i = 0; i < fs->options.n; i++)
+                argv[n++] = xstrdup(fs->options.v[i]);
+        if (strcmp(f, "ext4") == 0)
+                argv[n++] = xstrdup("-F");
+        else if (strcmp(f, "btrfs") == 0)
+                argv[n++] = xstrdup("--force");
+        else if (strcmp(f, "xfs") == 0 || strcmp(f, "swap") == 0)
+                argv[n++] = xstrdup("-f");
+        /* mkfs.fat has no force flag: it always writes. */
+        if (uuid) {
+                if (strcmp(f, "xfs") == 0) {
+                        argv[n++] = xstrdup("-m");
+                        argv[n++] = xasprintf("uuid=%s", uuid);
+                } else {
+                        argv[n++] = xstrdup(strcmp(f, "vfat") == 0 ? "-i" : "-U");
+                        argv[n++] = xstrdup(uuid);
+                }
+        }
+        if (fs->label) {
+                argv[n++] = xstrdup(strcmp(f, "vfat") == 0 ? "-n" : "-L");
+                argv[n++] = xstrdup(fs->label);
+        }
+        argv[n++] = xstrdup(dev);
+        return argv;
+}
+
+static void job_free(struct fs_job *j)
+{
+        if (j->argv)
+                for (char **a = j->argv; *a; a++)
+                        free(*a);
+        free(j->argv);
+        free(j->what);
+}
+
+static bool found_matches(const struct ig_filesystem *fs, const struct probe_info *p)
+{
+        _cleanup_free_ char *want = NULL, *have = NULL;
+
+        if (!p->type || strcmp(p->type, fs->format) != 0)
+                return false;
+        if (fs->label && strcmp(fs->label, p->label ? p->label : "") != 0)
+                return false;
+        if (!fs->uuid)
+                return true;
+        want = canonical_uuid(fs->format, fs->uuid);
+        have = canonical_uuid(p->type, p->uuid ? p->uuid : "");
+        return strcmp(want, have) == 0;
+}
+
+/* Decides what to do with one entry; refuses what Ignition refuses. */
+static int plan_one(struct fs_job *j)
+{
+        const struct ig_filesystem *fs = j->fs;
+        bool wipe = ig_bool_or(fs->wipe_filesystem, false);
+        struct probe_info p;
+        int r;
+
+        if (!fs->format)
+                return log_error_errno(EINVAL, "%s: no format given", j->what);
+        if (strcmp(fs->format, "virtiofs") == 0) {
+                j->action = FS_KEEP;    /* a mount tag, nothing to make */
+                return 0;
+        }
+        if (strcmp(fs->format, "none") != 0 && !mkfs_tool(fs->format))
+                return log_error_errno(EINVAL, "%s: unsupported format \"%s\"", j->what, fs->format);
+
+        r = storage_probe(j->dev, &p);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read %s: %m", j->what, j->dev);
+        log_info("%s: found %s%s%s%s%s%s", j->what, p.type ? p.type : "no filesystem",
+                 p.label ? " label \"" : "", p.label ? p.label : "", p.label ? "\"" : "",
+                 p.uuid ? " uuid " : "", p.uuid ? p.uuid : "");
+        if (p.pttype && !p.type)
+                log_warning("%s: %s holds a %s partition table; it is overwritten (Ignition looks at filesystem "
+                            "signatures only)", j->what, j->dev, p.pttype);
+
+        if (strcmp(fs->format, "none") == 0) {
+                if (wipe)
+                        j->action = FS_WIPE;
+                else if (p.type)
+                        r = log_error_errno(EEXIST, "%s: format \"none\" asks for no filesystem, but %s holds %s "
+                                            "and wipeFilesystem is not set", j->what, j->dev, p.type);
+                else
+                        j->action = FS_KEEP;
+        } else if (!wipe && found_matches(fs, &p)) {
+                log_info("%s: reusing the %s filesystem on %s", j->what, p.type, j->dev);
+                j->action = FS_KEEP;
+        } else if (!wipe && p.type) {
+                r = log_error_errno(EEXIST, "%s: %s holds %s (label \"%s\", uuid %s), not the %s%s%s%s%s%s asked for, "
+                                    "and wipeFilesystem is not set", j->what, j->dev, p.type,
+                                    p.label ? p.label : "", p.uuid ? p.uuid : "none", fs->format,
+                                    fs->label ? " labelled \"" : "", fs->label ? fs->label : "",
+                                    fs->label ? "\"" : "", fs->uuid ? " with uuid " : "", fs->uuid ? fs->uuid : "");
+        } else {
+                j->action = FS_CREATE;
+                j->argv = mkfs_argv(fs, j->dev);
+        }
+        probe_info_free(&p);
+        return r;
+}
+
+static int finish_one(struct fs_job *j)
+{
+        _cleanup_free_ char *cmd = exec_describe(j->argv, NULL);
+        struct exec_result res;
+        int r;
+
+        r = exec_finish(&j->child, NULL, 0, &res);
+        j->started = false;
+        if (r < 0)
+                return log_error_errno(r, "%s: waiting for %s: %m", j->what, j->argv[0]);
+        if (res.status != 0) {
+                log_error("%s: making the %s filesystem failed:", j->what, j->fs->format);
+                return exec_result_check(&res, cmd);
+        }
+        exec_result_free(&res);
+        log_info("%s: created %s on %s", j->what, j->fs->format, j->dev);
+        return 0;
+}
+
+/* How many mkfs run at once: enough to overlap their waits for the disk,
+ * few enough not to thrash a small machine. */
+static size_t max_parallel(void)
+{
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+        return cpus < 2 ? 4 : (size_t) cpus * 2;
+}
+
+int storage_filesystems_apply(const struct ig_config *c)
+{
+        const struct ig_storage *s = &c->storage;
+        _cleanup_free_ struct fs_job *jobs = NULL;
+        size_t n = s->filesystems.n, running = 0, next = 0, done = 0;
+        int r = 0;
+
+        if (n == 0)
+                return 0;
+        jobs = xcalloc(n, sizeof(*jobs));
+        for (size_t i = 0; i < n; i++) {
+                struct fs_job *j = &jobs[i];
+                j->fs = &s->filesystems.v[i];
+                j->what = storage_entry("filesystems", i, j->fs->device);
+                j->dev = storage_device_path(j->fs->device);
+                j->child.pid = -1;
+                if (plan_one(j) < 0)
+                        r = -EINVAL;
+        }
+        if (r < 0) {
+                log_error("storage.filesystems: nothing was changed (fix the entries above)");
+                goto out;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (jobs[i].action == FS_CREATE && !storage_have_tool(jobs[i].argv[0]))
+                        r = log_error_errno(ENOENT, "%s: %s is not installed; nothing was changed", jobs[i].what,
+                                            jobs[i].argv[0]);
+        if (r < 0)
+                goto out;
+
+        for (size_t i = 0; i < n; i++) {
+                if (jobs[i].action == FS_KEEP)
+                        continue;
+                r = storage_wipe(jobs[i].dev, jobs[i].what);
+                if (r < 0)
+                        goto out;
+        }
+
+        /* Start up to max_parallel() at once; collect in order. */
+        while (done < n) {
+                struct fs_job *j;
+                while (next < n && running < max_parallel() && r >= 0) {
+                        j = &jobs[next++];
+                        if (j->action != FS_CREATE)
+                                continue;
+                        log_info("%s: creating %s on %s", j->what, j->fs->format, j->dev);
+                        int e = exec_start(j->argv, NULL, &j->child);
+                        if (e < 0) {
+                                r = log_error_errno(e, "%s: cannot run %s: %m", j->what, j->argv[0]);
+                                break;
+                        }
+                        j->started = true;
+                        running++;
+                }
+                if (done >= next)
+                        break;
+                j = &jobs[done++];
+                if (!j->started)
+                        continue;
+                running--;
+                if (finish_one(j) < 0)
+                        r = -EIO;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (jobs[i].action != FS_KEEP)
+                        storage_settle(jobs[i].dev);
+out:
+        for (size_t i = 0; i < n; i++) {
+                if (jobs[i].started) {
+                        struct exec_result res;
+                        if (exec_finish(&jobs[i].child, NULL, 0, &res) >= 0)
+                                exec_result_free(&res);
+                }
+                job_free(&jobs[i]);
+        }
+        return r;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Helpers the storage steps share (not part of the module interface). */
+
+#include <stdbool.h>
+
+/* What libblkid finds on a device: the superblock type ("ext4", "swap",
+ * "crypto_LUKS"...), its label and UUID; NULL when absent. */
+struct probe_info {
+        char *type;
+        char *label;
+        char *uuid;
+        char *version;          /* LUKS: "1" or "2" */
+        char *pttype;           /* a partition table on the device: "gpt", "dos" */
+};
+
+/* Probes dev read-only. Several signatures at once (a leftover of an old
+ * filesystem under a new one) are accepted with a warning, as Ignition
+ * retries allowing them. 0 or a negative errno (not logged). */
+int storage_probe(const char *dev, struct probe_info *info);
+void probe_info_free(struct probe_info *info);
+
+/* Erases every filesystem, RAID, LUKS and partition-table signature on dev
+ * (what `wipefs -a` does), with libblkid. 0 or a negative errno (logged,
+ * naming what). */
+int storage_wipe(const char *dev, const char *what);
+
+/* After a device changed: let udev see it (its by-label/by-uuid links),
+ * when a udevd runs. Best effort. */
+void storage_settle(const char *dev);
+
+/* The config entry in messages: `$.storage.filesystems[2] "/dev/vdb"`. */
+char *storage_entry(const char *list, size_t index, const char *name);
+
+/* Whether a program is found in PATH. */
+bool storage_have_tool(const char *name);
