@@ -121,6 +121,10 @@ static int stage_storage(const struct stage_options *o, const struct ig_config *
 {
         _cleanup_free_ char *dir = state_dir(o);
 
+        if (c->storage.disks.n + c->storage.raid.n + c->storage.luks.n + c->storage.filesystems.n == 0) {
+                log_info("stage %s: nothing to do", o->stage);
+                return 0;
+        }
         if (strcmp(o->stage, "disks") == 0)
                 return stage_volumes_disks(c, dir);
         if (strcmp(o->stage, "mount") == 0)
