@@ -159,9 +159,26 @@ def _variant_string(s):
     return bytes(w.buf)
 
 
+class _LockedWriter:
+    """A connection's file, written by its own thread and by others
+    (signals), one whole message at a time."""
+
+    def __init__(self, f):
+        self.f = f
+        self.lock = threading.Lock()
+
+    def read(self, n):
+        return self.f.read(n)
+
+    def write(self, b):
+        with self.lock:
+            return self.f.write(b)
+
+
 class FakeSystemd:
     """Just enough of systemd's private bus for go-systemd's
-    NewSystemdConnection + GetManagerProperty("Version")."""
+    NewSystemdConnection + GetManagerProperty("Version"), and StartUnit of
+    device units (answered as done at once: the device is there)."""
 
     VERSION = "252"
 
@@ -171,6 +188,8 @@ class FakeSystemd:
         self.sock.bind(path)
         self.sock.listen(16)
         self.serial = 1000
+        self.jobs = 0
+        self.conns = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -179,8 +198,10 @@ class FakeSystemd:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
+        f = None
         try:
             f = conn.makefile("rwb", buffering=0)
+            f = _LockedWriter(f)
             if f.read(1) != b"\0":
                 return
             while True:                       # SASL, line based
@@ -200,6 +221,7 @@ class FakeSystemd:
                 elif words[0] == b"NEGOTIATE_UNIX_FD":
                     f.write(b"AGREE_UNIX_FD\r\n")
                 elif words[0] == b"BEGIN":
+                    self.conns.append(f)
                     break
                 else:
                     f.write(b"ERROR\r\n")
@@ -240,10 +262,38 @@ class FakeSystemd:
                     f.write(_message(3, self.serial, reply_fields +
                                      [(4, "s", "org.freedesktop.DBus.Error.UnknownProperty")]))
                     continue
+                if member == "StartUnit" and hdr.get(8) == "ss":
+                    # The disks stage waits for each device unit's job:
+                    # a job path now, its JobRemoved signal ("done") next.
+                    unit = r.string()
+                    self.jobs += 1
+                    job = "/org/freedesktop/systemd1/job/%d" % self.jobs
+                    w = _Writer()
+                    w.string(job)
+                    f.write(_message(2, self.serial, reply_fields, "o", bytes(w.buf)))
+                    self.serial += 1
+                    w = _Writer()
+                    w.u32(self.jobs)
+                    w.string(job)
+                    w.string(unit)
+                    w.string("done")
+                    # go-systemd listens for signals on a second
+                    # connection: every connection gets it.
+                    sig = _message(4, self.serial, [(1, "o", "/org/freedesktop/systemd1"),
+                                                    (2, "s", "org.freedesktop.systemd1.Manager"),
+                                                    (3, "s", "JobRemoved")], "uoss", bytes(w.buf))
+                    for other in list(self.conns):
+                        try:
+                            other.write(sig)
+                        except OSError:
+                            pass
+                    continue
                 f.write(_message(2, self.serial, reply_fields))
         except (OSError, ValueError, struct.error):
             pass
         finally:
+            if f in self.conns:
+                self.conns.remove(f)
             conn.close()
 
     @staticmethod
