@@ -137,6 +137,15 @@ int storage_luks_check(const struct ig_config *c)
                 if (ig_bool_or(l->cex.enabled, false))
                         r = log_error_errno(EOPNOTSUPP, "%s: cex (IBM CEX secure keys, s390x) is not supported by "
                                             "ignis", what);
+                /* A key that fails its hash is found here, before the
+                 * first volume (or array) is made. Remote keys are checked
+                 * when fetched. */
+                if (has_key_file(l) && fetch_is_local(&l->key_file)) {
+                        struct luks_key k;
+                        if (get_key(l, what, &k) < 0)
+                                r = -EINVAL;
+                        key_free(&k);
+                }
                 if (has_clevis(l) && !storage_have_tool("clevis"))
                         r = log_error_errno(ENOENT, "%s: the volume has Clevis pins, but the clevis tool is not "
                                             "installed (install clevis and clevis-luks in the initramfs)", what);
