@@ -10,8 +10,9 @@
 #
 # Ignition runs in tests/files/jail.py (private mount namespace, tmpfs /run,
 # a fake of systemd's D-Bus answering the device waits of its disks stage).
-# Peak RSS is GNU time's %M: the largest process of the tree (for "create"
-# that is a mkfs, the same for both; "reuse" runs no mkfs).
+# Wall time and peak RSS come from bench/spawn-measure.c (ru_maxrss: the
+# largest process of the tree; for "create" that is a mkfs, the same for
+# both; "reuse" runs no mkfs, so it is the agent's own).
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,7 +40,7 @@ done
 [ -x "$IGNIS" ] || die "no ignis binary at $IGNIS (build first or pass --ignis)"
 [ -x "$IGNITION" ] || die "Ignition 2.14 not found at $IGNITION (apt-get install ignition)"
 case "$IGNIS" in /*) ;; *) IGNIS="$PWD/$IGNIS" ;; esac
-for t in losetup mkfs.ext4 mkfs.xfs mkfs.btrfs mkswap wipefs /usr/bin/time python3 unshare; do
+for t in losetup mkfs.ext4 mkfs.xfs mkfs.btrfs mkswap wipefs python3 unshare cc bc; do
     command -v "$t" > /dev/null || die "$t is not installed"
 done
 
@@ -57,6 +58,16 @@ for n in e x b s; do
 done
 E=${LOOPS[0]} X=${LOOPS[1]} B=${LOOPS[2]} W=${LOOPS[3]}
 mkdir -p "$S/root" "$S/run" "$S/res"
+MEASURE="$S/spawn-measure"
+cc -O2 -o "$MEASURE" "$BENCH_DIR/spawn-measure.c" || die "cannot build bench/spawn-measure.c"
+# "wall peakKiB" to $S/res/NAME; fails when the command did.
+measure() { # NAME LOG CMD...
+    local name=$1 log=$2 m; shift 2
+    m=$("$MEASURE" "$log" "$@") || return 1
+    set -- $m
+    [ "$4" = 0 ] || return 1
+    echo "$1 $2" >> "$S/res/$name"
+}
 echo "ignition.firstboot ignition.platform.id=metal" > "$S/cmdline"
 
 config() { # WIPE
@@ -75,8 +86,8 @@ config false > "$S/reuse.ign"
 run_ignis() { # CONFIG NAME
     cp "$1" "$S/run/config.json"
     echo '{"userConfigProvided": true}' > "$S/run/state.json"
-    /usr/bin/time -f "%e %M" -a -o "$S/res/$2" "$IGNIS" run --stage=disks --config-cache="$S/run/config.json" \
-        --cmdline-file="$S/cmdline" --console-dir= --root="$S/root" > "$S/ignis.log" 2>&1 ||
+    measure "$2" "$S/ignis.log" "$IGNIS" run --stage=disks --config-cache="$S/run/config.json" \
+        --cmdline-file="$S/cmdline" --console-dir= --root="$S/root" ||
         { cat "$S/ignis.log" >&2; die "ignis failed"; }
 }
 run_ignition() { # CONFIG NAME
@@ -84,17 +95,19 @@ run_ignition() { # CONFIG NAME
 set -e
 cd /run/ignition
 IGNITION_CONFIG_FILE=$1 $IGNITION -platform file -stage fetch-offline -root $S/root -log-to-stdout > /dev/null
-/usr/bin/time -f "%e %M" -a -o $S/res/$2 $IGNITION -platform file -stage disks -root $S/root -log-to-stdout
+$(declare -f measure)
+S=$S MEASURE=$MEASURE
+measure $2 $S/ignition-disks.log $IGNITION -platform file -stage disks -root $S/root -log-to-stdout
 EOF2
     unshare -m python3 "$ROOT/tests/files/jail.py" --top "$S" --ignition -- bash "$S/ignition.sh" > "$S/ignition.log" 2>&1 ||
-        { tail -20 "$S/ignition.log" >&2; die "Ignition failed"; }
+        { tail -20 "$S/ignition.log" "$S/ignition-disks.log" >&2; die "Ignition failed"; }
 }
 run_sequential() {
-    /usr/bin/time -f "%e %M" -a -o "$S/res/sequential" bash -c "
+    measure sequential "$S/sequential.log" bash -c "
         wipefs -qa $E && mkfs.ext4 -q -F -L e $E &&
         wipefs -qa $X && mkfs.xfs -q -f -L x $X &&
         wipefs -qa $B && mkfs.btrfs -q --force -L b $B > /dev/null &&
-        wipefs -qa $W && mkswap -q -f -L s $W" > /dev/null
+        wipefs -qa $W && mkswap -q -f -L s $W" || die "sequential mkfs failed"
 }
 
 echo "volumes.sh: 4 x ${SIZE} MiB loop devices (${LOOPS[*]}), $RUNS runs each, alternating"
@@ -114,7 +127,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 col() { cut -d' ' -f"$2" "$S/res/$1" | median; }
 printf '\n%-18s %10s %12s\n' "run (median)" "wall s" "peak MiB"
 for r in ignis-create ignition-create sequential ignis-reuse ignition-reuse; do
-    printf '%-18s %10.3f %12.1f\n' "$r" "$(col "$r" 1)" "$(echo "$(col "$r" 2) / 1024" | bc -l)"
+    printf '%-18s %10.4f %12.1f\n' "$r" "$(col "$r" 1)" "$(echo "$(col "$r" 2) / 1024" | bc -l)"
 done
 ratio() { echo "$(col "$1" "$3") / $(col "$2" "$3")" | bc -l; }
 printf '\ncreate: Ignition/ignis wall %.2fx, peak RSS ignis/Ignition %.2f\n' \
