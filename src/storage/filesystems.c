@@ -226,7 +226,7 @@ int storage_filesystems_apply(const struct ig_config *c)
                 goto out;
         }
         for (size_t i = 0; i < n && r >= 0; i++)
-                if (jobs[i].action == FS_CREATE && !storage_have_tool(jobs[i].argv[0]))
+                if (jobs[i].action == FS_CREATE && !exec_have(jobs[i].argv[0]))
                         r = log_error_errno(ENOENT, "%s: %s is not installed; nothing was changed", jobs[i].what,
                                             jobs[i].argv[0]);
         if (r < 0)

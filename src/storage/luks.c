@@ -146,7 +146,7 @@ int storage_luks_check(const struct ig_config *c)
                                 r = -EINVAL;
                         key_free(&k);
                 }
-                if (has_clevis(l) && !storage_have_tool("clevis"))
+                if (has_clevis(l) && !exec_have("clevis"))
                         r = log_error_errno(ENOENT, "%s: the volume has Clevis pins, but the clevis tool is not "
                                             "installed (install clevis and clevis-luks in the initramfs)", what);
         }

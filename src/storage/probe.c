@@ -128,7 +128,7 @@ void storage_settle(const char *dev)
 
         /* Without udevd (an image builder, the host tests) there is nobody
          * to wait for. */
-        if (access("/run/udev/control", F_OK) < 0 || !storage_have_tool("udevadm"))
+        if (access("/run/udev/control", F_OK) < 0 || !exec_have("udevadm"))
                 return;
         if (exec_run(argv, NULL, &res) < 0)
                 return;
@@ -140,21 +140,4 @@ void storage_settle(const char *dev)
 char *storage_entry(const char *list, size_t index, const char *name)
 {
         return xasprintf("$.storage.%s[%zu] \"%s\"", list, index, name ? name : "");
-}
-
-bool storage_have_tool(const char *name)
-{
-        const char *path = getenv("PATH");
-
-        if (!path || !*path)
-                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        for (const char *p = path;;) {
-                const char *colon = strchrnul(p, ':');
-                _cleanup_free_ char *cand = xasprintf("%.*s/%s", (int) (colon - p), p, name);
-                if (colon > p && access(cand, X_OK) == 0)
-                        return true;
-                if (!*colon)
-                        return false;
-                p = colon + 1;
-        }
 }

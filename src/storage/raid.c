@@ -76,7 +76,7 @@ int storage_raid_apply(const struct ig_config *c)
 
         if (s->raid.n == 0)
                 return 0;
-        if (!storage_have_tool("mdadm"))
+        if (!exec_have("mdadm"))
                 return log_error_errno(ENOENT, "$.storage.raid[0] \"%s\": mdadm is not installed; no array was created",
                                        s->raid.v[0].name);
         for (size_t i = 0; i < s->raid.n; i++) {

@@ -32,6 +32,3 @@ void storage_settle(const char *dev);
 
 /* The config entry in messages: `$.storage.filesystems[2] "/dev/vdb"`. */
 char *storage_entry(const char *list, size_t index, const char *name);
-
-/* Whether a program is found in PATH. */
-bool storage_have_tool(const char *name);

@@ -12,6 +12,7 @@ A case is cases/NAME.json:
     "steps": [
       {"stage": "disks" | "mount" | "umount" | "fetch-offline",
        "config": {...}            (optional: replaces the case's config from here on),
+       "env": {"PATH": "/x"}      (optional: environment for ignis),
        "exit": 0,                 (default 0)
        "output": ["substring", ...], "not_output": [...],
        "blkid": {"a": {"TYPE": "ext4", "LABEL": "x", "UUID": null}},   (null: absent)
@@ -144,11 +145,11 @@ class Case:
         with open(os.path.join(os.path.dirname(self.cache), "state.json"), "w") as f:
             f.write('{"userConfigProvided": true}\n')
 
-    def run_stage(self, stage, config):
+    def run_stage(self, stage, config, extra_env=None):
         argv = [self.ignis, "run", "--stage=" + stage, "--config-cache=" + self.cache,
                 "--cmdline-file=" + os.path.join(self.scratch, "cmdline"), "--console-dir=",
                 "--root=" + self.root]
-        env = dict(os.environ)
+        env = dict(os.environ, **(extra_env or {}))
         if stage == "fetch-offline":
             # The config comes from the system config directory.
             sysdir = os.path.join(self.scratch, "sysconf")
@@ -173,7 +174,7 @@ class Case:
             if "sh" in step:
                 p = sh(["sh", "-ec", step["sh"]])
             else:
-                p = self.run_stage(step["stage"], config)
+                p = self.run_stage(step["stage"], config, step.get("env"))
             out = p.stdout
             want = step.get("exit", 0)
             if p.returncode != want:
