@@ -9,7 +9,8 @@ zlib1g-dev libssl-dev
 python3 python3-jsonschema
 ignition
 valgrind
-passwd e2fsprogs dosfstools xfsprogs btrfs-progs util-linux"
+passwd e2fsprogs dosfstools xfsprogs btrfs-progs util-linux
+cryptsetup-bin"
 
 missing=""
 for p in $PKGS; do

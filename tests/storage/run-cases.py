@@ -7,6 +7,7 @@ A case is cases/NAME.json:
 
   {
     "description": "...",
+    "requires": ["cryptsetup"],   (optional: tools the case's setup needs; skipped without)
     "devices": {"a": {"mb": 64, "setup": ["mkfs.ext4 -q -L old {dev}"]}},
     "config": { an Ignition config; "{a}" stands for device a's node },
     "steps": [
@@ -239,6 +240,10 @@ def main():
     try:
         for n, f in enumerate(files, 1):
             c = Case(os.path.join(HERE, "cases", f), ignis)
+            lacking = [t for t in c.spec.get("requires", []) if not shutil.which(t)]
+            if lacking:
+                print("ok %d - %s # SKIP %s not installed" % (n, c.name, " ".join(lacking)))
+                continue
             try:
                 c.setup()
                 diags = c.run()
