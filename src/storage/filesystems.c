@@ -15,6 +15,7 @@
 #include "ignis/exec.h"
 #include "ignis/log.h"
 #include "ignis/storage.h"
+#include "ignis/workers.h"
 #include "storage-internal.h"
 
 enum fs_action {
@@ -31,6 +32,7 @@ struct fs_job {
         char **argv;
         struct exec_child child;
         bool started;
+        int wipe_r, wiped;      /* from wipe_job(), logged in order after */
 };
 
 /* UUIDs compare case-insensitively; a FAT volume id is written A1B2-C3D4
@@ -193,6 +195,14 @@ static int finish_one(struct fs_job *j)
         return 0;
 }
 
+static void wipe_job(void *p)
+{
+        struct fs_job *j = p;
+
+        if (j->action != FS_KEEP)
+                j->wipe_r = storage_wipe_quiet(j->dev, &j->wiped);
+}
+
 /* How many mkfs run at once: enough to overlap their waits for the disk,
  * few enough not to thrash a small machine. */
 static size_t max_parallel(void)
@@ -232,13 +242,24 @@ int storage_filesystems_apply(const struct ig_config *c)
         if (r < 0)
                 goto out;
 
-        for (size_t i = 0; i < n; i++) {
-                if (jobs[i].action == FS_KEEP)
-                        continue;
-                r = storage_wipe(jobs[i].dev, jobs[i].what);
-                if (r < 0)
-                        goto out;
+        /* Erasing is mostly waiting for the device to sync: side by side. */
+        {
+                struct workers *w = workers_new();
+                workers_run(w, jobs, n, sizeof(*jobs), wipe_job);
+                workers_free(w);
         }
+        for (size_t i = 0; i < n; i++) {
+                struct fs_job *j = &jobs[i];
+                if (j->action == FS_KEEP)
+                        continue;
+                if (j->wipe_r < 0)
+                        r = log_error_errno(j->wipe_r, "%s: erasing the signatures on %s failed: %m", j->what, j->dev);
+                else if (j->wiped > 0)
+                        log_info("%s: erased %d signature%s on %s", j->what, j->wiped, j->wiped == 1 ? "" : "s",
+                                 j->dev);
+        }
+        if (r < 0)
+                goto out;
 
         /* Start up to max_parallel() at once; collect in order. */
         while (done < n) {

@@ -89,33 +89,39 @@ void probe_info_free(struct probe_info *info)
         *info = (struct probe_info) {};
 }
 
-int storage_wipe(const char *dev, const char *what)
+int storage_wipe_quiet(const char *dev, int *count)
 {
         _cleanup_probe_ blkid_probe pr = NULL;
         _cleanup_close_ int fd = -1;
-        int n = 0, r;
+        int r;
 
+        *count = 0;
         fd = open(dev, O_RDWR | O_CLOEXEC);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open %s to wipe it: %m", what, dev);
+                return -errno;
         pr = blkid_new_probe();
         if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0)
-                return log_error_errno(EIO, "%s: cannot probe %s", what, dev);
+                return -EIO;
         blkid_probe_enable_superblocks(pr, 1);
         blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM);
         blkid_probe_enable_partitions(pr, 1);
         blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC | BLKID_PARTS_FORCE_GPT);
-        /* Each round finds the next signature; wiping it moves the probe
-         * on, as wipefs -a does. */
+        /* Each round finds the next signature; wiping it (libblkid writes
+         * zeros and syncs) moves the probe on, as wipefs -a does. */
         while ((r = blkid_do_probe(pr)) == 0) {
                 if (blkid_do_wipe(pr, 0) < 0)
-                        return log_error_errno(EIO, "%s: cannot erase a signature on %s", what, dev);
-                n++;
+                        return -EIO;
+                (*count)++;
         }
+        return r < 0 ? -EIO : 0;
+}
+
+int storage_wipe(const char *dev, const char *what)
+{
+        int n, r = storage_wipe_quiet(dev, &n);
+
         if (r < 0)
-                return log_error_errno(EIO, "%s: cannot probe %s", what, dev);
-        if (fsync(fd) < 0)
-                return log_error_errno(errno, "%s: cannot flush %s: %m", what, dev);
+                return log_error_errno(r, "%s: erasing the signatures on %s failed: %m", what, dev);
         if (n > 0)
                 log_info("%s: erased %d signature%s on %s", what, n, n == 1 ? "" : "s", dev);
         return 0;

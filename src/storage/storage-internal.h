@@ -25,6 +25,9 @@ void probe_info_free(struct probe_info *info);
  * (what `wipefs -a` does), with libblkid. 0 or a negative errno (logged,
  * naming what). */
 int storage_wipe(const char *dev, const char *what);
+/* The same without logging (for worker threads): *count signatures
+ * erased. 0 or a negative errno. */
+int storage_wipe_quiet(const char *dev, int *count);
 
 /* After a device changed: let udev see it (its by-label/by-uuid links),
  * when a udevd runs. Best effort. */
