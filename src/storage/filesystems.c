@@ -32,7 +32,11 @@ struct fs_job {
         char **argv;
         struct exec_child child;
         bool started;
-        int wipe_r, wiped;      /* from wipe_job(), logged in order after */
+        /* Filled by probe_job() and wipe_job() (a worker thread), logged
+         * in config order after. */
+        struct probe_info probe;
+        int probe_r;
+        int wipe_r, wiped;
 };
 
 /* UUIDs compare case-insensitively; a FAT volume id is written A1B2-C3D4
@@ -102,6 +106,7 @@ static char **mkfs_argv(const struct ig_filesystem *fs, const char *dev)
 
 static void job_free(struct fs_job *j)
 {
+        probe_info_free(&j->probe);
         if (j->argv)
                 for (char **a = j->argv; *a; a++)
                         free(*a);
@@ -130,7 +135,7 @@ static int plan_one(struct fs_job *j)
         const struct ig_filesystem *fs = j->fs;
         bool wipe = ig_bool_or(fs->wipe_filesystem, false);
         struct probe_info p;
-        int r;
+        int r = 0;
 
         if (!fs->format)
                 return log_error_errno(EINVAL, "%s: no format given", j->what);
@@ -141,9 +146,10 @@ static int plan_one(struct fs_job *j)
         if (strcmp(fs->format, "none") != 0 && !mkfs_tool(fs->format))
                 return log_error_errno(EINVAL, "%s: unsupported format \"%s\"", j->what, fs->format);
 
-        r = storage_probe(j->dev, &p);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot read %s: %m", j->what, j->dev);
+        if (j->probe_r < 0)
+                return log_error_errno(j->probe_r, "%s: cannot read %s: %m", j->what, j->dev);
+        p = j->probe;
+        j->probe = (struct probe_info) {};
         log_info("%s: found %s%s%s%s%s%s", j->what, p.type ? p.type : "no filesystem",
                  p.label ? " label \"" : "", p.label ? p.label : "", p.label ? "\"" : "",
                  p.uuid ? " uuid " : "", p.uuid ? p.uuid : "");
@@ -195,6 +201,32 @@ static int finish_one(struct fs_job *j)
         return 0;
 }
 
+static bool needs_probe(const struct ig_filesystem *fs)
+{
+        return fs->format && strcmp(fs->format, "virtiofs") != 0 &&
+               (strcmp(fs->format, "none") == 0 || mkfs_tool(fs->format));
+}
+
+static void probe_job(void *p)
+{
+        struct fs_job *j = p;
+
+        if (needs_probe(j->fs))
+                j->probe_r = storage_probe(j->dev, &j->probe);
+}
+
+/* The longest mkfs first, so that it does not wait behind the quick ones
+ * (btrfs and xfs discard and write more than ext4; mkswap writes a page). */
+static int weight(const struct fs_job *j)
+{
+        static const char *const order[] = { "swap", "vfat", "ext4", "xfs", "btrfs" };
+
+        for (size_t i = 0; i < ELEMENTSOF(order); i++)
+                if (j->fs->format && strcmp(j->fs->format, order[i]) == 0)
+                        return (int) i;
+        return 0;
+}
+
 static void wipe_job(void *p)
 {
         struct fs_job *j = p;
@@ -216,19 +248,28 @@ int storage_filesystems_apply(const struct ig_config *c)
 {
         const struct ig_storage *s = &c->storage;
         _cleanup_free_ struct fs_job *jobs = NULL;
+        _cleanup_free_ struct fs_job **order = NULL;
+        struct workers *w = NULL;
         size_t n = s->filesystems.n, running = 0, next = 0, done = 0;
         int r = 0;
 
         if (n == 0)
                 return 0;
         jobs = xcalloc(n, sizeof(*jobs));
+        order = xcalloc(n, sizeof(*order));
         for (size_t i = 0; i < n; i++) {
                 struct fs_job *j = &jobs[i];
                 j->fs = &s->filesystems.v[i];
                 j->what = storage_entry("filesystems", i, j->fs->device);
                 j->dev = storage_device_path(j->fs->device);
                 j->child.pid = -1;
-                if (plan_one(j) < 0)
+                order[i] = j;
+        }
+        /* Probes read a few cached blocks each: threads would cost more
+         * memory than they save time. */
+        for (size_t i = 0; i < n; i++) {
+                probe_job(&jobs[i]);
+                if (plan_one(&jobs[i]) < 0)
                         r = -EINVAL;
         }
         if (r < 0) {
@@ -242,12 +283,9 @@ int storage_filesystems_apply(const struct ig_config *c)
         if (r < 0)
                 goto out;
 
-        /* Erasing is mostly waiting for the device to sync: side by side. */
-        {
-                struct workers *w = workers_new();
-                workers_run(w, jobs, n, sizeof(*jobs), wipe_job);
-                workers_free(w);
-        }
+        /* Erasing mostly waits for each device to sync: side by side. */
+        w = workers_new();
+        workers_run(w, jobs, n, sizeof(*jobs), wipe_job);
         for (size_t i = 0; i < n; i++) {
                 struct fs_job *j = &jobs[i];
                 if (j->action == FS_KEEP)
@@ -261,11 +299,18 @@ int storage_filesystems_apply(const struct ig_config *c)
         if (r < 0)
                 goto out;
 
-        /* Start up to max_parallel() at once; collect in order. */
+        /* Start up to max_parallel() at once, longest first; collect in
+         * the same order. */
+        for (size_t i = 1; i < n; i++)
+                for (size_t k = i; k > 0 && weight(order[k]) > weight(order[k - 1]); k--) {
+                        struct fs_job *t = order[k];
+                        order[k] = order[k - 1];
+                        order[k - 1] = t;
+                }
         while (done < n) {
                 struct fs_job *j;
                 while (next < n && running < max_parallel() && r >= 0) {
-                        j = &jobs[next++];
+                        j = order[next++];
                         if (j->action != FS_CREATE)
                                 continue;
                         log_info("%s: creating %s on %s", j->what, j->fs->format, j->dev);
@@ -279,7 +324,7 @@ int storage_filesystems_apply(const struct ig_config *c)
                 }
                 if (done >= next)
                         break;
-                j = &jobs[done++];
+                j = order[done++];
                 if (!j->started)
                         continue;
                 running--;
@@ -290,6 +335,7 @@ int storage_filesystems_apply(const struct ig_config *c)
                 if (jobs[i].action != FS_KEEP)
                         storage_settle(jobs[i].dev);
 out:
+        workers_free(w);
         for (size_t i = 0; i < n; i++) {
                 if (jobs[i].started) {
                         struct exec_result res;
