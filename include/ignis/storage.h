@@ -19,6 +19,11 @@
  * given; the place where pinned aliases (udev churn) will be resolved. */
 const char *storage_device_path(const char *configured);
 
+/* Waits for path to exist (a driver still loading, a udev link not made
+ * yet), with one log line when it has to wait, up to 90 s
+ * (IGNIS_DEVICE_TIMEOUT=SECONDS). 0, or -ETIMEDOUT logged naming what. */
+int storage_wait_device(const char *path, const char *what);
+
 /* mdadm --create per storage.raid entry (Ignition's arguments), then waits
  * for /dev/md/NAME. */
 int storage_raid_apply(const struct ig_config *c);

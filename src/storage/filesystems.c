@@ -268,6 +268,10 @@ int storage_filesystems_apply(const struct ig_config *c)
         /* Probes read a few cached blocks each: threads would cost more
          * memory than they save time. */
         for (size_t i = 0; i < n; i++) {
+                if (needs_probe(jobs[i].fs) && storage_wait_device(jobs[i].dev, jobs[i].what) < 0) {
+                        r = -ETIMEDOUT;
+                        continue;
+                }
                 probe_job(&jobs[i]);
                 if (plan_one(&jobs[i]) < 0)
                         r = -EINVAL;

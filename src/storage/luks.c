@@ -436,6 +436,9 @@ int storage_luks_apply(const struct ig_config *c, const char *state_dir)
                 struct luks_key k;
                 uint32_t flags = ig_bool_or(l->discard, false) ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
 
+                r = storage_wait_device(dev, what);
+                if (r < 0)
+                        return r;
                 (void) luks_parse_format_options(&l->options, what, &fo);
                 (void) luks_parse_open_options(&l->open_options, what, &flags);
                 r = get_key(l, what, &k);

@@ -82,8 +82,15 @@ int storage_raid_apply(const struct ig_config *c)
         for (size_t i = 0; i < s->raid.n; i++) {
                 const struct ig_raid *md = &s->raid.v[i];
                 _cleanup_free_ char *what = storage_entry("raid", i, md->name), *dev = NULL, *cmd = NULL;
-                char **argv = raid_argv(md);
+                char **argv;
                 struct exec_result res;
+
+                for (size_t k = 0; k < md->devices.n; k++) {
+                        r = storage_wait_device(storage_device_path(md->devices.v[k]), what);
+                        if (r < 0)
+                                return r;
+                }
+                argv = raid_argv(md);
 
                 cmd = exec_describe(argv, NULL);
                 log_info("%s: creating the %s array: %s", what, md->level, cmd);
