@@ -64,6 +64,7 @@ cc -O2 -o "$MEASURE" "$BENCH_DIR/spawn-measure.c" || die "cannot build bench/spa
 measure() { # NAME LOG CMD...
     local name=$1 log=$2 m; shift 2
     m=$("$MEASURE" "$log" "$@") || return 1
+    # shellcheck disable=SC2086 # split "wall rss cpu exit" on purpose
     set -- $m
     [ "$4" = 0 ] || return 1
     echo "$1 $2" >> "$S/res/$name"
