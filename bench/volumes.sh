@@ -36,6 +36,9 @@ while [ $# -gt 0 ]; do
         *) usage >&2; die "unknown argument: $1" ;;
     esac
 done
+if ! [[ "$SIZE" =~ ^[0-9]+$ ]] || [ "$SIZE" -lt 300 ]; then
+    die "--size must be at least 300 (MiB): mkfs.xfs refuses less"
+fi
 [ "$(id -u)" = 0 ] || die "must run as root (loop devices)"
 [ -x "$IGNIS" ] || die "no ignis binary at $IGNIS (build first or pass --ignis)"
 [ -x "$IGNITION" ] || die "Ignition 2.14 not found at $IGNITION (apt-get install ignition)"
