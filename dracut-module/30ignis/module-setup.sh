@@ -12,8 +12,9 @@
 #                       (default: $moddir/ignis, then the meson install
 #                       layout <prefix>/bin/ignis, then ignis in PATH)
 #   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
-#                       libcrypto.so.3": the meson options libcurl_soname and
-#                       libcrypto_soname)
+#                       libcrypto.so.3 libcryptsetup.so.12": the meson
+#                       options libcurl_soname, libcrypto_soname and
+#                       libcryptsetup_soname)
 #   IGNIS_NETWORK=yes   also pull in dracut's "network" module (for configs
 #                       fetched over the network; not needed yet)
 #   IGNIS_KERNEL_MODULES  kernel modules for the storage ignis creates and
@@ -66,6 +67,13 @@ depends() {
     # left out unless asked for (IGNIS_NETWORK=yes); ignis-fetch.service is
     # installed regardless and is skipped by its conditions when no config
     # needs the network.
+    # device-mapper (LUKS): dmsetup and its udev rules, without which
+    # opening a volume waits forever for udev, and db_persist, without
+    # which the booted root's udev forgets the volumes opened here and
+    # never reports them ready.
+    if command -v dmsetup > /dev/null 2>&1; then
+        deps+=" dm"
+    fi
     case "${IGNIS_NETWORK:-no}" in
         yes | 1 | true) deps+=" network" ;;
     esac
@@ -126,7 +134,7 @@ install() {
     inst_binary "$bin" /usr/bin/ignis
 
     # dlopen()ed at run time, so not seen by dracut's ldd walk of the binary.
-    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3}; do
+    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3 libcryptsetup.so.12}; do
         ignis_inst_dlopen_lib "$lib" ||
             dwarn "ignis: $lib not found in $libdirs: features that need it will fail at run time"
     done
@@ -140,8 +148,27 @@ install() {
     inst_multiple -o \
         groupmod \
         setfiles \
-        mkfs.ext4 mkfs.xfs mkfs.btrfs mkfs.fat mkswap \
-        wipefs mdadm cryptsetup sgdisk partx udevadm modprobe
+        sgdisk partx udevadm modprobe
+    # Storage tools: each only for the configs that use it, so a build
+    # host without one still gets an initramfs, and says what it lacks
+    # (ignis names the missing tool when a config needs it).
+    local missing=()
+    for t in mkfs.ext4 mkfs.xfs mkfs.btrfs mkfs.fat mkswap wipefs mdadm \
+        clevis clevis-luks-bind clevis-luks-unlock cryptsetup; do
+        if find_binary "$t" > /dev/null 2>&1; then
+            inst_multiple "$t"
+        else
+            missing+=("$t")
+        fi
+    done
+    # clevis is a shell script calling its pins, jose and cryptsetup.
+    if find_binary clevis > /dev/null 2>&1; then
+        inst_multiple -o jose clevis-encrypt-sss clevis-decrypt-sss clevis-encrypt-tang \
+            clevis-decrypt-tang clevis-encrypt-tpm2 clevis-decrypt-tpm2 clevis-luks-common-functions \
+            luksmeta curl bash
+    fi
+    ((${#missing[@]} == 0)) ||
+        dwarn "ignis: not on this build host, left out of the initramfs: ${missing[*]} (configs needing them fail with a message naming the tool)"
 
     # kargs: the distro's helper if the build host has one, else the default
     # that refuses (see ignis-kargs-helper).
@@ -158,8 +185,9 @@ install() {
     inst_simple "$moddir/99-zz-ignis-cryptsetup-ready.rules" \
         "$udevdir/rules.d/99-zz-ignis-cryptsetup-ready.rules"
     if [[ -x $dracutsysrootdir$(command -v mdadm 2> /dev/null) ]]; then
-        inst_rules 63-md-raid-arrays.rules
+        inst_rules 01-md-raid-creating.rules 63-md-raid-arrays.rules
     fi
+
     inst_rules 60-cdrom_id.rules
 
     # With a network stack, https needs the CA bundle libcurl was built with.

@@ -158,6 +158,11 @@ static const char *resolve_program(const char *name, bool forget)
         return found;
 }
 
+bool exec_have(const char *name)
+{
+        return resolve_program(name, false) != NULL;
+}
+
 struct sink {
         int fd;
         char *buf;
