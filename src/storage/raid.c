@@ -14,6 +14,8 @@
 #include "ignis/storage.h"
 #include "storage-internal.h"
 
+/* o NULL: the devices as the config names them (for the log line); else
+ * their pinned aliases (what mdadm opens). */
 static char **raid_argv(const struct ig_raid *md, const struct storage_options *o)
 {
         int64_t spares = ig_int_or(md->spares, 0);
@@ -38,7 +40,7 @@ static char **raid_argv(const struct ig_raid *md, const struct storage_options *
         for (size_t i = 0; i < md->options.n; i++)
                 argv[n++] = xstrdup(md->options.v[i]);
         for (size_t i = 0; i < md->devices.n; i++)
-                argv[n++] = storage_device_alias(o, md->devices.v[i]);
+                argv[n++] = o ? storage_device_alias(o, md->devices.v[i]) : xstrdup(md->devices.v[i]);
         return argv;
 }
 
@@ -78,9 +80,10 @@ int storage_raid_apply(const struct ig_config *c, const struct storage_options *
                         if (r < 0)
                                 return r;
                 }
-                argv = raid_argv(md, o);
-
+                argv = raid_argv(md, NULL);
                 cmd = exec_describe(argv, NULL);
+                argv_free(argv);
+                argv = raid_argv(md, o);
                 log_info("%s: creating the %s array: %s", what, md->level, cmd);
                 r = exec_run(argv, NULL, &res);
                 argv_free(argv);
