@@ -21,6 +21,11 @@ A case is cases/NAME.json:
        "unchanged": ["a"],        (byte-identical to before the step)
        "mounted": {"/var/data": {"source": "a", "fstype": "ext4", "options": ["noatime"]}},
        "not_mounted": ["/var/data"]},
+      {"plan": "json" | "text",   `ignis plan [--json]` of the config instead of a stage,
+       "volumes": [["reuse", "filesystem", "detail substring"], ...],
+                                  (--json: the volumes array's action, object and
+                                  a substring of the detail, in order),
+       "destructive": [false, true, ...], "exit", "output", "unchanged" as above},
       {"sh": "shell command; {root}, {scratch} and {a} are replaced", "exit": 0}
     ]
   }
@@ -164,17 +169,30 @@ class Case:
         return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                               timeout=300)
 
+    def run_plan(self, config, as_json):
+        path = os.path.join(self.scratch, "plan.json")
+        with open(path, "w") as f:
+            json.dump(subst(config, self.names), f)
+        argv = [self.ignis, "plan"] + (["--json"] if as_json else []) + [path]
+        # stdout (the plan) first, then what was logged: the JSON parses
+        # from the first brace.
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+        p.stdout = p.stdout + p.stderr
+        return p
+
     def run(self):
         diags = []
         config = self.spec.get("config")
         for i, step in enumerate(self.spec["steps"]):
             step = subst(step, self.names)
-            where = "step %d (%s)" % (i, step.get("stage") or "sh")
+            where = "step %d (%s)" % (i, step.get("stage") or ("plan" if "plan" in step else "sh"))
             before = {k: digest(self.names[k]) for k in step.get("unchanged", [])}
             if "config" in step:
                 config = step["config"]
             if "sh" in step:
                 p = sh(["sh", "-ec", step["sh"]])
+            elif "plan" in step:
+                p = self.run_plan(config, step["plan"] == "json")
             else:
                 p = self.run_stage(step["stage"], config, step.get("env"), step.get("args", ()))
             out = p.stdout
@@ -187,6 +205,23 @@ class Case:
             for s in step.get("not_output", []):
                 if s in out:
                     diags.append("%s: output has %r" % (where, s))
+            if "volumes" in step:
+                try:
+                    vols = json.JSONDecoder().raw_decode(out[out.index("{"):])[0]["volumes"]
+                except ValueError as e:
+                    vols = []
+                    diags.append("%s: no JSON plan (%s)" % (where, e))
+                have = [[v["action"], v["object"]] for v in vols]
+                want = [w[:2] for w in step["volumes"]]
+                if have != want:
+                    diags.append("%s: plan volumes %s, wanted %s" % (where, have, want))
+                else:
+                    for v, w in zip(vols, step["volumes"]):
+                        if len(w) > 2 and w[2] not in v["detail"]:
+                            diags.append("%s: plan detail %r lacks %r" % (where, v["detail"], w[2]))
+                if "destructive" in step and [v["destructive"] for v in vols] != step["destructive"]:
+                    diags.append("%s: plan destructive %s, wanted %s" % (where, [v["destructive"] for v in vols],
+                                                                         step["destructive"]))
             for k, h in before.items():
                 if digest(self.names[k]) != h:
                     diags.append("%s: device %s changed" % (where, k))
