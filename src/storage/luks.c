@@ -622,7 +622,7 @@ int storage_luks_plan(const struct ig_config *c, const struct storage_options *o
                 }
                 /* A remote key is fetched by the stage, not by a plan. */
                 if (has_key_file(l) && !fetch_is_local(&l->key_file)) {
-                        storage_plan_add(out, "luks", what, "reuse-or-create", false,
+                        storage_plan_add(out, "luks", what, "reuse-or-create", true,
                                  xasprintf("on %s: decided when the remote key file is fetched", l->device));
                         continue;
                 }
