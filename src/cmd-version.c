@@ -43,9 +43,6 @@ int cmd_version(int argc, char **argv)
         fdisk_get_library_version(&v);
         printf("libfdisk %s\n", v);
 #endif
-#if IGNIS_WITH_CRYPTSETUP
-        printf("libcryptsetup %s\n", IGNIS_CRYPTSETUP_VERSION);
-#endif
         /* Quietly: a missing library is a fact to print, not an error. */
         log_set_max_level(-1);
         if (dlopen_curl() >= 0)
@@ -58,6 +55,10 @@ int cmd_version(int argc, char **argv)
                        IGNIS_LIBCRYPTO_SONAME);
         else
                 printf("libcrypto missing (%s cannot be loaded: no hash verification)\n", IGNIS_LIBCRYPTO_SONAME);
+        if (dlopen_cryptsetup() >= 0)
+                printf("libcryptsetup (%s, loaded when needed)\n", IGNIS_LIBCRYPTSETUP_SONAME);
+        else
+                printf("libcryptsetup missing (%s cannot be loaded: no LUKS volumes)\n", IGNIS_LIBCRYPTSETUP_SONAME);
         (void) v;
         return 0;
 }

@@ -15,7 +15,8 @@ scdoc bash-completion
 dpkg-dev debhelper lintian fakeroot
 openssl tftpd-hpa
 fdisk gdisk
-mtools genisoimage"
+mtools genisoimage
+cryptsetup-bin"
 
 missing=""
 for p in $PKGS; do

@@ -12,8 +12,9 @@
 #                       (default: $moddir/ignis, then the meson install
 #                       layout <prefix>/bin/ignis, then ignis in PATH)
 #   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
-#                       libcrypto.so.3": the meson options libcurl_soname and
-#                       libcrypto_soname)
+#                       libcrypto.so.3 libcryptsetup.so.12": the meson
+#                       options libcurl_soname, libcrypto_soname and
+#                       libcryptsetup_soname)
 #   IGNIS_NETWORK=no    leave out dracut's systemd-networkd module (package
 #                       dracut-network), which ignis starts only when the
 #                       config needs the network (default: include it when
@@ -63,6 +64,13 @@ depends() {
     # systemd-initrd: initrd.target, initrd-root-fs.target, sysroot.mount
     # wiring; qemu: virtio and qemu_fw_cfg (the qemu platform's config).
     local deps="systemd systemd-initrd qemu"
+    # device-mapper (LUKS): dmsetup and its udev rules, without which
+    # opening a volume waits forever for udev, and db_persist, without
+    # which the booted root's udev forgets the volumes opened here and
+    # never reports them ready.
+    if command -v dmsetup > /dev/null 2>&1; then
+        deps+=" dm"
+    fi
     # Networking: dracut's systemd-networkd module (small: DHCPv4 and v6 on
     # every NIC, honours ip=) and, through it, the NIC drivers. ignis starts
     # it only when a config needs the network (ignis-network-up), never on
@@ -135,7 +143,7 @@ install() {
     inst_binary "$bin" /usr/bin/ignis
 
     # dlopen()ed at run time, so not seen by dracut's ldd walk of the binary.
-    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3}; do
+    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3 libcryptsetup.so.12}; do
         ignis_inst_dlopen_lib "$lib" ||
             dwarn "ignis: $lib not found in $libdirs: features that need it will fail at run time"
     done
@@ -149,8 +157,27 @@ install() {
     inst_multiple -o \
         groupmod \
         setfiles \
-        mkfs.ext4 mkfs.xfs mkfs.btrfs mkfs.fat mkswap \
-        wipefs mdadm cryptsetup sgdisk partx udevadm modprobe
+        sgdisk partx udevadm modprobe
+    # Storage tools: each only for the configs that use it, so a build
+    # host without one still gets an initramfs, and says what it lacks
+    # (ignis names the missing tool when a config needs it).
+    local missing=()
+    for t in mkfs.ext4 mkfs.xfs mkfs.btrfs mkfs.fat mkswap wipefs mdadm \
+        clevis clevis-luks-bind clevis-luks-unlock cryptsetup; do
+        if find_binary "$t" > /dev/null 2>&1; then
+            inst_multiple "$t"
+        else
+            missing+=("$t")
+        fi
+    done
+    # clevis is a shell script calling its pins, jose and cryptsetup.
+    if find_binary clevis > /dev/null 2>&1; then
+        inst_multiple -o jose clevis-encrypt-sss clevis-decrypt-sss clevis-encrypt-tang \
+            clevis-decrypt-tang clevis-encrypt-tpm2 clevis-decrypt-tpm2 clevis-luks-common-functions \
+            luksmeta curl bash
+    fi
+    ((${#missing[@]} == 0)) ||
+        dwarn "ignis: not on this build host, left out of the initramfs: ${missing[*]} (configs needing them fail with a message naming the tool)"
 
     # kargs: the distro's helper if the build host has one, else the default
     # that refuses (see ignis-kargs-helper).
@@ -196,8 +223,9 @@ install() {
     inst_simple "$moddir/99-zz-ignis-cryptsetup-ready.rules" \
         "$udevdir/rules.d/99-zz-ignis-cryptsetup-ready.rules"
     if [[ -x $dracutsysrootdir$(command -v mdadm 2> /dev/null) ]]; then
-        inst_rules 63-md-raid-arrays.rules
+        inst_rules 01-md-raid-creating.rules 63-md-raid-arrays.rules
     fi
+
     inst_rules 60-cdrom_id.rules
 
     # With a network stack, https needs the CA bundle libcurl was built with.

@@ -9,10 +9,14 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <libcryptsetup.h>
 #include <openssl/evp.h>
 
 int dlopen_curl(void);
 int dlopen_crypto(void);
+/* Only the disks stage formats LUKS volumes; libcryptsetup brings
+ * libdevmapper, libcrypto, libargon2 and libjson-c with it. */
+int dlopen_cryptsetup(void);
 
 #define IGNIS_DLSYM_EXTERN(name) extern __typeof__(name) *sym_##name
 
@@ -45,3 +49,20 @@ IGNIS_DLSYM_EXTERN(EVP_MD_get_size);
 IGNIS_DLSYM_EXTERN(EVP_sha256);
 IGNIS_DLSYM_EXTERN(EVP_sha512);
 IGNIS_DLSYM_EXTERN(OpenSSL_version);
+
+IGNIS_DLSYM_EXTERN(crypt_init);
+IGNIS_DLSYM_EXTERN(crypt_free);
+IGNIS_DLSYM_EXTERN(crypt_load);
+IGNIS_DLSYM_EXTERN(crypt_get_label);
+IGNIS_DLSYM_EXTERN(crypt_get_uuid);
+IGNIS_DLSYM_EXTERN(crypt_persistent_flags_get);
+IGNIS_DLSYM_EXTERN(crypt_persistent_flags_set);
+IGNIS_DLSYM_EXTERN(crypt_activate_by_passphrase);
+IGNIS_DLSYM_EXTERN(crypt_set_rng_type);
+IGNIS_DLSYM_EXTERN(crypt_set_metadata_size);
+IGNIS_DLSYM_EXTERN(crypt_set_data_offset);
+IGNIS_DLSYM_EXTERN(crypt_get_pbkdf_default);
+IGNIS_DLSYM_EXTERN(crypt_set_pbkdf_type);
+IGNIS_DLSYM_EXTERN(crypt_format);
+IGNIS_DLSYM_EXTERN(crypt_keyslot_add_by_volume_key);
+IGNIS_DLSYM_EXTERN(crypt_keyslot_destroy);

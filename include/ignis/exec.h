@@ -40,6 +40,10 @@ struct exec_child {
 int exec_start(char *const argv[], const int *secret_args, struct exec_child *c);
 int exec_finish(struct exec_child *c, const char *input, size_t input_len, struct exec_result *r);
 
+/* Whether argv[0] = name would be found (PATH, looked up once): for a
+ * clear "X is not installed" before anything is changed. */
+bool exec_have(const char *name);
+
 /* "useradd --root /sysroot ... core", with secret arguments redacted. */
 char *exec_describe(char *const argv[], const int *secret_args);
 

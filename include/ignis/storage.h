@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* The disks stage, in the order src/stages/disks.c runs its steps:
+/* Block storage the disks, mount and umount stages set up, in the order
+ * src/stages/disks.c runs the steps:
  *
  *   devices → partitions → RAID → LUKS → [volume manager] → filesystems
  *
+ * then, in the mount stage, every filesystem with a path mounted under the
+ * target root, and in the umount stage unmounted again.
+ *
  * Every step gets the whole config and the same options, does only its own
  * part and returns 0 or a negative errno (already logged, naming the config
- * entry). A step validates all its entries before it changes anything. */
+ * entry: `$.storage.luks[1] "data": ...`). The disks stage runs every
+ * step's checks before the first step changes anything. */
 
 #include <stdbool.h>
 
@@ -16,9 +21,10 @@
 struct json_object;
 
 struct storage_options {
-        const char *root;               /* the target root (/sysroot): LUKS keys, crypttab */
+        const char *root;               /* the target root (/sysroot) */
         const char *alias_dir;          /* pinned device links: /run/ignis/dev-aliases */
         unsigned device_timeout_s;      /* how long to wait for each device; 0: do not wait */
+        const char *state_dir;          /* /run/ignis: what the files stage persists (LUKS keys) */
 };
 
 #define STORAGE_ALIAS_DIR "/run/ignis/dev-aliases"
@@ -35,9 +41,17 @@ struct storage_options {
  * entry of paths[i] ("$.storage.disks[0].device"). */
 int storage_devices_wait(const struct storage_options *o, char *const *paths, char *const *wheres, size_t n);
 
+/* The same for one device. */
+int storage_device_wait(const struct storage_options *o, const char *path, const char *where);
+
 /* The pinned path for a device storage_devices_wait() resolved (malloc'd),
  * or a copy of path when it was not pinned. */
 char *storage_device_alias(const struct storage_options *o, const char *path);
+
+/* Whether path names a device an earlier step of the disks stage makes
+ * (a partition of a disk the config partitions, /dev/md/NAME of an array,
+ * /dev/mapper/NAME of a LUKS volume): it cannot be awaited up front. */
+bool storage_device_created(const struct ig_config *c, const char *path);
 
 /* Waits for udev to process the events queued so far, when udevd runs
  * (/run/udev/control); returns 0 at once otherwise. dev, when not NULL,
@@ -57,18 +71,60 @@ int storage_partitions_apply(const struct ig_config *c, const struct storage_opt
  * errno when a plan failed (conflicts logged). */
 int storage_partitions_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *disks);
 
-/* ---- RAID, LUKS, filesystems (src/storage/ on the volumes branch) ---- */
+/* ---- RAID (src/storage/raid.c) ---- */
 
-/* storage.raid: mdadm --create for each array, then waits for /dev/md/NAME. */
+/* What can be checked before anything is changed: mdadm installed. */
+int storage_raid_check(const struct ig_config *c);
+
+/* mdadm --create per storage.raid entry (Ignition's arguments), then waits
+ * for /dev/md/NAME and pins it. */
 int storage_raid_apply(const struct ig_config *c, const struct storage_options *o);
 
-/* storage.luks: libcryptsetup format/open (or reuse), key files, crypttab. */
+/* ---- LUKS (src/storage/luks.c, luks-options.c) ---- */
+
+/* The checks of storage_luks_apply that need no device (options, key
+ * files, Clevis tools): fetch-offline and the disks stage run them before
+ * anything is changed. */
+int storage_luks_check(const struct ig_config *c);
+
+/* Formats (or reuses) and opens every storage.luks volume with
+ * libcryptsetup, binds Clevis pins with `clevis luks bind`. Keys that the
+ * files stage must persist in the target (/etc/luks/NAME) are written to
+ * o->state_dir/luks/NAME (0600). */
 int storage_luks_apply(const struct ig_config *c, const struct storage_options *o);
 
-/* storage.filesystems: probe with libblkid, reuse or wipe and mkfs. */
+/* The files stage's half of LUKS: /etc/luks/NAME (0600, directory 0700)
+ * for each key storage_luks_apply left in state_dir, and an /etc/crypttab
+ * line per volume, in the target root; then the keys are removed from
+ * state_dir. */
+int storage_luks_persist(const struct ig_config *c, const char *state_dir, const char *root);
+
+/* ---- filesystems (src/storage/filesystems.c) ---- */
+
+/* What can be decided before anything is changed: formats known, mkfs
+ * tools installed, and every filesystem on a device no earlier step makes
+ * probed (libblkid) and refused when it does not match and
+ * wipeFilesystem is not set. */
+int storage_filesystems_check(const struct ig_config *c, const struct storage_options *o);
+
+/* Probes every storage.filesystems device; reuses matching filesystems,
+ * refuses mismatches without wipeFilesystem (before any mkfs runs), wipes
+ * signatures and runs the mkfs tools in parallel. */
 int storage_filesystems_apply(const struct ig_config *c, const struct storage_options *o);
+
+/* ---- mount, umount (src/storage/mount.c) ---- */
+
+/* Mounts every filesystem with a path under root, shallowest first, with
+ * its mountOptions (libmount); missing mount points are created inside the
+ * root. storage_umount_all unmounts them in reverse order. */
+int storage_mount_all(const struct ig_config *c, const char *root);
+int storage_umount_all(const struct ig_config *c, const char *root);
+
+/* ---- ignis plan (src/storage/volumes-plan.c) ---- */
 
 /* `ignis plan` for RAID, LUKS and filesystems: appends one object per step
  * to the array volumes ({"action", "object", "config", "detail",
- * "destructive"}; the text output prints them as they are). */
+ * "destructive"}; the text output prints them as they are), with the same
+ * decisions the disks stage takes. Returns 0 or a negative errno (logged)
+ * when the stage would refuse the config. */
 int storage_volumes_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *volumes);

@@ -31,6 +31,7 @@
 #include "ignis/providers.h"
 #include "ignis/rootfs.h"
 #include "ignis/stages.h"
+#include "ignis/storage.h"
 #include "ignis/util.h"
 
 /* Highest priority first. */
@@ -225,20 +226,16 @@ static int merge_base_dir(const char *sub, struct ig_config *base)
         return r;
 }
 
-/* Parts of the spec this build cannot apply yet. Refusing them here, before
- * any stage touches a disk, is what "no half-configured machine" means. */
+/* What can be checked before any stage touches a disk: the files' sources
+ * and the LUKS options, key files and Clevis tools. */
 static int check_supported(const struct ig_config *c)
 {
-        static const char *const names[] = { "storage.raid", "storage.luks", "storage.filesystems" };
-        size_t counts[] = { c->storage.raid.n, c->storage.luks.n, c->storage.filesystems.n };
         int r = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(counts); i++)
-                if (counts[i] > 0)
-                        r = log_error_errno(EOPNOTSUPP, "$.%s[0]: RAID, LUKS and filesystems are not "
-                                            "supported yet by this build of ignis", names[i]);
         if (stage_files_check_sources(c) < 0)
                 r = -ENETUNREACH;
+        if (storage_luks_check(c) < 0)
+                r = -EINVAL;
         return r;
 }
 

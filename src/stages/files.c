@@ -35,6 +35,10 @@ int stage_files_check_sources(const struct ig_config *c)
                                 r = -ENETUNREACH;
                 }
         }
+        for (size_t i = 0; i < c->storage.luks.n; i++)
+                if (c->storage.luks.v[i].key_file.source &&
+                    check(&c->storage.luks.v[i].key_file, "$.storage.luks", i) < 0)
+                        r = -EOPNOTSUPP;
         for (size_t i = 0; i < c->ignition.config.merge.n; i++)
                 if (check(&c->ignition.config.merge.v[i], "$.ignition.config.merge", i) < 0)
                         r = -ENETUNREACH;

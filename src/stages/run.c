@@ -117,17 +117,15 @@ static int stage_kargs(const struct stage_options *o, const struct ig_config *c)
                                           : 0;
 }
 
-static int stage_storage(const struct ig_config *c, const char *stage)
+static int stage_storage(const struct stage_options *o, const struct ig_config *c)
 {
-        size_t n = c->storage.raid.n + c->storage.luks.n + c->storage.filesystems.n;
-
-        /* fetch-offline refused such configs already; a cache edited by hand
-         * gets the same answer here. */
-        if (n > 0)
-                return log_error_errno(EOPNOTSUPP, "stage %s: RAID, LUKS and filesystems are not supported "
-                                       "yet by this build of ignis", stage);
-        log_info("stage %s: nothing to do", stage);
-        return 0;
+        if (c->storage.filesystems.n == 0) {
+                log_info("stage %s: nothing to do", o->stage);
+                return 0;
+        }
+        if (strcmp(o->stage, "mount") == 0)
+                return storage_mount_all(c, o->root);
+        return storage_umount_all(c, o->root);
 }
 
 /* Set when the files stage found the stamp of an earlier, unfinished run:
@@ -172,6 +170,10 @@ static int files_with_stamp(const struct stage_options *o, const struct ig_confi
         }
 
         e = stage_files(c, o->root, provided);
+        if (e >= 0 && c->storage.luks.n > 0) {
+                _cleanup_free_ char *dir = state_dir(o);
+                e = storage_luks_persist(c, dir, o->root);
+        }
         if (e >= 0 && fd >= 0 && unlinkat(fd, name, 0) < 0)
                 log_warning_errno(errno, "Cannot remove %s: %m", TARGET_STAMP);
         if (fd >= 0)
@@ -276,11 +278,12 @@ int stage_run(const struct stage_options *o)
                                 .root = o->root,
                                 .alias_dir = aliases,
                                 .device_timeout_s = o->device_timeout_s,
+                                .state_dir = dir,
                         };
                         r = stage_disks(&c, &so);
                 }
                 else
-                        r = stage_storage(&c, o->stage);
+                        r = stage_storage(o, &c);
         }
 out:
         if (r < 0) {

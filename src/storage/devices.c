@@ -122,6 +122,62 @@ int storage_devices_wait(const struct storage_options *o, char *const *paths, ch
         return 0;
 }
 
+int storage_device_wait(const struct storage_options *o, const char *path, const char *where)
+{
+        char *paths[] = { (char *) path }, *wheres[] = { (char *) where };
+
+        return storage_devices_wait(o, paths, wheres, 1);
+}
+
+/* "1", "p1", "-part1": how a partition's name follows its disk's in /dev
+ * and in /dev/disk/by-{id,path}. */
+static bool is_partition_suffix(const char *s)
+{
+        if (strncmp(s, "-part", 5) == 0)
+                s += 5;
+        else if (*s == 'p')
+                s++;
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (*s < '0' || *s > '9')
+                        return false;
+        return true;
+}
+
+static bool under(const char *path, const char *dir, const char *name)
+{
+        size_t n = strlen(dir);
+
+        return name && strncmp(path, dir, n) == 0 && strcmp(path + n, name) == 0;
+}
+
+bool storage_device_created(const struct ig_config *c, const char *path)
+{
+        const struct ig_storage *s = &c->storage;
+
+        for (size_t i = 0; i < s->disks.n; i++) {
+                const struct ig_disk *d = &s->disks.v[i];
+                size_t n = d->device ? strlen(d->device) : 0;
+
+                if (n > 0 && d->partitions.n > 0 && strncmp(path, d->device, n) == 0 &&
+                    is_partition_suffix(path + n))
+                        return true;
+                for (size_t k = 0; k < d->partitions.n; k++)
+                        if (under(path, "/dev/disk/by-partlabel/", d->partitions.v[k].label) ||
+                            under(path, "/dev/disk/by-partuuid/", d->partitions.v[k].guid))
+                                return true;
+        }
+        for (size_t i = 0; i < s->raid.n; i++)
+                if (under(path, "/dev/md/", s->raid.v[i].name))
+                        return true;
+        for (size_t i = 0; i < s->luks.n; i++)
+                if (under(path, "/dev/mapper/", s->luks.v[i].name) ||
+                    under(path, "/dev/disk/by-id/dm-name-", s->luks.v[i].name))
+                        return true;
+        return false;
+}
+
 char *storage_device_alias(const struct storage_options *o, const char *path)
 {
         char *alias = alias_path(o, path);

@@ -41,6 +41,23 @@ DEFINE_SYM(EVP_sha256);
 DEFINE_SYM(EVP_sha512);
 DEFINE_SYM(OpenSSL_version);
 
+DEFINE_SYM(crypt_init);
+DEFINE_SYM(crypt_free);
+DEFINE_SYM(crypt_load);
+DEFINE_SYM(crypt_get_label);
+DEFINE_SYM(crypt_get_uuid);
+DEFINE_SYM(crypt_persistent_flags_get);
+DEFINE_SYM(crypt_persistent_flags_set);
+DEFINE_SYM(crypt_activate_by_passphrase);
+DEFINE_SYM(crypt_set_rng_type);
+DEFINE_SYM(crypt_set_metadata_size);
+DEFINE_SYM(crypt_set_data_offset);
+DEFINE_SYM(crypt_get_pbkdf_default);
+DEFINE_SYM(crypt_set_pbkdf_type);
+DEFINE_SYM(crypt_format);
+DEFINE_SYM(crypt_keyslot_add_by_volume_key);
+DEFINE_SYM(crypt_keyslot_destroy);
+
 struct sym {
         const char *name;
         void **ptr;
@@ -120,4 +137,30 @@ int dlopen_crypto(void)
         };
 
         return load(IGNIS_LIBCRYPTO_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
+}
+
+int dlopen_cryptsetup(void)
+{
+        static void *handle;
+        static int state;
+        static const struct sym syms[] = {
+                SYM(crypt_init),
+                SYM(crypt_free),
+                SYM(crypt_load),
+                SYM(crypt_get_label),
+                SYM(crypt_get_uuid),
+                SYM(crypt_persistent_flags_get),
+                SYM(crypt_persistent_flags_set),
+                SYM(crypt_activate_by_passphrase),
+                SYM(crypt_set_rng_type),
+                SYM(crypt_set_metadata_size),
+                SYM(crypt_set_data_offset),
+                SYM(crypt_get_pbkdf_default),
+                SYM(crypt_set_pbkdf_type),
+                SYM(crypt_format),
+                SYM(crypt_keyslot_add_by_volume_key),
+                SYM(crypt_keyslot_destroy),
+        };
+
+        return load(IGNIS_LIBCRYPTSETUP_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
 }

@@ -160,6 +160,11 @@ static const char *resolve_program(const char *name, bool forget)
         return found;
 }
 
+bool exec_have(const char *name)
+{
+        return resolve_program(name, false) != NULL;
+}
+
 /* The child's stdout and stderr are anonymous files, not pipes: a tool
  * (useradd in the middle of its passwd transaction) must never be killed by
  * SIGPIPE or left blocked on a full pipe because ignis stopped reading --

@@ -165,9 +165,26 @@ def _variant_string(s):
     return bytes(w.buf)
 
 
+class _LockedWriter:
+    """A connection's file, written by its own thread and by others
+    (signals), one whole message at a time."""
+
+    def __init__(self, f):
+        self.f = f
+        self.lock = threading.Lock()
+
+    def read(self, n):
+        return self.f.read(n)
+
+    def write(self, b):
+        with self.lock:
+            return self.f.write(b)
+
+
 class FakeSystemd:
     """Just enough of systemd's private bus for go-systemd's
-    NewSystemdConnection + GetManagerProperty("Version")."""
+    NewSystemdConnection + GetManagerProperty("Version"), and StartUnit of
+    device units (answered as done at once: the device is there)."""
 
     VERSION = "252"
 
@@ -188,10 +205,10 @@ class FakeSystemd:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
+        f = None
         try:
             f = conn.makefile("rwb", buffering=0)
-            with self.lock:
-                self.conns.append(f)
+            f = _LockedWriter(f)
             if f.read(1) != b"\0":
                 return
             while True:                       # SASL, line based
@@ -211,6 +228,10 @@ class FakeSystemd:
                 elif words[0] == b"NEGOTIATE_UNIX_FD":
                     f.write(b"AGREE_UNIX_FD\r\n")
                 elif words[0] == b"BEGIN":
+                    # go-systemd listens for signals on a second
+                    # connection: every connection gets JobRemoved.
+                    with self.lock:
+                        self.conns.append(f)
                     break
                 else:
                     f.write(b"ERROR\r\n")
@@ -258,6 +279,9 @@ class FakeSystemd:
         except (OSError, ValueError, struct.error):
             pass
         finally:
+            with self.lock:
+                if f in self.conns:
+                    self.conns.remove(f)
             conn.close()
 
     def _start_unit(self, f, unit, reply_fields):

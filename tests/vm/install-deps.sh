@@ -9,7 +9,8 @@
 # The ignis build dependencies are tools/install-deps.sh's business.
 set -eu
 PKGS="qemu-system-x86 dracut-core dracut-network systemd udev debootstrap e2fsprogs cpio kmod fdisk
-passwd python3 apt dpkg debian-archive-keyring gpgv"
+passwd python3 apt dpkg debian-archive-keyring gpgv
+mdadm dmsetup dosfstools xfsprogs btrfs-progs"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

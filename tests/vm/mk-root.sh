@@ -31,7 +31,7 @@ if [ -z "$MIRROR" ]; then
         grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -1 | tr -d ' ' || true)
     MIRROR=${MIRROR:-http://deb.debian.org/debian}
 fi
-PKGS=systemd-sysv,udev,tzdata
+PKGS=systemd-sysv,udev,tzdata,mdadm
 EXCLUDE=apt
 
 bkey=$(echo "$SUITE $PKGS $EXCLUDE v1" | sha256sum | cut -c1-12)

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ignis/config.h"
+
+/* luksFormat options from the config; 0/NULL = libcryptsetup's default.
+ * Strings point into the config. */
+struct luks_format_opts {
+        const char *cipher;     /* "aes-xts-plain64" */
+        uint32_t key_size_bits;
+        const char *hash;
+        const char *pbkdf;
+        uint32_t iter_time_ms;
+        uint32_t pbkdf_memory_kb;
+        uint32_t pbkdf_parallel;
+        uint32_t pbkdf_iterations;
+        uint32_t sector_size;
+        const char *integrity;
+        const char *label;
+        const char *subsystem;
+        const char *uuid;
+        const char *type;
+        uint64_t metadata_size;
+        uint64_t keyslots_size;
+        uint64_t offset_sectors;
+        uint32_t align_sectors;
+        bool use_random;
+        bool use_urandom;
+        bool integrity_no_wipe;
+};
+
+/* 0, or -EINVAL after logging every bad option (naming what). */
+int luks_parse_format_options(const struct ig_strv *o, const char *what, struct luks_format_opts *ret);
+/* ORs the CRYPT_ACTIVATE_* flags of openOptions into *flags. */
+int luks_parse_open_options(const struct ig_strv *o, const char *what, uint32_t *flags);
