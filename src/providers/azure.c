@@ -12,6 +12,7 @@
 
 #include "ignis/cleanup.h"
 #include "ignis/log.h"
+#include "ignis/netwait.h"
 #include "ignis/util.h"
 #include "internal.h"
 
@@ -29,9 +30,16 @@ static int from_imds(struct fetched_config *out)
         size_t len;
         int r;
 
-        req.budget_s = budget;
         log_info("azure: fetching the user data from IMDS %s", url);
         clock_gettime(CLOCK_MONOTONIC, &start);
+        /* The fetch stage starts while DHCP is still running: without this,
+         * the first attempts die on "Couldn't connect" and print warnings on
+         * every Azure boot. The wait is part of the budget. */
+        r = net_wait_for_urls((const char *const[]) { url }, 1, "azure IMDS", budget > 0 ? budget : 1);
+        if (r < 0)
+                return r;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        req.budget_s = budget - (now.tv_sec - start.tv_sec) > 0 ? budget - (now.tv_sec - start.tv_sec) : 1;
         for (unsigned attempt = 1;; attempt++) {
                 r = metadata_fetch(&req, &body, &len, NULL);
                 if (r != -ENOENT)

@@ -64,6 +64,13 @@ A scenario is a directory:
                                  requests.log ("METHOD PATH STATUS notes",
                                  see md-responder.py; all boots so far)
                                  matches / no line matches RE (search)
+    request-order [@N] RE1 RE2 ...   lines matching RE1, RE2, ... come in
+                                 this order in requests.log (each after the
+                                 previous match)
+    health [@N] count N          the responder accepted N Azure health
+                                 reports (all boots so far)
+    health [@N] contains TEXT | lacks TEXT   the last accepted health
+                                 report's body (XML) contains / lacks TEXT
   In file contains/equals and stop-on, TEXT may use \\n and \\t; log TEXT
   is literal (the checker prints newlines in contents as a literal \\n).
   Regexes are best single-quoted. Names in "owner" are looked up in the image.
@@ -270,7 +277,8 @@ class Scenario:
         for d in self.directives:
             if d.words[0] not in ("outcome", "log", "no-log", "log-re", "no-log-re", "file",
                                   "no-file", "unchanged", "fsck", "disk-part", "disk-parts",
-                                  "disk-unchanged", "request", "no-request"):
+                                  "disk-unchanged", "request", "no-request", "request-order",
+                                  "health"):
                 raise ValueError(f"{p}:{d.lineno}: unknown directive {d.words[0]!r}")
 
     def boots_of(self, d):
@@ -401,6 +409,46 @@ def check_request(work, d, n, failures):
         failures.append(f"line {d.lineno}: boot {n}: no request matches {arg!r}: {shown}")
 
 
+def check_request_order(work, d, n, failures):
+    try:
+        with open(os.path.join(work, "requests.log")) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    i = 0
+    for rx in d.words[1:]:
+        while i < len(lines) and not re.search(rx, lines[i]):
+            i += 1
+        if i == len(lines):
+            shown = "; ".join(lines[-12:]) or "(no request)"
+            failures.append(f"line {d.lineno}: boot {n}: no request matching {rx!r} in order: {shown}")
+            return
+        i += 1
+
+
+def check_health(work, d, n, failures):
+    """The Azure health reports md-responder.py accepted (health/N.xml)."""
+    hdir = os.path.join(work, "health")
+    reports = sorted((int(f[:-4]) for f in os.listdir(hdir) if f.endswith(".xml")) if os.path.isdir(hdir) else [])
+    what, arg = d.words[1], d.words[2] if len(d.words) > 2 else ""
+    if what == "count":
+        if len(reports) != int(arg):
+            failures.append(f"line {d.lineno}: boot {n}: {len(reports)} health report(s), expected {arg}")
+        return
+    if not reports:
+        failures.append(f"line {d.lineno}: boot {n}: no health report was accepted")
+        return
+    with open(os.path.join(hdir, f"{reports[-1]}.xml"), encoding="utf-8", errors="replace") as f:
+        body = f.read()
+    text = unescape(arg)
+    if what == "contains" and text not in body:
+        failures.append(f"line {d.lineno}: boot {n}: the health report lacks {arg!r}: {body[:600]!r}")
+    elif what == "lacks" and text in body:
+        failures.append(f"line {d.lineno}: boot {n}: the health report contains {arg!r}: {body[:600]!r}")
+    elif what not in ("contains", "lacks"):
+        failures.append(f"line {d.lineno}: health count N | contains TEXT | lacks TEXT, not {what!r}")
+
+
 def check_log(text, d, n, failures):
     cmd, arg = d.words[0], d.words[1] if len(d.words) > 1 else ""
     if cmd in ("log", "no-log"):
@@ -511,6 +559,10 @@ def run_scenario(sc, env, args):
                 check_log(text, d, n, failures)
             elif c in ("request", "no-request"):
                 check_request(work, d, n, failures)
+            elif c == "request-order":
+                check_request_order(work, d, n, failures)
+            elif c == "health":
+                check_health(work, d, n, failures)
             elif c in ("file", "no-file"):
                 check_file(img, d, failures, passwd)
             elif c in ("disk-part", "disk-parts"):
