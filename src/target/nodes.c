@@ -590,6 +590,10 @@ static int apply_link(struct target *t, const struct entry *e, const struct pare
         bool hard = ig_bool_or(l->hard, false);
         struct stat st;
 
+        /* Spec 3.0.0 let a link lack its target (validation warned); there
+         * is nothing to link to. */
+        if (!l->target)
+                return log_error_errno(EINVAL, "%s: the link has no target", e->what);
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (hard) {
                         const char *tname;
