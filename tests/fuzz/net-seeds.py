@@ -1,4 +1,5 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # Seeds for fuzz-net (tests/fuzz/fuzz-net.c) from the test cases: what the
 # platform, provider and fetch suites serve (XML documents, base64 and
 # gzip'd user data, response headers, DHCP leases, URLs) and the configs'
