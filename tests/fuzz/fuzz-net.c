@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -484,7 +485,11 @@ static void fuzz_headers(const uint8_t *data, size_t size)
 
 /* ---------- 6: DHCP leases ---------- */
 
-static char lease_dir[] = "/tmp/ignis-fuzz-leases-XXXXXX";
+/* Made and removed around each input (libFuzzer does not always run
+ * atexit handlers); named once per process: glibc's setenv() never frees
+ * the old value, and a leak in every run would make LeakSanitizer scan
+ * after each one. */
+static char lease_dir[64];
 
 static void write_lease(const char *name, const uint8_t *data, size_t size)
 {
@@ -523,6 +528,13 @@ static void fuzz_dhcp_lease(const uint8_t *data, size_t size)
                 return;
         key = keys[data[0] % 2];
         data++, size--;
+        if (!lease_dir[0]) {
+                snprintf(lease_dir, sizeof(lease_dir), "/tmp/ignis-fuzz-leases-%d", (int) getpid());
+                if (setenv("IGNIS_NETIF_LEASES_DIR", lease_dir, 1) < 0)
+                        abort();
+        }
+        if (mkdir(lease_dir, 0700) < 0 && errno != EEXIST)
+                abort();
         nul = memchr(data, '\0', size);
         n2 = nul ? (size_t) (nul - data) : size;
         write_lease("2", data, n2);
@@ -541,18 +553,12 @@ static void fuzz_dhcp_lease(const uint8_t *data, size_t size)
         }
         free(value);
         free(file);
-}
-
-static void remove_leases(void)
-{
-        char *p;
-
-        p = xasprintf("%s/2", lease_dir);
-        unlink(p);
-        free(p);
-        p = xasprintf("%s/10", lease_dir);
-        unlink(p);
-        free(p);
+        file = xasprintf("%s/2", lease_dir);
+        unlink(file);
+        free(file);
+        file = xasprintf("%s/10", lease_dir);
+        unlink(file);
+        free(file);
         rmdir(lease_dir);
 }
 
@@ -562,9 +568,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (!once) {
                 once = true;
-                if (!mkdtemp(lease_dir) || setenv("IGNIS_NETIF_LEASES_DIR", lease_dir, 1) < 0)
-                        abort();
-                atexit(remove_leases);
                 check_gzip_limit();
         }
         if (size == 0)
