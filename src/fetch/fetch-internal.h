@@ -18,6 +18,16 @@
  * domain or IP entry to that port. Entries may hold several, comma-separated. */
 bool proxy_wanted(const struct ig_strv *no_proxy, const char *host, unsigned port);
 
+/* One line of a response's header block, as libcurl's header callback
+ * gets it (CRLF included, not NUL-terminated). A status line ("HTTP/...")
+ * empties resp and puts its reason phrase, control characters replaced by
+ * '?', into reason; a "name: value" line is kept in resp (the name
+ * lower-cased, at most HTTP_MAX_HEADERS); the blank line ends the block. */
+#define HTTP_MAX_HEADERS 256
+enum http_line { HTTP_LINE_STATUS, HTTP_LINE_END, HTTP_LINE_HEADER };
+enum http_line http_header_line(struct http_response *resp, char *reason, size_t reason_size, const char *data,
+                                size_t len);
+
 /* The proxy URL for url under s, or NULL for a direct connection. */
 const char *proxy_for_url(const struct fetch_settings *s, const char *url);
 

@@ -5,7 +5,6 @@
  * signature). Attempts are retried with Ignition's backoff within the
  * budget; see include/ignis/http.h for the contract. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -59,31 +58,6 @@ static uint64_t now_ms(void)
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-void http_response_free(struct http_response *r)
-{
-        if (!r)
-                return;
-        for (size_t i = 0; i < r->n_headers; i++)
-                free(r->headers[i]);
-        free(r->headers);
-        r->headers = NULL;
-        r->n_headers = 0;
-}
-
-const char *http_response_header(const struct http_response *r, const char *name)
-{
-        size_t l = strlen(name);
-
-        for (size_t i = 0; r && i < r->n_headers; i++)
-                if (strncasecmp(r->headers[i], name, l) == 0 && r->headers[i][l] == ':') {
-                        const char *v = r->headers[i] + l + 1;
-                        while (*v == ' ' || *v == '\t')
-                                v++;
-                        return v;
-                }
-        return NULL;
-}
-
 /* The state of one attempt, shared with libcurl's callbacks. */
 struct attempt {
         CURL *h;
@@ -105,39 +79,23 @@ struct attempt {
 static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 {
         struct attempt *a = userdata;
-        size_t len = size * n, l = len;
-        char *line, *colon;
+        size_t len = size * n;
 
-        while (l > 0 && (data[l - 1] == '\n' || data[l - 1] == '\r'))
-                l--;
-        if (l >= 5 && strncmp(data, "HTTP/", 5) == 0) {
-                /* A new response (after 100 Continue, or a proxy's CONNECT
-                 * answer): only the last one's headers count. */
-                const char *sp = memchr(data, ' ', l);
-                const char *sp2 = sp ? memchr(sp + 1, ' ', l - (size_t) (sp + 1 - data)) : NULL;
-                http_response_free(a->resp);
-                a->reason[0] = '\0';
-                if (sp2)
-                        snprintf(a->reason, sizeof(a->reason), "%.*s", (int) (l - (size_t) (sp2 + 1 - data)), sp2 + 1);
+        switch (http_header_line(a->resp, a->reason, sizeof(a->reason), data, len)) {
+        case HTTP_LINE_STATUS:
                 a->headers_done = false;
-                return len;
-        }
-        if (l == 0) {
+                break;
+        case HTTP_LINE_END: {
                 long code = 0;
                 sym_curl_easy_getinfo(a->h, CURLINFO_RESPONSE_CODE, &code);
                 /* 1xx and a proxy's 200 to CONNECT are followed by another response. */
                 if (code >= 200)
                         a->headers_done = true;
-                return len;
+                break;
         }
-        colon = memchr(data, ':', l);
-        if (!colon || !a->resp || a->resp->n_headers >= 256)
-                return len;
-        line = xstrndup(data, l);
-        for (char *p = line; p < line + (colon - data); p++)
-                *p = (char) tolower((unsigned char) *p);
-        a->resp->headers = xrealloc(a->resp->headers, (a->resp->n_headers + 1) * sizeof(char *));
-        a->resp->headers[a->resp->n_headers++] = line;
+        case HTTP_LINE_HEADER:
+                break;
+        }
         return len;
 }
 

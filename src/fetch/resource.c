@@ -359,19 +359,3 @@ int fetch_to_memory_budget(const struct ig_resource *r, const char *what, long b
 {
         return fetch_memory(NULL, r, what, budget_s, max, ret, ret_len);
 }
-
-char *url_for_message(const char *url)
-{
-        size_t end = strcspn(url, "?#");
-        const char *scheme_end = strstr(url, "://"), *at;
-
-        if (scheme_end && (size_t) (scheme_end - url) < end) {
-                const char *auth = scheme_end + 3;
-                size_t auth_len = strcspn(auth, "/?#");
-                at = memchr(auth, '@', auth_len);
-                if (at)
-                        return xasprintf("%.*s://%.*s", (int) (scheme_end - url),
-                                         url, (int) (end - (size_t) (at + 1 - url)), at + 1);
-        }
-        return xstrndup(url, end);
-}

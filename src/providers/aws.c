@@ -138,6 +138,16 @@ static int get_token(const char *base, long budget_s, char **token)
                         free(body);
                         return log_error_errno(EPROTO, "%s: the IMDSv2 token answer is empty", WHO);
                 }
+                /* The token goes into a header line: a CR, LF or any other
+                 * control character in it would add headers of the server's
+                 * choosing to the next request. Not shown: it is a secret. */
+                for (size_t i = 0; i < len; i++)
+                        if ((unsigned char) body[i] <= 0x20 || (unsigned char) body[i] >= 0x7f) {
+                                free(body);
+                                return log_error_errno(EPROTO, "%s: the IMDSv2 token answer is not a token (a "
+                                                       "space, control or non-ASCII byte at offset %zu of %zu)",
+                                                       WHO, i, len);
+                        }
                 *token = body;
                 return 0;
         }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <zlib.h>
 
@@ -110,4 +111,13 @@ bool provider_is_cloud_init_data(const char *data, size_t len)
                         return true;
         }
         return false;
+}
+
+bool provider_looks_like_html(const char *data, size_t len)
+{
+        size_t i = 0;
+
+        while (i < len && data[i] && strchr(" \t\r\n", data[i]))
+                i++;
+        return len - i >= 5 && (strncasecmp(data + i, "<!doc", 5) == 0 || strncasecmp(data + i, "<html", 5) == 0);
 }

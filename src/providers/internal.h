@@ -45,6 +45,9 @@ int provider_gunzip_if_gzip(struct fetched_config *f);
 /* Whether data starts with text cloud-init reads but Ignition does not
  * (#cloud-config, a #! script, #include...). */
 bool provider_is_cloud_init_data(const char *data, size_t len);
+/* Whether data is an HTML page (after leading blanks: <!DOCTYPE or <html),
+ * as a captive portal or a proxy's error page answering for a service. */
+bool provider_looks_like_html(const char *data, size_t len);
 
 /* --- media.c: config drives and provisioning CDs --- */
 

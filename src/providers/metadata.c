@@ -4,7 +4,6 @@
  * (http.h); here: no proxy, the providers' budget, "no config" for a 404
  * or an empty body, base64 where the platform wraps user data. */
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,32 +75,4 @@ int metadata_fetch_userdata(const char *platform, const char *url, const char *c
         out->len = len;
         out->source = xasprintf("%s metadata %s", platform, url);
         return 0;
-}
-
-int dhcp_lease_value(const char *key, char **value, char **file)
-{
-        const char *dir = provider_leases_dir();
-        size_t klen = strlen(key);
-        struct dirent **names = NULL;
-        int n, r = -ENOENT;
-
-        /* In ifindex order, so that the answer is the same every time. */
-        n = scandir(dir, &names, NULL, versionsort);
-        for (int i = 0; i < n; i++) {
-                _cleanup_free_ char *p = xasprintf("%s/%s", dir, names[i]->d_name), *text = NULL;
-                char *save = NULL;
-                size_t len;
-
-                if (r < 0 && names[i]->d_name[0] != '.' && read_full_file(p, 64 * 1024, &text, &len) >= 0)
-                        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                                if (strncmp(line, key, klen) == 0 && line[klen] == '=' && line[klen + 1]) {
-                                        *value = xstrdup(line + klen + 1);
-                                        *file = TAKE_PTR(p);
-                                        r = 0;
-                                        break;
-                                }
-                free(names[i]);
-        }
-        free(names);
-        return r;
 }

@@ -67,15 +67,6 @@ const char *provider_supported_list(void)
         return buf;
 }
 
-static bool looks_like_html(const char *data, size_t len)
-{
-        size_t i = 0;
-
-        while (i < len && data[i] && strchr(" \t\r\n", data[i]))
-                i++;
-        return len - i >= 5 && (strncasecmp(data + i, "<!doc", 5) == 0 || strncasecmp(data + i, "<html", 5) == 0);
-}
-
 bool provider_needs_network(const char *platform)
 {
         /* Ignition's network platforms this build may not serve yet: the
@@ -112,7 +103,7 @@ int provider_fetch(const char *platform, struct fetched_config *out)
         if (!out->source)
                 out->source = xstrdup(platform);
         r = provider_gunzip_if_gzip(out);
-        if (r >= 0 && looks_like_html(out->data, out->len))
+        if (r >= 0 && provider_looks_like_html(out->data, out->len))
                 /* A captive portal or a proxy's error page answering for the
                  * metadata service: say so instead of a JSON syntax error. */
                 r = log_error_errno(EBADMSG, "%s: got an HTML page instead of a config (a proxy or an error "

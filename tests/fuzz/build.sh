@@ -32,11 +32,15 @@ fi
 
 SAN="-fsanitize=address,undefined -fno-sanitize=function"
 CFLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $SAN
-        -I$OUT/include -I$SRC/include -I$SRC/src/config $(pkg-config --cflags json-c zlib libcurl libcrypto)"
+        -I$OUT/include -I$SRC/include -I$SRC/src/config -I$SRC/src/fetch -I$SRC/src/providers $(pkg-config --cflags json-c zlib libcurl libcrypto)"
 LIBS="$(pkg-config --libs json-c zlib) -ldl -lpthread"
 
-# The pure part of ignis: config/ and the util/ pieces it calls.
-SOURCES="$SRC/src/config/*.c $SRC/src/util/log.c $SRC/src/util/fileio.c $SRC/src/util/dlopen-libs.c"
+# The pure part of ignis: config/ and the util/ pieces it calls; for
+# fuzz-net the parsers of fetch/ and providers/ that read server bytes.
+SOURCES="$SRC/src/config/*.c $SRC/src/util/log.c $SRC/src/util/fileio.c $SRC/src/util/dlopen-libs.c
+         $SRC/src/fetch/proxy.c $SRC/src/fetch/url-message.c $SRC/src/fetch/http-response.c
+         $SRC/src/providers/xml.c $SRC/src/providers/decode.c $SRC/src/providers/env.c
+         $SRC/src/providers/dhcp-lease.c"
 # shellcheck disable=SC2086,SC2016  # $SOURCES is a glob list; the inner sh expands its own $1..$4
 for f in $SOURCES; do echo "$f"; done | \
         xargs -P "$(nproc)" -I{} sh -c '"$1" $2 -fsanitize=fuzzer-no-link -c "$3" -o "$4/obj/$(basename "$3" .c).o"' \
@@ -81,6 +85,7 @@ grep -ohE '"data:[^"]*"' "$OUT"/seeds/json/*.json | sed 's/^"//; s/"$//' | sort 
                 n=$((n + 1))
                 printf '%s' "$url" >"$OUT/seeds/data-url/$n"
         done
+python3 "$HERE/net-seeds.py" "$SRC" "$OUT/seeds/net"
 for name in config json-index roundtrip; do
         ln -sfn json "$OUT/seeds/$name"
 done

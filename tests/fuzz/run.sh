@@ -19,7 +19,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
-ALL="config data-url json-index merge roundtrip"
+ALL="config data-url json-index merge roundtrip net"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:allocator_may_return_null=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$HERE/known-findings.supp"
@@ -69,7 +69,8 @@ build_if_stale() {
                         [ -x "$1/$(basename "$h" .c)" ] || stale=1
                 done
                 if [ -n "$stale" ] || [ ! -e "$1/built" ] ||
-                   [ -n "$(find "$SRC/src/config" "$SRC/src/util" "$SRC/include" "$HERE" \
+                   [ -n "$(find "$SRC/src/config" "$SRC/src/util" "$SRC/src/fetch" "$SRC/src/providers" \
+                        "$SRC/include" "$HERE" \
                         -newer "$1/built" -type f | head -n 1)" ]; then
                         "$HERE/build.sh" "$1" "$2" && touch "$1/built"
                 fi

@@ -239,6 +239,49 @@ static void test_needs_network(void)
         }
 }
 
+static void test_url_for_message(void)
+{
+        static const struct {
+                const char *url, *shown;
+        } cases[] = {
+                { "https://user:secret@example.com/c.ign?X-Amz-Signature=s#f", "https://example.com/c.ign" },
+                /* A raw '@' in the password: the message keeps none of it. */
+                { "https://user:pa@ss@example.com:8443/c.ign", "https://example.com:8443/c.ign" },
+                { "http://example.com/a@b/c.ign", "http://example.com/a@b/c.ign" },
+                { "s3://bucket/key?versionId=1", "s3://bucket/key" },
+                { "data:,x?y", "data:,x" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *shown = url_for_message(cases[i].url);
+                tap_ok(strcmp(shown, cases[i].shown) == 0, "url_for_message(%s) = %s", cases[i].shown, shown);
+                free(shown);
+        }
+}
+
+static void test_header_lines(void)
+{
+        static const char *const lines[] = { "HTTP/1.1 100 Continue\r\n", "X-Old: 1\r\n", "\r\n",
+                                             "HTTP/1.1 502 Bad\x1b[2J\rGateway\r\n", "Metadata-Flavor:  Google\r\n",
+                                             "x-amz-bucket-region:\teu-west-1\r\n", "folded line\r\n" };
+        struct http_response resp = {};
+        char reason[128];
+        enum http_line t;
+
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+                http_header_line(&resp, reason, sizeof(reason), lines[i], strlen(lines[i]));
+        tap_ok(!http_response_header(&resp, "x-old"), "a new status line drops the headers before it");
+        tap_ok(strcmp(reason, "Bad?[2J?Gateway") == 0, "the reason phrase is printable (%s)", reason);
+        tap_ok(resp.n_headers == 2 && strcmp(http_response_header(&resp, "METADATA-FLAVOR"), "Google") == 0 &&
+               strcmp(http_response_header(&resp, "x-amz-bucket-region"), "eu-west-1") == 0,
+               "headers are found by name, whatever the case, values without leading blanks");
+        t = http_header_line(&resp, reason, sizeof(reason), "Meta\0data-Flavor: Google\r\n",
+                             sizeof("Meta\0data-Flavor: Google\r\n") - 1);
+        tap_ok(t == HTTP_LINE_HEADER && resp.n_headers == 2, "a header line with a NUL is dropped");
+        tap_ok(http_header_line(&resp, reason, sizeof(reason), "\r\n", 2) == HTTP_LINE_END, "a blank line ends the block");
+        http_response_free(&resp);
+}
+
 int main(int argc, char **argv)
 {
         struct fetch_settings st = { .response_headers_timeout_s = 10 };
@@ -256,6 +299,8 @@ int main(int argc, char **argv)
         if (argc == 3)
                 python = argv[2];
         test_proxy_matcher();
+        test_url_for_message();
+        test_header_lines();
         test_file_urls();
         test_needs_network();
 

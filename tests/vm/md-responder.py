@@ -26,6 +26,9 @@ Behaviour beyond plain files comes from DOCROOT/.responder.json (optional):
   "expire_first_token": true
       the first token handed out is already invalid on its first use (a GET
       with it gets 401; the client must ask for a new one).
+  "token_suffix": TEXT
+      appended to every token PUT's answer (a service that answers with
+      something a client must not put in a header line).
   "require_headers": {"PATH-PREFIX": {"Header": "value"}, ...}
       requests under the prefix without the header get 403 (GCP:
       {"/computeMetadata/": {"Metadata-Flavor": "Google"}}).
@@ -205,7 +208,7 @@ def main():
             t = "tok-" + secrets.token_hex(16)
             with open(tokens_file, "a") as f:
                 f.write(t + "\n")
-            status, body = "200 OK", t.encode()
+            status, body = "200 OK", (t + opts.get("token_suffix", "")).encode()
             extra["X-aws-ec2-metadata-token-ttl-seconds"] = ttl
     elif is_imds and imds == "required" and "token=valid" not in notes:
         status, body = "401 Unauthorized", b""
