@@ -7,7 +7,8 @@
  *       with Metadata-Flavor: Google (the server refuses requests without
  *       it), and the answer must carry Metadata-Flavor: Google too, or it is
  *       not the metadata server; 404: the attribute is not set (no config);
- *       429 and 5xx are retried within the budget.
+ *       429 and 5xx are retried within the budget, once the kernel has a
+ *       route to the server (the fetch stage starts while DHCP runs).
  *
  * For tests: IGNIS_GCP_METADATA_URL (the endpoint base, gcp_metadata_base()),
  * IGNIS_PROVIDER_TIMEOUT (the budget in seconds, default 120). */
@@ -50,6 +51,9 @@ int provider_gcp_fetch(struct fetched_config *out)
         int r;
 
         *out = (struct fetched_config) {};
+        r = metadata_wait_route(&req);
+        if (r < 0)
+                return r;
         r = http_fetch_memory(NULL, &req, IG_CONFIG_MAX_SIZE, &out->data, &out->len, &resp);
         if (r >= 0 || r == -ENOENT) {
                 /* Anything could answer at 169.254.169.254 on another cloud;

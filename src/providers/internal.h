@@ -80,10 +80,15 @@ int nocloud_fetch(const char *platform, long wait_s, bool vendor_data, struct fe
 
 /* --- metadata.c: link-local HTTP metadata services --- */
 
+/* Waits until the kernel has a route to req->url's host (DHCP may still be
+ * running), one console line if it has to, within req->budget_s (set to the
+ * providers' budget if 0), and leaves what is left of the budget in
+ * req->budget_s. 0, or -ETIMEDOUT (logged, naming the host). */
+int metadata_wait_route(struct http_request *req);
 /* Performs req (GET unless req->method) with no proxy, the providers'
- * budget and the user data size limit; 429 is retried besides what the
- * HTTP layer retries. Returns 0 with the body, -ENOENT on 404, or another
- * negative errno (logged by the HTTP layer). */
+ * budget and the user data size limit, after metadata_wait_route(); 429 is
+ * retried besides what the HTTP layer retries. Returns 0 with the body,
+ * -ENOENT on 404, or another negative errno (logged). */
 int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct http_response *resp);
 /* The common case: GET url with headers; a 404 or an empty body is "no
  * config"; base64-decoded if the platform sends it so. Fills out. */

@@ -1,26 +1,58 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Link-local metadata services: what every HTTP provider does the same
  * way. Retries, per-attempt lines and status handling are the HTTP layer's
- * (http.h); here: no proxy, the providers' budget, "no config" for a 404
- * or an empty body, base64 where the platform wraps user data. */
+ * (http.h); here: no proxy, the providers' budget, a wait for a route to the
+ * service before the first attempt, "no config" for a 404 or an empty body,
+ * base64 where the platform wraps user data. */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
 #include "ignis/log.h"
+#include "ignis/netwait.h"
 #include "ignis/util.h"
 #include "internal.h"
 
 static const long retry_429[] = { 429 };
 
-int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct http_response *resp)
+int metadata_wait_route(struct http_request *req)
 {
-        req->direct = true;
+        struct timespec start, now;
+        long waited;
+        int r;
+
         if (!req->budget_s)
                 req->budget_s = metadata_budget_s();
+        /* The fetch stage starts while DHCP is still running: without the
+         * wait, the first attempts die on "Couldn't connect" and print a
+         * failed-attempt line each on every boot. When the route is there,
+         * this is one connect() of a UDP socket. */
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        r = net_wait_for_urls((const char *const[]) { req->url }, 1, req->what ? req->what : "metadata service",
+                              req->budget_s > 0 ? req->budget_s : 0);
+        if (r < 0)
+                return r;
+        /* The wait is part of the budget; what is left of it (at least a
+         * second: the route is there now) goes to the attempts. */
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        waited = (long) (now.tv_sec - start.tv_sec);
+        if (req->budget_s > 0 && waited > 0)
+                req->budget_s = req->budget_s - waited > 0 ? req->budget_s - waited : 1;
+        return 0;
+}
+
+int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct http_response *resp)
+{
+        int r;
+
+        req->direct = true;
+        r = metadata_wait_route(req);
+        if (r < 0)
+                return r;
         if (!req->attempt_timeout_s)
                 req->attempt_timeout_s = req->budget_s > 0 && req->budget_s < 10 ? req->budget_s : 10;
         /* A rate-limited metadata service answers again in a moment. */

@@ -55,7 +55,14 @@ Case keys (all optional but "expect"):
   env           extra environment ("{http}" and "{top}" substituted)
   setup_files   {"relative/to/TOP": text}: files made before the run
   netns         true: ignis runs in a new network namespace (nothing
-                reachable, not even the case's server)
+                reachable, not even the case's server); "lo-up": in one
+                whose loopback is up (a route to 127.0.0.1, nothing
+                listening but the case's server)
+  route_later   a line ignis prints: ignis and the case's server run in a
+                network namespace made by the test whose loopback is down
+                (no route to 127.0.0.1, as before DHCP has finished); once
+                stderr shows that line, the loopback is brought up. Nothing
+                is timed: the route appears only after ignis said it waits.
   expect:
     exit        exit status (default 0)
     json        a JSON subset the stdout must contain (objects: keys
@@ -63,6 +70,7 @@ Case keys (all optional but "expect"):
     stdout      exact stdout
     output      substrings of stderr
     output_not  strings that must not appear in stdout+stderr (secrets)
+    output_once substrings that must appear exactly once in stderr
     requests    ["GET /path", ...]: the exact sequence of requests served
     bodies      {"POST /path": exact body of the last such request}
     body_contains, body_not  {"POST /path": [substrings]}: in that body / not
@@ -73,6 +81,7 @@ Case keys (all optional but "expect"):
 
 import argparse
 import base64
+import ctypes
 import gzip
 import http.server
 import json
@@ -171,6 +180,67 @@ class Server:
         self.httpd.server_close()
 
 
+CLONE_NEWNET = 0x40000000
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+class NetNS:
+    """A network namespace held by a process of its own, with only a
+    loopback, down until up()."""
+
+    def __init__(self):
+        self.holder = subprocess.Popen(["unshare", "-n", "sh", "-c", "echo ready; exec cat"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.holder.stdout.readline().strip() != "ready":
+            raise RuntimeError("unshare -n failed")
+        self.path = "/proc/%d/ns/net" % self.holder.pid
+
+    def call(self, fn):
+        """fn() with this thread in the namespace: sockets it makes stay there."""
+        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        target = os.open(self.path, os.O_RDONLY)
+        try:
+            if LIBC.setns(target, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns")
+            try:
+                return fn()
+            finally:
+                if LIBC.setns(own, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns back")
+        finally:
+            os.close(own)
+            os.close(target)
+
+    def up(self):
+        subprocess.run(["nsenter", "--net=" + self.path, "ip", "link", "set", "lo", "up"], check=True)
+
+    def close(self):
+        self.holder.stdin.close()
+        self.holder.wait()
+
+
+def run_in_netns(cmd, env, ns, trigger):
+    """Runs cmd in ns; brings the loopback up once stderr shows trigger
+    (None: it is up from the start)."""
+    if trigger is None:
+        ns.up()
+    p = subprocess.Popen(["nsenter", "--net=" + ns.path] + cmd, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    out = []
+    reader = threading.Thread(target=lambda: out.append(p.stdout.read()), daemon=True)
+    reader.start()
+    err = b""
+    raised = False
+    for line in p.stderr:
+        err += line
+        if trigger is not None and not raised and trigger.encode() in line:
+            ns.up()
+            raised = True
+    p.wait(timeout=300)
+    reader.join()
+    return p.returncode, out[0], err
+
+
 def kernel_has(fs):
     with open("/proc/filesystems") as f:
         return any(line.split()[-1] == fs for line in f if line.strip())
@@ -249,7 +319,9 @@ def run_case(ignis, name, case, keep):
     for d in ("sys/class/block", "sys/class/dmi/id", "dev", "leases", "system"):
         os.makedirs(os.path.join(top, d))
     loops, errs = [], []
-    server = Server(case.get("routes", []), case.get("missing_status", 400))
+    ns = NetNS() if case.get("route_later") or case.get("netns") == "lo-up" else None
+    mk_server = lambda: Server(case.get("routes", []), case.get("missing_status", 400))  # noqa: E731
+    server = ns.call(mk_server) if ns else mk_server()
     expect = dict(case.get("expect", {}))
     try:
         for field, v in case.get("dmi", {}).items():
@@ -306,7 +378,7 @@ def run_case(ignis, name, case, keep):
         # (CloudStack's is the DHCP server in the case's own lease file.)
         # (A case in its own network namespace reaches nothing anyway, and
         # may test the default addresses.)
-        for name in CLOSED_ENDPOINTS if not case.get("netns") else []:
+        for name in CLOSED_ENDPOINTS if case.get("netns") is not True else []:
             env[name] = "http://127.0.0.1:1"
         for e in case.get("endpoints", []):
             env["IGNIS_ENDPOINT_" + e.upper().replace("-", "_")] = server.url
@@ -317,18 +389,22 @@ def run_case(ignis, name, case, keep):
         else:
             args = ["fetch-config", "--platform=" + case.get("platform", "auto"),
                     "--cmdline-file=" + top + "/cmdline"]
-        cmd = ["unshare", "-m"] + (["-n"] if case.get("netns") else []) + [testroot.PYTHON, testroot.JAIL, "--top", top, "--", ignis] + args
+        cmd = ["unshare", "-m"] + (["-n"] if case.get("netns") is True else []) + [testroot.PYTHON, testroot.JAIL, "--top", top, "--", ignis] + args
         t0 = time.monotonic()
-        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        if ns:
+            rc, out, err = run_in_netns(cmd, env, ns, case.get("route_later"))
+        else:
+            p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+            rc, out, err = p.returncode, p.stdout, p.stderr
         took = time.monotonic() - t0
-        out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+        out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
         # ASan exits 1 like an expected failure: its report must fail the case.
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             if marker in err:
                 errs.append("sanitizer report: %s" % marker)
-        if p.returncode != expect.get("exit", 0):
-            errs.append("exit status %d, want %d" % (p.returncode, expect.get("exit", 0)))
+        if rc != expect.get("exit", 0):
+            errs.append("exit status %d, want %d" % (rc, expect.get("exit", 0)))
         if "json" in expect:
             try:
                 errs += subset(expect["json"], json.loads(out))
@@ -342,6 +418,10 @@ def run_case(ignis, name, case, keep):
         for s in expect.get("output_not", []):
             if s in out or s in err:
                 errs.append("output shows %r" % s)
+        for s in expect.get("output_once", []):
+            s = subst(s, top, server.url)
+            if err.count(s) != 1:
+                errs.append("stderr shows %r %d times, want once" % (s, err.count(s)))
         if "requests" in expect and server.log != expect["requests"]:
             errs.append("requests were %r, want %r" % (server.log, expect["requests"]))
         for key, body in expect.get("bodies", {}).items():
@@ -376,6 +456,8 @@ def run_case(ignis, name, case, keep):
         return errs, diags, note
     finally:
         server.stop()
+        if ns:
+            ns.close()
         for loop in loops:
             subprocess.run(["losetup", "-d", loop])
         if keep:
@@ -391,7 +473,7 @@ def main():
     ap.add_argument("cases", nargs="*")
     a = ap.parse_args()
     testroot.require_root()
-    for tool in ("losetup", "mkfs.ext4", "mkfs.vfat", "mcopy", "genisoimage", "unshare"):
+    for tool in ("losetup", "mkfs.ext4", "mkfs.vfat", "mcopy", "genisoimage", "unshare", "nsenter", "ip"):
         if not shutil.which(tool):
             print("1..0 # SKIP %s is not installed (tools/install-deps.sh)" % tool)
             return 0
