@@ -108,6 +108,13 @@ int dhcp_lease_value(const char *key, char **value, char **file);
  * Returns 0, -ENOENT when there is no such element, -EBADMSG when it is
  * not a simple text element. */
 int xml_element_text(const char *xml, size_t len, const char *name, char **ret);
+/* The value of attribute value_attr of the first element of local name
+ * element whose attribute key_attr equals key (attribute names compared by
+ * local name: oe:key matches "key"; values with entities decoded; "" when
+ * the element has no value_attr). 0, -ENOENT when there is none, -EBADMSG
+ * for a malformed tag. */
+int xml_keyed_attribute(const char *xml, size_t len, const char *element, const char *key_attr, const char *key,
+                        const char *value_attr, char **ret);
 /* s with & < > " ' escaped and the control characters XML cannot carry
  * replaced by '?', for element text. */
 char *xml_escape(const char *s);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Just enough XML to read one text element from documents Azure writes
- * (ovf-env.xml's CustomData, the wireserver's goal state) and to escape the
- * text of the health report. Not a parser: it finds the first element of a
+ * (ovf-env.xml's CustomData, the wireserver's goal state), one keyed
+ * attribute from VMware's OVF environment (<Property oe:key=.. oe:value=..>),
+ * and to escape the text of the health report. Not a parser: it finds the first element of a
  * local name and takes its text; anything it does not understand is
  * -EBADMSG, never a guess. Every read is bounds-checked against len (the
  * input need not be NUL-terminated), so it can be fed arbitrary bytes. */
@@ -232,6 +233,113 @@ int xml_element_text(const char *xml, size_t len, const char *name, char **ret)
                                 return 0;
                         }
                         return content(xml, len, end, name, nlen, ret);
+                }
+                i = end;
+        }
+        return -ENOENT;
+}
+
+/* The attributes of the start tag from i (just past its name) to end (just
+ * past its '>'): the decoded values of the attributes whose local names
+ * are a and b (NULL when absent). 0 or -EBADMSG. */
+static int two_attributes(const char *x, size_t i, size_t end, const char *a, const char *b, char **va, char **vb)
+{
+        while (i < end) {
+                size_t name, local, nend;
+                struct buf v = {};
+                char q;
+
+                while (i < end && strchr(" \t\r\n", x[i]))
+                        i++;
+                if (i >= end || x[i] == '/' || x[i] == '>')
+                        return 0;
+                name = local = i;
+                while (i < end && x[i] != '=' && !strchr(" \t\r\n/>", x[i])) {
+                        if (x[i] == ':')
+                                local = i + 1;
+                        i++;
+                }
+                nend = i;
+                while (i < end && strchr(" \t\r\n", x[i]))
+                        i++;
+                if (nend == name || i >= end || x[i] != '=')
+                        return -EBADMSG;
+                i++;
+                while (i < end && strchr(" \t\r\n", x[i]))
+                        i++;
+                if (i >= end || (x[i] != '"' && x[i] != '\''))
+                        return -EBADMSG;
+                q = x[i++];
+                put(&v, "", 0);
+                while (i < end && x[i] != q) {
+                        if (x[i] == '<') {
+                                free(v.p);
+                                return -EBADMSG;
+                        }
+                        if (x[i] == '&') {
+                                size_t next = entity(x, end, i, &v);
+                                if (!next) {
+                                        free(v.p);
+                                        return -EBADMSG;
+                                }
+                                i = next;
+                        } else
+                                put(&v, x + i++, 1);
+                }
+                if (i >= end) {
+                        free(v.p);
+                        return -EBADMSG;
+                }
+                i++;
+                if (nend - local == strlen(a) && memcmp(x + local, a, nend - local) == 0 && !*va)
+                        *va = TAKE_PTR(v.p);
+                else if (nend - local == strlen(b) && memcmp(x + local, b, nend - local) == 0 && !*vb)
+                        *vb = TAKE_PTR(v.p);
+                free(v.p);
+        }
+        return 0;
+}
+
+int xml_keyed_attribute(const char *xml, size_t len, const char *element, const char *key_attr, const char *key,
+                        const char *value_attr, char **ret)
+{
+        size_t nlen = strlen(element), i = 0;
+
+        *ret = NULL;
+        while (i < len) {
+                size_t local, e, end;
+                bool empty = false;
+
+                if (xml[i] != '<') {
+                        i++;
+                        continue;
+                }
+                if (starts(xml, len, i, "<!--")) {
+                        i = past(xml, len, i + 4, "-->");
+                        continue;
+                }
+                if (starts(xml, len, i, "<![CDATA[")) {
+                        i = past(xml, len, i + 9, "]]>");
+                        continue;
+                }
+                if (starts(xml, len, i, "<?") || starts(xml, len, i, "<!") || starts(xml, len, i, "</")) {
+                        i = tag_end(xml, len, i + 1, &empty);
+                        continue;
+                }
+                e = tag_name(xml, len, i + 1, &local);
+                end = tag_end(xml, len, e, &empty);
+                if (end > len)
+                        return -EBADMSG;
+                if (e - local == nlen && memcmp(xml + local, element, nlen) == 0) {
+                        _cleanup_free_ char *k = NULL, *v = NULL;
+                        int r = two_attributes(xml, e, end, key_attr, value_attr, &k, &v);
+
+                        if (r < 0)
+                                return r;
+                        if (k && strcmp(k, key) == 0) {
+                                *ret = v ? TAKE_PTR(v) : xstrdup("");
+                                return 0;
+                        }
                 }
                 i = end;
         }

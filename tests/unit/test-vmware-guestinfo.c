@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The VMware provider's GuestRPC protocol and guestinfo logic, against a
+ * model of the hypervisor's side of the backdoor.
+ *
+ * This is a mock, because the real thing cannot run here: the backdoor is
+ * answered only by VMware's hypervisor (QEMU's vmport implements a few
+ * legacy commands, not GuestRPC), and executing it outside VMware reads an
+ * unrelated I/O port or faults. The model below is written from the
+ * protocol's description (channel open with the RPCI protocol and a cookie,
+ * size then 4-byte payload words each way, a receive acknowledgement,
+ * close; checkpoints interrupting a message; "1 value" / "0 No value found"
+ * replies to info-get) and checks every register the client sets: magic,
+ * port, channel, cookie, message order. It answers guestinfo keys
+ * case-insensitively, as the VMX does. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "internal.h"
+#include "tap.h"
+#include "vmware.h"
+
+enum state { CLOSED, IDLE, SENDING, REPLY_READY, RECEIVING };
+
+struct fake {
+        /* guestinfo */
+        const char *keys[4], *vals[4];
+        /* faults */
+        bool refuse_open;               /* every open refused */
+        bool refuse_cookie;             /* an old host: opens with the cookie flag refused */
+        size_t cut_reply_at;            /* RECVPAYLOAD fails once this many bytes were given (0: never) */
+        int cpt_send, cpt_recv;         /* checkpoints to raise mid-send / mid-receive */
+        const char *raw_reply;          /* answer every command with this instead */
+        /* state */
+        enum state st;
+        uint16_t chan;
+        bool cookie;
+        char cmd[256];
+        size_t cmd_len, cmd_got;
+        char reply[4096];
+        size_t reply_len, reply_sent;
+        /* what the client did */
+        unsigned opens, closes, violations;
+        char commands[1024];
+};
+
+#define CHAN 7
+#define COOKIE1 0xc0de0001u
+#define COOKIE2 0xc0de0002u
+
+static void violation(struct fake *f, const char *what)
+{
+        printf("# protocol violation: %s\n", what);
+        f->violations++;
+}
+
+static void run_command(struct fake *f)
+{
+        const char *prefix = "info-get guestinfo.";
+        size_t plen = strlen(prefix);
+
+        f->cmd[f->cmd_len] = '\0';
+        snprintf(f->commands + strlen(f->commands), sizeof(f->commands) - strlen(f->commands), "%s;", f->cmd);
+        if (f->raw_reply) {
+                f->reply_len = (size_t) snprintf(f->reply, sizeof(f->reply), "%s", f->raw_reply);
+                return;
+        }
+        if (strncmp(f->cmd, prefix, plen) == 0)
+                for (size_t i = 0; i < 4 && f->keys[i]; i++)
+                        if (strcasecmp(f->cmd + plen, f->keys[i]) == 0) {
+                                f->reply_len = (size_t) snprintf(f->reply, sizeof(f->reply), "1 %s", f->vals[i]);
+                                return;
+                        }
+        f->reply_len = (size_t) snprintf(f->reply, sizeof(f->reply), "%s",
+                                         strncmp(f->cmd, prefix, plen) == 0 ? "0 No value found" : "0 Unknown command");
+}
+
+static void fake_call(void *ctx, struct vmw_regs *r)
+{
+        struct fake *f = ctx;
+        unsigned sub = r->ecx >> 16;
+        uint16_t status = 0;
+
+        if (r->eax != VMW_BDOOR_MAGIC || (r->edx & 0xffff) != VMW_BDOOR_PORT || (r->ecx & 0xffff) != VMW_CMD_MESSAGE) {
+                violation(f, "not a GuestRPC backdoor call");
+                r->ecx = 0;
+                return;
+        }
+        if (sub != VMW_MSG_OPEN &&
+            (f->st == CLOSED || r->edx >> 16 != f->chan ||
+             (f->cookie && (r->esi != COOKIE1 || r->edi != COOKIE2)))) {
+                violation(f, "a message on a channel that is not open, or without its cookie");
+                r->ecx = 0;
+                return;
+        }
+        switch (sub) {
+        case VMW_MSG_OPEN:
+                if (f->st != CLOSED)
+                        violation(f, "open while a channel is open");
+                if ((r->ebx & ~VMW_FLAG_COOKIE) != VMW_RPCI_PROTOCOL)
+                        violation(f, "open with another protocol than RPCI");
+                if (f->refuse_open || ((r->ebx & VMW_FLAG_COOKIE) && f->refuse_cookie))
+                        break;
+                f->opens++;
+                f->st = IDLE;
+                f->chan = CHAN;
+                f->cookie = r->ebx & VMW_FLAG_COOKIE;
+                r->edx = (uint32_t) CHAN << 16;
+                r->esi = f->cookie ? COOKIE1 : 0;
+                r->edi = f->cookie ? COOKIE2 : 0;
+                status = VMW_STATUS_SUCCESS;
+                break;
+        case VMW_MSG_SENDSIZE:
+                if (f->st != IDLE && f->st != SENDING) {
+                        violation(f, "SENDSIZE out of order");
+                        break;
+                }
+                if (r->ebx >= sizeof(f->cmd))
+                        break;
+                f->cmd_len = r->ebx;
+                f->cmd_got = 0;
+                f->st = SENDING;
+                status = VMW_STATUS_SUCCESS;
+                if (f->cmd_len == 0) {
+                        run_command(f);
+                        f->st = REPLY_READY;
+                }
+                break;
+        case VMW_MSG_SENDPAYLOAD:
+                if (f->st != SENDING) {
+                        violation(f, "SENDPAYLOAD out of order");
+                        break;
+                }
+                if (f->cpt_send > 0 && f->cmd_got == 4) {
+                        f->cpt_send--;
+                        f->st = IDLE;
+                        status = VMW_STATUS_CPT;
+                        break;
+                }
+                for (size_t k = 0; k < 4 && f->cmd_got < f->cmd_len; k++)
+                        f->cmd[f->cmd_got++] = (char) (r->ebx >> (8 * k));
+                if (f->cmd_got == f->cmd_len) {
+                        run_command(f);
+                        f->st = REPLY_READY;
+                }
+                status = VMW_STATUS_SUCCESS;
+                break;
+        case VMW_MSG_RECVSIZE:
+                if (f->st != REPLY_READY) {
+                        violation(f, "RECVSIZE before the command was sent");
+                        break;
+                }
+                f->st = RECEIVING;
+                f->reply_sent = 0;
+                r->ebx = (uint32_t) f->reply_len;
+                r->edx = (uint32_t) VMW_MSG_SENDSIZE << 16 | VMW_BDOOR_PORT;
+                status = VMW_STATUS_SUCCESS | VMW_STATUS_DORECV;
+                break;
+        case VMW_MSG_RECVPAYLOAD:
+                if (f->st != RECEIVING || r->ebx != VMW_STATUS_SUCCESS) {
+                        violation(f, "RECVPAYLOAD out of order or without SUCCESS");
+                        break;
+                }
+                if (f->cut_reply_at && f->reply_sent >= f->cut_reply_at)
+                        break;
+                if (f->cpt_recv > 0 && f->reply_sent == 4) {
+                        /* the reply is lost with the checkpoint */
+                        f->cpt_recv--;
+                        f->st = IDLE;
+                        status = VMW_STATUS_CPT;
+                        break;
+                }
+                r->ebx = 0;
+                for (size_t k = 0; k < 4 && f->reply_sent < f->reply_len; k++)
+                        r->ebx |= (uint32_t) (unsigned char) f->reply[f->reply_sent++] << (8 * k);
+                r->edx = (uint32_t) VMW_MSG_SENDPAYLOAD << 16 | VMW_BDOOR_PORT;
+                status = VMW_STATUS_SUCCESS;
+                break;
+        case VMW_MSG_RECVSTATUS:
+                if (f->st != RECEIVING || f->reply_sent != f->reply_len) {
+                        violation(f, "RECVSTATUS before the whole reply was read");
+                        break;
+                }
+                f->st = IDLE;
+                status = VMW_STATUS_SUCCESS;
+                break;
+        case VMW_MSG_CLOSE:
+                f->st = CLOSED;
+                f->closes++;
+                status = VMW_STATUS_SUCCESS;
+                break;
+        default:
+                violation(f, "unknown message subcommand");
+        }
+        r->ecx = (uint32_t) status << 16;
+}
+
+/* stderr of a call, for the messages */
+static int saved_fd = -1;
+static FILE *cap;
+
+static void capture(void)
+{
+        fflush(stderr);
+        cap = tmpfile();
+        saved_fd = dup(2);
+        dup2(fileno(cap), 2);
+}
+
+static char *captured(void)
+{
+        static char buf[8192];
+        size_t n;
+
+        fflush(stderr);
+        dup2(saved_fd, 2);
+        close(saved_fd);
+        rewind(cap);
+        n = fread(buf, 1, sizeof(buf) - 1, cap);
+        buf[n] = '\0';
+        fclose(cap);
+        for (char *line = buf, *nl; *line; line = nl + 1) {
+                nl = strchr(line, '\n');
+                fprintf(stdout, "#   %.*s\n", nl ? (int) (nl - line) : (int) strlen(line), line);
+                if (!nl)
+                        break;
+        }
+        return buf;
+}
+
+static int fetch(struct fake *f, struct fetched_config *out, char **log)
+{
+        struct vmw_transport t = { .call = fake_call, .ctx = f };
+        int r;
+
+        capture();
+        r = vmware_fetch_guestinfo(&t, out);
+        *log = captured();
+        return r;
+}
+
+static bool clean(const struct fake *f)
+{
+        return f->violations == 0 && f->opens == f->closes && f->st == CLOSED;
+}
+
+#define CONFIG "{\"ignition\":{\"version\":\"3.4.0\"},\"storage\":{\"files\":[{\"path\":\"/etc/vmw\"}]}}"
+
+static char *b64(const void *data, size_t len)
+{
+        static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const unsigned char *p = data;
+        char *out = malloc(len / 3 * 4 + 5), *o = out;
+
+        for (size_t i = 0; i < len; i += 3) {
+                unsigned v = (unsigned) p[i] << 16 | (i + 1 < len ? (unsigned) p[i + 1] << 8 : 0) |
+                             (i + 2 < len ? p[i + 2] : 0);
+                *o++ = a[v >> 18 & 63];
+                *o++ = a[v >> 12 & 63];
+                *o++ = i + 1 < len ? a[v >> 6 & 63] : '=';
+                *o++ = i + 2 < len ? a[v & 63] : '=';
+        }
+        *o = '\0';
+        return out;
+}
+
+static char *gzip_b64(const char *s)
+{
+        unsigned char buf[4096];
+        z_stream z = { 0 };
+
+        deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+        z.next_in = (unsigned char *) s;
+        z.avail_in = (unsigned) strlen(s);
+        z.next_out = buf;
+        z.avail_out = sizeof(buf);
+        deflate(&z, Z_FINISH);
+        deflateEnd(&z);
+        return b64(buf, sizeof(buf) - z.avail_out);
+}
+
+static void test_plain(void)
+{
+        struct fake f = { .keys = { "ignition.config.data" }, .vals = { CONFIG } };
+        struct fetched_config out;
+        char *log;
+        int r = fetch(&f, &out, &log);
+
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && out.len == strlen(CONFIG), "plain data");
+        tap_ok(out.source && strcmp(out.source, "VMware guestinfo.ignition.config.data") == 0, "source names the variable: %s",
+               out.source);
+        tap_ok(strcmp(f.commands, "info-get guestinfo.ovfEnv;info-get guestinfo.ignition.config.data;"
+                                  "info-get guestinfo.ignition.config.data.encoding;") == 0,
+               "commands sent: %s", f.commands);
+        tap_ok(clean(&f) && f.opens == 3, "one channel per command, each closed, no violation (%u opens)", f.opens);
+        tap_ok(!strstr(log, "/etc/vmw"), "the config is not logged");
+        fetched_config_free(&out);
+}
+
+static void test_base64(const char *encoding)
+{
+        char *data = b64(CONFIG, strlen(CONFIG));
+        struct fake f = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { data, encoding } };
+        struct fetched_config out;
+        char *log;
+        int r = fetch(&f, &out, &log);
+
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && clean(&f), "encoding \"%s\": decoded",
+               encoding);
+        fetched_config_free(&out);
+        free(data);
+}
+
+static void test_gzip_base64(const char *encoding)
+{
+        char *data = gzip_b64(CONFIG);
+        struct fake f = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { data, encoding } };
+        struct fetched_config out;
+        char *log;
+        int r = fetch(&f, &out, &log);
+
+        tap_ok(r == 0 && out.data && (unsigned char) out.data[0] == 0x1f && (unsigned char) out.data[1] == 0x8b,
+               "encoding \"%s\": base64 undone, gzip data handed on", encoding);
+        /* what provider_fetch() does next, for every platform */
+        capture();
+        r = provider_gunzip_if_gzip(&out);
+        captured();
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && clean(&f), "encoding \"%s\": the config",
+               encoding);
+        fetched_config_free(&out);
+        free(data);
+}
+
+static void test_missing(void)
+{
+        struct fake f = { .keys = { "something.else" }, .vals = { "x" } };
+        struct fetched_config out;
+        char *log;
+        int r = fetch(&f, &out, &log);
+
+        tap_ok(r == 0 && !out.data && clean(&f), "no guestinfo.ignition.config.data: no config, not an error");
+        tap_ok(strstr(log, "no config") != NULL, "and said so");
+        fetched_config_free(&out);
+
+        struct fake g = { .keys = { "ignition.config.data" }, .vals = { "" } };
+        r = fetch(&g, &out, &log);
+        tap_ok(r == 0 && !out.data && clean(&g), "empty guestinfo.ignition.config.data: no config");
+        fetched_config_free(&out);
+}
+
+#define OVF_HEAD                                                                                                  \
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                                          \
+        "<Environment xmlns=\"http://schemas.dmtf.org/ovf/environment/1\"\n"                                    \
+        "     xmlns:oe=\"http://schemas.dmtf.org/ovf/environment/1\" oe:id=\"\">\n"                             \
+        "  <PlatformSection><Kind>VMware ESXi</Kind><Version>8.0.0</Version></PlatformSection>\n"               \
+        "  <PropertySection>\n"                                                                                \
+        "    <Property oe:key=\"hostname\" oe:value=\"node-1\"/>\n"
+
+static void test_ovf(void)
+{
+        char *data = b64(CONFIG, strlen(CONFIG));
+        char *ovf;
+        struct fetched_config out;
+        char *log;
+        int r;
+
+        if (asprintf(&ovf,
+                     OVF_HEAD "    <Property oe:key=\"guestinfo.ignition.config.data.encoding\" oe:value=\"base64\"/>\n"
+                              "    <Property oe:value=\"%s\"\n oe:key='guestinfo.ignition.config.data' />\n"
+                              "  </PropertySection>\n</Environment>\n",
+                     data) < 0)
+                abort();
+        struct fake f = { .keys = { "ovfEnv" }, .vals = { ovf } };
+        r = fetch(&f, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && clean(&f),
+               "no guestinfo variables: the OVF environment's properties (base64)");
+        tap_ok(out.source && strstr(out.source, "OVF environment"), "source: %s", out.source);
+        fetched_config_free(&out);
+
+        /* the direct variable wins; the OVF encoding still applies to it */
+        struct fake g = { .keys = { "ovfenv", "ignition.config.data" }, .vals = { ovf, data } };
+        r = fetch(&g, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && out.source &&
+                       strcmp(out.source, "VMware guestinfo.ignition.config.data") == 0 && clean(&g),
+               "guestinfo.ignition.config.data wins over the OVF property, with the OVF encoding");
+        fetched_config_free(&out);
+
+        /* a direct encoding overrides the OVF one */
+        struct fake h = { .keys = { "ovfEnv", "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { ovf, CONFIG, "" } };
+        r = fetch(&h, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && clean(&h),
+               "an empty guestinfo encoding overrides the OVF property's base64");
+        fetched_config_free(&out);
+
+        /* entities in attribute values are decoded */
+        free(ovf);
+        if (asprintf(&ovf, OVF_HEAD "    <Property oe:key=\"guestinfo.ignition.config.data\" oe:value=\"%s\"/>\n"
+                                    "  </PropertySection>\n</Environment>\n",
+                     "{&quot;ignition&quot;:{&quot;version&quot;:&quot;3.4.0&quot;}}") < 0)
+                abort();
+        struct fake k = { .keys = { "ovfEnv" }, .vals = { ovf } };
+        r = fetch(&k, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, "{\"ignition\":{\"version\":\"3.4.0\"}}") == 0,
+               "OVF property with entities: %s", out.data ? out.data : "(none)");
+        fetched_config_free(&out);
+
+        /* an OVF environment without the properties: no config */
+        free(ovf);
+        ovf = strdup(OVF_HEAD "  </PropertySection>\n</Environment>\n");
+        struct fake m = { .keys = { "ovfEnv" }, .vals = { ovf } };
+        r = fetch(&m, &out, &log);
+        tap_ok(r == 0 && !out.data && clean(&m), "an OVF environment without the properties: no config");
+        fetched_config_free(&out);
+
+        /* a malformed OVF environment: warned about, the variables still used */
+        struct fake n = { .keys = { "ovfEnv", "ignition.config.data" },
+                          .vals = { "<Environment><Property oe:key=\"guestinfo.ignition.config.data\" oe:value=x/>",
+                                    CONFIG } };
+        r = fetch(&n, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && strstr(log, "guestinfo.ovfEnv is not XML"),
+               "a malformed OVF environment is a warning; the variable is used");
+        fetched_config_free(&out);
+        free(ovf);
+        free(data);
+}
+
+static void test_bad_encoding(void)
+{
+        struct fake f = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { CONFIG, "rot13" } };
+        struct fetched_config out;
+        char *log;
+        int r = fetch(&f, &out, &log);
+
+        tap_ok(r == -EINVAL && !out.data && clean(&f), "unknown encoding: an error (%d)", r);
+        tap_ok(strstr(log, "guestinfo.ignition.config.data.encoding is \"rot13\"") != NULL,
+               "the message names the variable and the value");
+
+        struct fake g = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { "not*base64!", "base64" } };
+        r = fetch(&g, &out, &log);
+        tap_ok(r == -EBADMSG && !out.data && strstr(log, "guestinfo.ignition.config.data is not base64"),
+               "data that is not base64: an error naming the variable");
+
+        char *plain_b64 = b64(CONFIG, strlen(CONFIG));
+        struct fake h = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { plain_b64, "gzip+base64" } };
+        r = fetch(&h, &out, &log);
+        tap_ok(r == -EBADMSG && !out.data && strstr(log, "guestinfo.ignition.config.data is not gzip data"),
+               "gzip+base64 data that is not gzip: an error naming the variable");
+        tap_ok(!strstr(log, "/etc/vmw") && !strstr(log, plain_b64), "no config bytes in the messages");
+        free(plain_b64);
+}
+
+static void test_channel_faults(void)
+{
+        struct fetched_config out;
+        char *log;
+        int r;
+
+        struct fake f = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .refuse_open = true };
+        r = fetch(&f, &out, &log);
+        tap_ok(r == -ECONNREFUSED && !out.data && f.violations == 0, "channel open refused: an error (%d)", r);
+        tap_ok(strstr(log, "refused to open a GuestRPC channel") != NULL, "and said so");
+
+        struct fake g = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .refuse_cookie = true };
+        r = fetch(&g, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && clean(&g),
+               "a host without cookies: opened again without the flag");
+        fetched_config_free(&out);
+
+        struct fake h = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .cut_reply_at = 12 };
+        r = fetch(&h, &out, &log);
+        tap_ok(r == -EPROTO && !out.data && h.violations == 0 && h.st == CLOSED, "truncated reply: an error (%d), "
+               "channel closed", r);
+        tap_ok(strstr(log, "cut off after 12 of") != NULL, "the message says where the reply stopped");
+
+        struct fake k = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .cpt_send = 1, .cpt_recv = 1 };
+        r = fetch(&k, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && clean(&k) && k.cpt_send == 0 &&
+                       k.cpt_recv == 0,
+               "checkpoints mid-send and mid-receive: sent again, the config intact");
+        fetched_config_free(&out);
+
+        struct fake m = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .cpt_send = 100 };
+        r = fetch(&m, &out, &log);
+        tap_ok(r == -EPROTO && m.st == CLOSED && strstr(log, "interrupted"), "endless checkpoints: gives up (%d)", r);
+
+        struct fake n = { .raw_reply = "garbage" };
+        r = fetch(&n, &out, &log);
+        tap_ok(r == -EPROTO && !out.data && clean(&n) && strstr(log, "neither \"1 value\" nor \"0 error\""),
+               "a reply that is neither 1 nor 0: an error");
+}
+
+static void test_values(void)
+{
+        struct vmw_transport t;
+        char val[16];
+
+        /* every length around the 4-byte words */
+        for (size_t n = 0; n <= 9; n++) {
+                struct fake f = { .keys = { "k" }, .vals = { val } };
+                char *got;
+                size_t len;
+                int r;
+
+                memset(val, 0, sizeof(val));
+                for (size_t i = 0; i < n; i++)
+                        val[i] = (char) ('a' + i);
+                t = (struct vmw_transport) { .call = fake_call, .ctx = &f };
+                r = vmw_guestinfo_get(&t, "k", 64, &got, &len);
+                tap_ok(r == 0 && got && len == n && strcmp(got, val) == 0 && clean(&f), "a %zu-byte value", n);
+                free(got);
+        }
+
+        struct fake g = { .keys = { "k" }, .vals = { "0123456789abcdef" } };
+        char *got;
+        size_t len;
+        int r;
+
+        t = (struct vmw_transport) { .call = fake_call, .ctx = &g };
+        capture();
+        r = vmw_guestinfo_get(&t, "k", 8, &got, &len);
+        char *log = captured();
+        tap_ok(r == -EFBIG && !got && g.st == CLOSED && strstr(log, "guestinfo.k is larger than 8 bytes"),
+               "a value over the limit: an error naming it, channel closed");
+}
+
+static void test_xml_bounds(void)
+{
+        static const char doc[] = OVF_HEAD
+                "    <Property oe:key=\"guestinfo.ignition.config.data\" oe:value=\"a&amp;b&#x41;\"/>\n"
+                "  </PropertySection>\n</Environment>\n";
+        size_t len = strlen(doc), whole = (size_t) (strstr(doc, "x41;\"/>") - doc) + 7, found = 0;
+
+        /* every prefix, in an exactly-sized allocation: ASan/valgrind see
+         * any read past the end */
+        for (size_t n = 0; n <= len; n++) {
+                char *copy = malloc(n ? n : 1), *v = NULL;
+                int r;
+
+                memcpy(copy, doc, n);
+                r = xml_keyed_attribute(copy, n, "Property", "key", "guestinfo.ignition.config.data", "value", &v);
+                if (r == 0 && v && strcmp(v, "a&bA") == 0 && n >= whole)
+                        found++;
+                free(v);
+                free(copy);
+        }
+        tap_ok(found == len - whole + 1, "keyed attribute decoded (a&amp;b&#x41; -> a&bA), every prefix read in bounds (%zu prefixes hold it)", found);
+}
+
+int main(void)
+{
+        test_plain();
+        test_base64("base64");
+        test_base64("b64");
+        test_gzip_base64("gzip+base64");
+        test_gzip_base64("gz+b64");
+        test_missing();
+        test_ovf();
+        test_bad_encoding();
+        test_channel_faults();
+        test_values();
+        test_xml_bounds();
+        return tap_done();
+}
