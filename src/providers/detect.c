@@ -68,6 +68,7 @@ static const struct rule {
         { "sys_vendor", EQUALS, "Nutanix", "nutanix" },
         { "sys_vendor", EQUALS, "KubeVirt", "kubevirt" },
         { "product_name", CONTAINS, "VMware", "vmware" },
+        { "sys_vendor", EQUALS, "VMware, Inc.", "vmware" },
 };
 
 static const char *const dmi_fields[] = {
