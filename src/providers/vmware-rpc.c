@@ -16,7 +16,9 @@
  *   CLOSE
  *
  * A CPT status (the VM was checkpointed or moved mid-message) means the
- * message was lost: it is sent or received again from the start. The
+ * message in flight was lost: a command is sent again from its size, a
+ * reply (kept by the host until acknowledged) received again from its
+ * size. The
  * high-bandwidth variant (port 0x5659, rep outsb/insb) is never used: the
  * low-bandwidth one is always available, and configs are small. */
 
@@ -92,6 +94,8 @@ static int channel_send(const struct channel *c, const char *cmd, size_t len)
                 uint16_t st = msg(c, VMW_MSG_SENDSIZE, (uint32_t) len, &r);
                 size_t i;
 
+                if (!(st & VMW_STATUS_SUCCESS) && (st & VMW_STATUS_CPT))
+                        continue;
                 if (!(st & VMW_STATUS_SUCCESS))
                         return log_error_errno(EPROTO, "%s: the hypervisor refused a %zu-byte GuestRPC command "
                                                "(status 0x%04x)", WHO, len, st);
@@ -172,21 +176,19 @@ int vmw_rpci_command(const struct vmw_transport *t, const char *cmd, size_t max,
         r = channel_open(t, &c);
         if (r < 0)
                 return r;
-        for (unsigned attempt = 0;; attempt++) {
-                r = channel_send(&c, cmd, strlen(cmd));
-                if (r < 0)
-                        break;
+        r = channel_send(&c, cmd, strlen(cmd));
+        for (unsigned attempt = 0; r >= 0; attempt++) {
                 r = channel_recv_once(&c, max, reply, len);
                 if (r <= 0)
                         break;
-                /* A checkpoint lost the reply: the host forgets a command
-                 * whose reply was not acknowledged, so ask again. */
+                /* The host keeps the reply until it is acknowledged: after
+                 * a checkpoint, receive it again from its size. */
                 if (attempt + 1 >= CPT_RETRIES) {
                         r = log_error_errno(EPROTO, "%s: the GuestRPC reply was interrupted %d times", WHO,
                                             CPT_RETRIES);
                         break;
                 }
-                log_debug("%s: checkpoint while receiving; asking again", WHO);
+                log_debug("%s: checkpoint while receiving; receiving again", WHO);
         }
         channel_close(&c);
         return r;
@@ -207,8 +209,12 @@ int vmw_guestinfo_get(const struct vmw_transport *t, const char *key, size_t max
         if (r < 0)
                 return r;
         if (n >= 1 && reply[0] == '0') {
-                /* "0 No value found": the variable is not set */
-                log_debug("%s: guestinfo.%s: %s", WHO, key, n > 2 ? reply + 2 : "not set");
+                /* "0 No value found": the variable is not set. Any other
+                 * refusal is taken the same way (as Ignition does), but
+                 * said. */
+                if (strcmp(reply, "0 No value found") != 0)
+                        log_warning("%s: the hypervisor answered \"%.80s\" for guestinfo.%s; taken as not set", WHO,
+                                    n > 2 ? reply + 2 : "", key);
                 return 0;
         }
         if (n == 0 || reply[0] != '1' || (n > 1 && reply[1] != ' '))

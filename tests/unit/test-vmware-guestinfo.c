@@ -171,9 +171,10 @@ static void fake_call(void *ctx, struct vmw_regs *r)
                 if (f->cut_reply_at && f->reply_sent >= f->cut_reply_at)
                         break;
                 if (f->cpt_recv > 0 && f->reply_sent == 4) {
-                        /* the reply is lost with the checkpoint */
+                        /* the words in flight are lost; the reply is kept
+                         * until acknowledged */
                         f->cpt_recv--;
-                        f->st = IDLE;
+                        f->st = REPLY_READY;
                         status = VMW_STATUS_CPT;
                         break;
                 }
@@ -490,12 +491,23 @@ static void test_channel_faults(void)
         r = fetch(&k, &out, &log);
         tap_ok(r == 0 && out.data && strcmp(out.data, CONFIG) == 0 && clean(&k) && k.cpt_send == 0 &&
                        k.cpt_recv == 0,
-               "checkpoints mid-send and mid-receive: sent again, the config intact");
+               "checkpoints mid-send and mid-receive: sent / received again, the config intact");
         fetched_config_free(&out);
 
         struct fake m = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .cpt_send = 100 };
         r = fetch(&m, &out, &log);
-        tap_ok(r == -EPROTO && m.st == CLOSED && strstr(log, "interrupted"), "endless checkpoints: gives up (%d)", r);
+        tap_ok(r == -EPROTO && m.st == CLOSED && strstr(log, "interrupted"), "endless checkpoints sending: gives up (%d)",
+               r);
+
+        struct fake m2 = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .cpt_recv = 100 };
+        r = fetch(&m2, &out, &log);
+        tap_ok(r == -EPROTO && m2.st == CLOSED && strstr(log, "reply was interrupted"),
+               "endless checkpoints receiving: gives up (%d)", r);
+
+        struct fake m3 = { .raw_reply = "0 Permission denied" };
+        r = fetch(&m3, &out, &log);
+        tap_ok(r == 0 && !out.data && clean(&m3) && strstr(log, "answered \"Permission denied\" for guestinfo."),
+               "another refusal than \"No value found\": not set, and said");
 
         struct fake n = { .raw_reply = "garbage" };
         r = fetch(&n, &out, &log);
