@@ -220,6 +220,10 @@ int vmw_guestinfo_get(const struct vmw_transport *t, const char *key, size_t max
         if (n == 0 || reply[0] != '1' || (n > 1 && reply[1] != ' '))
                 return log_error_errno(EPROTO, "%s: the hypervisor's answer for guestinfo.%s is neither \"1 "
                                        "value\" nor \"0 error\" (%zu bytes)", WHO, key, n);
+        /* guestinfo values are text; a NUL would cut the config short
+         * somewhere later without saying why */
+        if (memchr(reply, '\0', n))
+                return log_error_errno(EBADMSG, "%s: guestinfo.%s holds a NUL byte: not text", WHO, key);
         /* "1 value"; an empty value may come as "1 " or "1" */
         n = n > 2 ? n - 2 : 0;
         memmove(reply, reply + 2, n);

@@ -38,6 +38,7 @@ struct fake {
         size_t cut_reply_at;            /* RECVPAYLOAD fails once this many bytes were given (0: never) */
         int cpt_send, cpt_recv;         /* checkpoints to raise mid-send / mid-receive */
         const char *raw_reply;          /* answer every command with this instead */
+        unsigned chaos;                 /* seed: corrupt some answers at random (0: never) */
         /* state */
         enum state st;
         uint16_t chan;
@@ -48,6 +49,7 @@ struct fake {
         size_t reply_len, reply_sent;
         /* what the client did */
         unsigned opens, closes, violations;
+        unsigned opens_seen, close_calls;       /* opens the client was told succeeded; closes it asked for */
         char commands[1024];
 };
 
@@ -82,10 +84,9 @@ static void run_command(struct fake *f)
                                          strncmp(f->cmd, prefix, plen) == 0 ? "0 No value found" : "0 Unknown command");
 }
 
-static void fake_call(void *ctx, struct vmw_regs *r)
+/* The host's answer to one call, before any chaos. */
+static void fake_answer(struct fake *f, unsigned sub, struct vmw_regs *r, uint16_t *statusp)
 {
-        struct fake *f = ctx;
-        unsigned sub = r->ecx >> 16;
         uint16_t status = 0;
 
         if (r->eax != VMW_BDOOR_MAGIC || (r->edx & 0xffff) != VMW_BDOOR_PORT || (r->ecx & 0xffff) != VMW_CMD_MESSAGE) {
@@ -200,7 +201,32 @@ static void fake_call(void *ctx, struct vmw_regs *r)
         default:
                 violation(f, "unknown message subcommand");
         }
+        *statusp = status;
+}
+
+static void fake_call(void *ctx, struct vmw_regs *r)
+{
+        struct fake *f = ctx;
+        unsigned sub = r->ecx >> 16;
+        uint16_t status = 0;
+
+        if (sub == VMW_MSG_CLOSE)
+                f->close_calls++;
+        fake_answer(f, sub, r, &status);
         r->ecx = (uint32_t) status << 16;
+        if (f->chaos) {
+                /* a deterministic LCG: one answer in eight gets a random
+                 * status, message type or size */
+                f->chaos = f->chaos * 1103515245u + 12345u;
+                switch (f->chaos >> 16 & 31) {
+                case 0: r->ecx = (f->chaos & 0xffff0000u); break;
+                case 1: r->edx = (f->chaos << 16) | VMW_BDOOR_PORT; break;
+                case 2: r->ebx = f->chaos; break;
+                case 3: r->ecx = (uint32_t) (VMW_STATUS_SUCCESS | VMW_STATUS_CPT) << 16; break;
+                }
+        }
+        if (sub == VMW_MSG_OPEN && (r->ecx >> 16 & VMW_STATUS_SUCCESS))
+                f->opens_seen++;
 }
 
 /* stderr of a call, for the messages */
@@ -215,7 +241,8 @@ static void capture(void)
         dup2(fileno(cap), 2);
 }
 
-static char *captured(void)
+/* What the code under test wrote to stderr (a sanitizer's report too). */
+static char *captured_quiet(bool echo)
 {
         static char buf[8192];
         size_t n;
@@ -227,13 +254,18 @@ static char *captured(void)
         n = fread(buf, 1, sizeof(buf) - 1, cap);
         buf[n] = '\0';
         fclose(cap);
-        for (char *line = buf, *nl; *line; line = nl + 1) {
+        for (char *line = buf, *nl; echo && *line; line = nl + 1) {
                 nl = strchr(line, '\n');
                 fprintf(stdout, "#   %.*s\n", nl ? (int) (nl - line) : (int) strlen(line), line);
                 if (!nl)
                         break;
         }
         return buf;
+}
+
+static char *captured(void)
+{
+        return captured_quiet(true);
 }
 
 static int fetch(struct fake *f, struct fetched_config *out, char **log)
@@ -549,6 +581,41 @@ static void test_values(void)
                "a value over the limit: an error naming it, channel closed");
 }
 
+/* Whatever the host answers, the client returns 0 or an error, never reads
+ * or writes out of bounds (ASan, valgrind), always NUL-terminates, and
+ * closes every channel it opened. */
+static void test_chaos(void)
+{
+        unsigned ok = 0, errors = 0, bad = 0;
+
+        for (unsigned seed = 1; seed <= 3000; seed++) {
+                struct fake f = { .keys = { "k" }, .vals = { "{\"ignition\":{\"version\":\"3.4.0\"}}" },
+                                  .chaos = seed };
+                struct vmw_transport t = { .call = fake_call, .ctx = &f };
+                char *v;
+                size_t len;
+                int r;
+
+                capture();
+                r = vmw_guestinfo_get(&t, "k", 4096, &v, &len);
+                if (strstr(captured_quiet(false), "runtime error"))
+                        bad++;
+                if (r == 0) {
+                        ok++;
+                        if (v && strlen(v) != len)
+                                bad++;
+                } else if (r < 0 && !v)
+                        errors++;
+                else
+                        bad++;
+                if (f.opens_seen != f.close_calls)
+                        bad++;
+                free(v);
+        }
+        tap_ok(bad == 0 && ok > 0 && errors > 0, "3000 runs against a host answering at random: %u ok, %u errors, "
+               "%u inconsistent", ok, errors, bad);
+}
+
 static void test_xml_bounds(void)
 {
         static const char doc[] = OVF_HEAD
@@ -586,6 +653,7 @@ int main(void)
         test_bad_encoding();
         test_channel_faults();
         test_values();
+        test_chaos();
         test_xml_bounds();
         return tap_done();
 }
