@@ -69,7 +69,7 @@ int vmw_guestinfo_get(const struct vmw_transport *t, const char *key, size_t max
  * architecture). */
 int vmw_backdoor_probe(struct vmw_transport *t);
 
-/* vmware.c: the config from guestinfo over t (ignition.config.data and
+/* vmware-guestinfo.c: the config from guestinfo over t (ignition.config.data and
  * .encoding, else the OVF environment's properties). 0 with out->data set
  * or NULL (no config), or a negative errno (logged, naming the variable). */
 int vmware_fetch_guestinfo(const struct vmw_transport *t, struct fetched_config *out);
