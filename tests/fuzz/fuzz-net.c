@@ -14,6 +14,9 @@
  *      x-amz-bucket-region)
  *   6  dhcp_lease_value (systemd-networkd's lease files: Azure's option
  *      245, CloudStack's SERVER_ADDRESS)
+ *   7  the VMware GuestRPC client and guestinfo logic against a model of
+ *      the hypervisor (tests/unit/vmw-fake-host.h) whose guestinfo values
+ *      and faults come from the input
  *
  * Beyond "no crash, no leak, no undefined behaviour": bounded output,
  * decode(encode(x)) == x against encoders written here, the gzip limit at
@@ -36,8 +39,10 @@
 #include "ignis/util.h"
 #include "fetch-internal.h"
 #include "internal.h"
+#include "../unit/vmw-fake-host.h"
+#include "vmware.h"
 
-#define N_TARGETS 7
+#define N_TARGETS 8
 
 /* ---------- 0: XML ---------- */
 
@@ -562,6 +567,68 @@ static void fuzz_dhcp_lease(const uint8_t *data, size_t size)
         rmdir(lease_dir);
 }
 
+/* ---------- 7: VMware guestinfo ---------- */
+
+/* data[0]: faults (bit 0 an old host without cookies, 1-2 checkpoints
+ * mid-send, 3-4 mid-receive, 5 the channel refused, 6 the reply cut after
+ * data[1] bytes, 7 random corruption seeded by data[1]); data[2]: which of
+ * ovfEnv, ignition.config.data, .encoding are set (bits 0-2); the rest:
+ * their values, NUL-separated. */
+static void fuzz_vmware(const uint8_t *data, size_t size)
+{
+        static const char *const keys[] = { "ovfEnv", "ignition.config.data", "ignition.config.data.encoding" };
+        struct fake f = { .quiet = true };
+        struct vmw_transport t = { .call = fake_call, .ctx = &f };
+        struct fetched_config out;
+        char *rest, *vals[3] = { NULL, NULL, NULL }, *p;
+        size_t n = 0;
+        int r;
+
+        if (size < 3)
+                return;
+        f.refuse_cookie = data[0] & 1;
+        f.cpt_send = data[0] >> 1 & 3;
+        f.cpt_recv = data[0] >> 3 & 3;
+        f.refuse_open = data[0] >> 5 & 1;
+        f.cut_reply_at = data[0] & 0x40 ? (size_t) data[1] + 1 : 0;
+        f.chaos = data[0] & 0x80 ? (unsigned) data[1] + 1 : 0;
+        rest = fuzz_copy(data + 3, size - 3);
+        rest = realloc(rest, size - 3 + 1);
+        rest[size - 3] = '\0';
+        /* by hand: strtok would merge empty values */
+        p = rest;
+        for (size_t i = 0; i < 3; i++) {
+                vals[i] = p;
+                p += strlen(p);
+                if ((size_t) (p - rest) < size - 3)
+                        p++;
+        }
+        for (size_t i = 0; i < 3; i++)
+                if (data[2] >> i & 1) {
+                        f.keys[n] = keys[i];
+                        f.vals[n++] = vals[i];
+                }
+
+        r = vmware_fetch_guestinfo(&t, &out);
+        FUZZ_CHECK(r <= 0, "vmware_fetch_guestinfo returned %d", r);
+        FUZZ_CHECK(r == 0 || !out.data, "an error (%d) with a config", r);
+        if (out.data) {
+                FUZZ_CHECK(out.len > 0 && out.data[out.len] == '\0', "config of %zu bytes not NUL-terminated",
+                           out.len);
+                FUZZ_CHECK(out.source && strncmp(out.source, "VMware guestinfo.", 17) == 0, "source %s",
+                           out.source ? out.source : "(none)");
+        }
+        FUZZ_CHECK(f.opens_seen == f.close_calls, "%u channels opened, %u closed", f.opens_seen, f.close_calls);
+        /* A well-behaved host with plain data set directly: exactly it. */
+        if (!(data[0] & 0xe0) && (data[2] & 2) && !(data[2] & 4) && !(data[2] & 1) && *vals[1] &&
+            strlen(vals[1]) + 2 < sizeof(f.reply))
+                FUZZ_CHECK(r == 0 && out.data && strcmp(out.data, vals[1]) == 0, "plain data not returned as is");
+        /* (fetched_config_free() lives with the providers the harness does not link) */
+        free(out.data);
+        free(out.source);
+        free(rest);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static bool once;
@@ -580,6 +647,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: fuzz_url_message(data + 1, size - 1); break;
         case 5: fuzz_headers(data + 1, size - 1); break;
         case 6: fuzz_dhcp_lease(data + 1, size - 1); break;
+        case 7: fuzz_vmware(data + 1, size - 1); break;
         }
         return 0;
 }

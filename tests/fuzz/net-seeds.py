@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-XML, B64, GZIP, NOPROXY, URL, HEADERS, LEASE = range(7)
+XML, B64, GZIP, NOPROXY, URL, HEADERS, LEASE, VMWARE = range(8)
 XML_NAMES = ["CustomData", "Incarnation", "ContainerId", "InstanceId", "UserData", "a"]
 
 src, out = sys.argv[1], sys.argv[2]
@@ -84,6 +84,19 @@ seed(URL, b"https\0user:pa@ss\0example.com:8443\0dir/file.ign\0X-Amz-Signature=a
 seed(URL, "s3://bucket/key?versionId=1")
 seed(HEADERS, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nMetadata-Flavor: Google\r\n"
               "x-amz-bucket-region:\teu-west-1\r\n\r\n")
+
+# VMware guestinfo: fault byte, reply-cut / seed byte, which keys are set
+# (1 ovfEnv, 2 data, 4 encoding), then the values NUL-separated.
+CONFIG = '{"ignition":{"version":"3.4.0"}}'
+OVF = ('<?xml version="1.0"?><Environment xmlns:oe="http://schemas.dmtf.org/ovf/environment/1">'
+       '<PropertySection><Property oe:key="guestinfo.ignition.config.data" oe:value="%s"/>'
+       '<Property oe:key="guestinfo.ignition.config.data.encoding" oe:value="base64"/>'
+       '</PropertySection></Environment>' % base64.b64encode(CONFIG.encode()).decode())
+for faults in (0, 0x01, 0x0a, 0x40, 0x80):
+    seed(VMWARE, bytes([faults, 9, 2]) + b"\0" + CONFIG.encode())
+    seed(VMWARE, bytes([faults, 9, 6]) + b"\0" + base64.b64encode(CONFIG.encode()) + b"\0base64")
+    seed(VMWARE, bytes([faults, 9, 1]) + OVF.encode())
+    seed(VMWARE, bytes([faults, 9, 7]) + OVF.encode() + b"\0" + CONFIG.encode() + b"\0")
 
 for s in seeds:
     with open(os.path.join(out, hashlib.sha1(s).hexdigest()), "wb") as f:
