@@ -48,10 +48,12 @@ static void hypervisor_signature(char sig[13])
 }
 
 static sigjmp_buf probe_jmp;
+static volatile sig_atomic_t probe_signal;
 
 static void probe_fault(int sig)
 {
-        siglongjmp(probe_jmp, sig);
+        probe_signal = sig;
+        siglongjmp(probe_jmp, 1);
 }
 
 int vmw_backdoor_probe(struct vmw_transport *t)
@@ -63,7 +65,6 @@ int vmw_backdoor_probe(struct vmw_transport *t)
                 .ecx = VMW_CMD_GETVERSION,
                 .edx = VMW_BDOOR_PORT,
         };
-        volatile int fault;
         char sig[13];
 
         hypervisor_signature(sig);
@@ -79,14 +80,15 @@ int vmw_backdoor_probe(struct vmw_transport *t)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGSEGV, &sa, &old_segv);
         sigaction(SIGILL, &sa, &old_ill);
-        fault = sigsetjmp(probe_jmp, 1);
-        if (!fault)
+        probe_signal = 0;
+        if (sigsetjmp(probe_jmp, 1) == 0)
                 bdoor_call(NULL, &r);
         sigaction(SIGSEGV, &old_segv, NULL);
         sigaction(SIGILL, &old_ill, NULL);
-        if (fault)
+        if (probe_signal)
                 return log_error_errno(ENODEV, "%s: the VMware backdoor faulted (%s): it is disabled in this VM's "
-                                       "configuration, or I/O access is locked down", WHO, strsignal(fault));
+                                       "configuration, or I/O access is locked down", WHO,
+                                       strsignal(probe_signal));
         if (r.ebx != VMW_BDOOR_MAGIC || r.eax == 0xffffffffu)
                 return log_error_errno(ENODEV, "%s: the VMware backdoor does not answer (GETVERSION gave "
                                        "0x%08x/0x%08x)", WHO, r.eax, r.ebx);
