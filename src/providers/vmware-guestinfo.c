@@ -32,7 +32,7 @@
 struct value {
         char *v;
         size_t len;
-        char *where;    /* "guestinfo.X" or "the OVF environment's property guestinfo.X" */
+        char *where;    /* "guestinfo.X" or "guestinfo.ovfEnv property guestinfo.X" */
 };
 
 static void value_done(struct value *v)
