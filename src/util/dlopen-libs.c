@@ -58,6 +58,21 @@ DEFINE_SYM(crypt_format);
 DEFINE_SYM(crypt_keyslot_add_by_volume_key);
 DEFINE_SYM(crypt_keyslot_destroy);
 
+/* Debian's libcurl pulls in GnuTLS (through librtmp and libldap) although
+ * none of the protocols ignis lets it speak uses it; GnuTLS's library
+ * constructor would initialise itself anyway (its config, its PKCS#11 and
+ * random-number state): ~0.9 MiB of touched pages at every dlopen of
+ * libcurl (bench/README.md, fetch.sh). This is GnuTLS's documented hook to
+ * skip that implicit initialisation (GNUTLS_SKIP_GLOBAL_INIT); the linker
+ * exports it from the executable (src/meson.build) so that the constructor
+ * finds it. A program that does use GnuTLS still calls gnutls_global_init()
+ * itself, as libcurl's GnuTLS flavour does. */
+int _gnutls_global_init_skip(void);
+int _gnutls_global_init_skip(void)
+{
+        return 1;
+}
+
 struct sym {
         const char *name;
         void **ptr;
