@@ -61,6 +61,14 @@ MEASURE="$WORK/spawn-measure"
 cc -O2 -o "$MEASURE" "$BENCH_DIR/spawn-measure.c" || die "cannot build bench/spawn-measure.c"
 mkdir -p "$WORK/shim" "$WORK/www" "$WORK/root/etc" "$WORK/root/var" "$WORK/curl"
 cc -O2 -o "$WORK/shim/setfiles" "$BENCH_DIR/noop-setfiles.c" || die "cannot build bench/noop-setfiles.c"
+# The floor: the least a program pays for one GET through the same libcurl
+# (curl-floor.c), as is and with GnuTLS's implicit init skipped as ignis does.
+CURL_CFLAGS="$(pkg-config --cflags libcurl 2>/dev/null || true)"
+# shellcheck disable=SC2086
+cc -O2 $CURL_CFLAGS -o "$WORK/curl-floor" "$BENCH_DIR/curl-floor.c" -ldl || die "cannot build bench/curl-floor.c"
+# shellcheck disable=SC2086
+cc -O2 $CURL_CFLAGS -DSKIP_GNUTLS_INIT -Wl,--export-dynamic-symbol=_gnutls_global_init_skip \
+    -o "$WORK/curl-floor-skip" "$BENCH_DIR/curl-floor.c" -ldl || die "cannot build bench/curl-floor.c"
 export PATH="$WORK/shim:$PATH"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$WORK/root/etc/passwd"
 printf 'root:x:0:\n' >"$WORK/root/etc/group"
@@ -99,6 +107,10 @@ run_curl() {
     echo "curl $1 $("$MEASURE" "$WORK/curl.log" sh -c "curl -sSf -o '$WORK/curl/big.bin' '$URL' && echo '$SHA  $WORK/curl/big.bin' | sha512sum -c --quiet -")" >>"$RESULTS"
     check_copy "$WORK/curl/big.bin" curl
 }
+run_floor() {
+    echo "floor $1 $("$MEASURE" "$WORK/floor.log" "$WORK/curl-floor" --sha512 "$URL")" >>"$RESULTS"
+    echo "floor-skip $1 $("$MEASURE" "$WORK/floor.log" "$WORK/curl-floor-skip" --sha512 "$URL")" >>"$RESULTS"
+}
 run_ignition() {
     reset_root
     local a b c="0 0 0 0 spawn"
@@ -116,7 +128,7 @@ run_ignition() {
 }
 
 echo "warm-up run of each tool (not counted) ..." >&2
-run_ignis 0; run_curl 0; run_ignition 0
+run_ignis 0; run_curl 0; run_ignition 0; run_floor 0
 : >"$RESULTS"
 for i in $(seq 1 "$RUNS"); do
     # Rotate the order so that no tool always follows the same one.
@@ -125,6 +137,7 @@ for i in $(seq 1 "$RUNS"); do
         1) run_curl "$i"; run_ignition "$i"; run_ignis "$i" ;;
         2) run_ignition "$i"; run_ignis "$i"; run_curl "$i" ;;
     esac
+    run_floor "$i"
 done
 
 python3 - "$RESULTS" "$SIZE_MIB" "$IGNIS" "$IGNITION" <<'PY'
@@ -155,6 +168,12 @@ print("%-28s %10s %10s %12s %10s" % ("", "wall ms", "CPU ms", "peak RSS KiB", "M
 for name, t, c, m in (("ignis apply", t_ignis, c_ignis, m_ignis), ("curl -o + sha512sum -c", t_curl, c_curl, m_curl),
                       ("Ignition 2.14", t_ign, c_ign, m_ign)):
     print("%-28s %10.0f %10.0f %12d %10.0f" % (name, t * 1000, c * 1000, m, size * 1.048576 / t))
+for name, key in (("floor: libcurl GET + sha512", "floor"), ("floor, GnuTLS init skipped", "floor-skip")):
+    t, c, m = (med(v[i] for v in rows[key].values()) for i in (0, 2, 1))
+    print("%-28s %10.0f %10.0f %12d %10.0f" % (name, t * 1000, c * 1000, m, size * 1.048576 / t))
+m_floor = med(v[1] for v in rows["floor-skip"].values())
+print("floor    : ignis peak - floor (GnuTLS init skipped) = %d KiB: what ignis adds to the least any program pays"
+      " for this GET with this libcurl (bench/curl-floor.c)" % (m_ignis - m_floor))
 print("load     : %s (wall times suffer from a busy machine; CPU times much less)"
       % open("/proc/loadavg").read().split()[0])
 print("ratios   : ignis/curl+sha512sum wall %.2f CPU %.2f; ignis/Ignition wall %.2f CPU %.2f RSS %.2f"

@@ -17,7 +17,6 @@
 #include <blkid/blkid.h>
 #endif
 #if IGNIS_WITH_MOUNT
-#include <libmount/libmount.h>
 #endif
 #if IGNIS_WITH_FDISK
 #include <libfdisk/libfdisk.h>
@@ -35,10 +34,6 @@ int cmd_version(int argc, char **argv)
         blkid_get_library_version(&v, NULL);
         printf("libblkid %s\n", v);
 #endif
-#if IGNIS_WITH_MOUNT
-        mnt_get_library_version(&v);
-        printf("libmount %s\n", v);
-#endif
 #if IGNIS_WITH_FDISK
         fdisk_get_library_version(&v);
         printf("libfdisk %s\n", v);
@@ -55,6 +50,11 @@ int cmd_version(int argc, char **argv)
                        IGNIS_LIBCRYPTO_SONAME);
         else
                 printf("libcrypto missing (%s cannot be loaded: no hash verification)\n", IGNIS_LIBCRYPTO_SONAME);
+        if (dlopen_mount() >= 0) {
+                sym_mnt_get_library_version(&v);
+                printf("libmount %s (%s, loaded when needed)\n", v, IGNIS_LIBMOUNT_SONAME);
+        } else
+                printf("libmount missing (%s cannot be loaded: no mounts)\n", IGNIS_LIBMOUNT_SONAME);
         if (dlopen_cryptsetup() >= 0)
                 printf("libcryptsetup (%s, loaded when needed)\n", IGNIS_LIBCRYPTSETUP_SONAME);
         else

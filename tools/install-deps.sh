@@ -3,7 +3,7 @@
 # only the missing ones, so a prepared machine pays nothing.
 set -eu
 
-PKGS="meson ninja-build pkg-config gcc
+PKGS="meson ninja-build pkg-config gcc binutils
 libjson-c-dev libcurl4-openssl-dev libblkid-dev libmount-dev libcryptsetup-dev libfdisk-dev
 zlib1g-dev libssl-dev
 python3 python3-jsonschema

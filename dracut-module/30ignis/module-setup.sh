@@ -12,9 +12,9 @@
 #                       (default: $moddir/ignis, then the meson install
 #                       layout <prefix>/bin/ignis, then ignis in PATH)
 #   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
-#                       libcrypto.so.3 libcryptsetup.so.12": the meson
-#                       options libcurl_soname, libcrypto_soname and
-#                       libcryptsetup_soname)
+#                       libcrypto.so.3 libcryptsetup.so.12 libmount.so.1":
+#                       the meson options libcurl_soname, libcrypto_soname,
+#                       libcryptsetup_soname and libmount_soname)
 #   IGNIS_NETWORK=no    leave out dracut's systemd-networkd module (package
 #                       dracut-network), which ignis starts only when the
 #                       config needs the network (default: include it when
@@ -143,7 +143,7 @@ install() {
     inst_binary "$bin" /usr/bin/ignis
 
     # dlopen()ed at run time, so not seen by dracut's ldd walk of the binary.
-    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3 libcryptsetup.so.12}; do
+    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3 libcryptsetup.so.12 libmount.so.1}; do
         ignis_inst_dlopen_lib "$lib" ||
             dwarn "ignis: $lib not found in $libdirs: features that need it will fail at run time"
     done

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <libcryptsetup.h>
+#include <libmount/libmount.h>
 #include <openssl/evp.h>
 
 int dlopen_curl(void);
@@ -17,6 +18,10 @@ int dlopen_crypto(void);
 /* Only the disks stage formats LUKS volumes; libcryptsetup brings
  * libdevmapper, libcrypto, libargon2 and libjson-c with it. */
 int dlopen_cryptsetup(void);
+/* Only mounting needs libmount (the mount stage, config media), and it
+ * brings libselinux and libpcre2 with it: ~0.5 MiB of touched pages that
+ * the fetch and disks stages would map for nothing. */
+int dlopen_mount(void);
 
 #define IGNIS_DLSYM_EXTERN(name) extern __typeof__(name) *sym_##name
 
@@ -66,3 +71,20 @@ IGNIS_DLSYM_EXTERN(crypt_set_pbkdf_type);
 IGNIS_DLSYM_EXTERN(crypt_format);
 IGNIS_DLSYM_EXTERN(crypt_keyslot_add_by_volume_key);
 IGNIS_DLSYM_EXTERN(crypt_keyslot_destroy);
+
+IGNIS_DLSYM_EXTERN(mnt_new_context);
+IGNIS_DLSYM_EXTERN(mnt_free_context);
+IGNIS_DLSYM_EXTERN(mnt_context_set_source);
+IGNIS_DLSYM_EXTERN(mnt_context_set_target);
+IGNIS_DLSYM_EXTERN(mnt_context_set_fstype);
+IGNIS_DLSYM_EXTERN(mnt_context_set_options);
+IGNIS_DLSYM_EXTERN(mnt_context_set_optsmode);
+IGNIS_DLSYM_EXTERN(mnt_context_disable_canonicalize);
+IGNIS_DLSYM_EXTERN(mnt_context_disable_mtab);
+IGNIS_DLSYM_EXTERN(mnt_context_disable_helpers);
+IGNIS_DLSYM_EXTERN(mnt_context_mount);
+IGNIS_DLSYM_EXTERN(mnt_context_umount);
+IGNIS_DLSYM_EXTERN(mnt_context_get_status);
+IGNIS_DLSYM_EXTERN(mnt_context_get_syscall_errno);
+IGNIS_DLSYM_EXTERN(mnt_context_get_excode);
+IGNIS_DLSYM_EXTERN(mnt_get_library_version);

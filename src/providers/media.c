@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include <blkid/blkid.h>
-#include <libmount/libmount.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
+#include "ignis/dlopen-libs.h"
 #include "ignis/log.h"
 #include "ignis/util.h"
 #include "internal.h"
@@ -132,29 +132,33 @@ int medium_find(const char *const *labels, const char *const *types, long wait_s
 
 static int do_mount(const struct medium *m, const char *dir)
 {
-        struct libmnt_context *cxt = mnt_new_context();
+        struct libmnt_context *cxt;
         char msg[256] = "";
         int rc, r = 0;
 
+        r = dlopen_mount();
+        if (r < 0)
+                return r;
+        cxt = sym_mnt_new_context();
         if (!cxt)
                 return log_error_errno(ENOMEM, "Cannot set up libmount");
         /* Only this source on this target with these options: nothing from
          * fstab, no mount helpers, no utab. */
-        mnt_context_set_optsmode(cxt, MNT_OMODE_IGNORE);
-        mnt_context_disable_helpers(cxt, 1);
-        mnt_context_disable_mtab(cxt, 1);
-        mnt_context_set_source(cxt, m->dev);
-        mnt_context_set_target(cxt, dir);
-        mnt_context_set_fstype(cxt, m->type);
-        mnt_context_set_options(cxt, "ro,nosuid,nodev,noexec");
-        rc = mnt_context_mount(cxt);
-        if (rc != 0 || mnt_context_get_status(cxt) != 1) {
-                int syserr = mnt_context_get_syscall_errno(cxt);
-                mnt_context_get_excode(cxt, rc, msg, sizeof(msg));
+        sym_mnt_context_set_optsmode(cxt, MNT_OMODE_IGNORE);
+        sym_mnt_context_disable_helpers(cxt, 1);
+        sym_mnt_context_disable_mtab(cxt, 1);
+        sym_mnt_context_set_source(cxt, m->dev);
+        sym_mnt_context_set_target(cxt, dir);
+        sym_mnt_context_set_fstype(cxt, m->type);
+        sym_mnt_context_set_options(cxt, "ro,nosuid,nodev,noexec");
+        rc = sym_mnt_context_mount(cxt);
+        if (rc != 0 || sym_mnt_context_get_status(cxt) != 1) {
+                int syserr = sym_mnt_context_get_syscall_errno(cxt);
+                sym_mnt_context_get_excode(cxt, rc, msg, sizeof(msg));
                 r = log_error_errno(syserr ? syserr : EIO, "Cannot mount the config medium %s (%s) read-only: %s",
                                     m->dev, m->type, *msg ? msg : "mount failed");
         }
-        mnt_free_context(cxt);
+        sym_mnt_free_context(cxt);
         return r;
 }
 

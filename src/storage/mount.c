@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount/libmount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +18,7 @@
 
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
+#include "ignis/dlopen-libs.h"
 #include "ignis/log.h"
 #include "ignis/rootfs.h"
 #include "ignis/storage.h"
@@ -32,7 +32,8 @@ struct mount_entry {
 
 static inline void mnt_free_contextp(struct libmnt_context **c)
 {
-        mnt_free_context(*c);
+        if (*c)
+                sym_mnt_free_context(*c);
 }
 #define _cleanup_mnt_context_ _cleanup_(mnt_free_contextp)
 
@@ -122,9 +123,9 @@ static int open_mount_point(const struct root *r, const char *path, bool create,
 static int context_error(struct libmnt_context *cxt, int rc, const char *op, const char *what, const char *detail)
 {
         char buf[BUFSIZ] = "";
-        int e = mnt_context_get_syscall_errno(cxt);
+        int e = sym_mnt_context_get_syscall_errno(cxt);
 
-        (void) mnt_context_get_excode(cxt, rc, buf, sizeof(buf));
+        (void) sym_mnt_context_get_excode(cxt, rc, buf, sizeof(buf));
         if (e > 0)
                 return log_error_errno(e, "%s: %s %s failed: %m%s%s", what, op, detail, buf[0] ? " (" : "",
                                        buf[0] ? ")" : "");
@@ -147,19 +148,19 @@ static int mount_one(const struct root *r, const struct mount_entry *m)
         target = xasprintf("/proc/self/fd/%d", fd);
         detail = xasprintf("of %s on %s%s (%s%s%s)", fs->device, r->path,
                            strcmp(fs->path, "/") == 0 ? "" : fs->path, fs->format, opts ? ", " : "", opts ? opts : "");
-        cxt = mnt_new_context();
+        cxt = sym_mnt_new_context();
         if (!cxt)
                 return log_error_errno(ENOMEM, "%s: out of memory", what);
-        mnt_context_disable_canonicalize(cxt, 1);
-        mnt_context_disable_mtab(cxt, 1);
+        sym_mnt_context_disable_canonicalize(cxt, 1);
+        sym_mnt_context_disable_mtab(cxt, 1);
         /* No /sbin/mount.* helpers: the kernel's filesystems only. */
-        mnt_context_disable_helpers(cxt, 1);
-        if (mnt_context_set_source(cxt, fs->device) < 0 ||
-            mnt_context_set_target(cxt, target) < 0 ||
-            mnt_context_set_fstype(cxt, strcmp(fs->format, "virtiofs") == 0 ? "virtiofs" : fs->format) < 0 ||
-            (opts && mnt_context_set_options(cxt, opts) < 0))
+        sym_mnt_context_disable_helpers(cxt, 1);
+        if (sym_mnt_context_set_source(cxt, fs->device) < 0 ||
+            sym_mnt_context_set_target(cxt, target) < 0 ||
+            sym_mnt_context_set_fstype(cxt, strcmp(fs->format, "virtiofs") == 0 ? "virtiofs" : fs->format) < 0 ||
+            (opts && sym_mnt_context_set_options(cxt, opts) < 0))
                 return log_error_errno(ENOMEM, "%s: cannot set up the mount", what);
-        rc = mnt_context_mount(cxt);
+        rc = sym_mnt_context_mount(cxt);
         if (rc != 0)
                 return context_error(cxt, rc, "mount", what, detail);
         log_info("%s: mounted %s", what, detail + 3);
@@ -178,6 +179,9 @@ int storage_mount_all(const struct ig_config *c, const char *root)
                 log_info("no filesystem to mount");
                 return 0;
         }
+        e = dlopen_mount();
+        if (e < 0)
+                return e;
         e = root_open(root, &r);
         if (e < 0)
                 return log_error_errno(e, "Cannot open the target root %s: %m", root);
@@ -209,16 +213,16 @@ static int umount_one(const struct root *r, const struct mount_entry *m)
         if (!real)
                 return log_error_errno(errno, "%s: cannot resolve %s: %m", what, fs->path);
         close(TAKE_FD(fd));
-        cxt = mnt_new_context();
+        cxt = sym_mnt_new_context();
         if (!cxt)
                 return log_error_errno(ENOMEM, "%s: out of memory", what);
-        mnt_context_disable_mtab(cxt, 1);
-        mnt_context_disable_helpers(cxt, 1);
-        if (mnt_context_set_target(cxt, real) < 0)
+        sym_mnt_context_disable_mtab(cxt, 1);
+        sym_mnt_context_disable_helpers(cxt, 1);
+        if (sym_mnt_context_set_target(cxt, real) < 0)
                 return log_error_errno(ENOMEM, "%s: cannot set up the umount", what);
-        rc = mnt_context_umount(cxt);
+        rc = sym_mnt_context_umount(cxt);
         if (rc != 0) {
-                if (mnt_context_get_syscall_errno(cxt) == EINVAL || rc == -EINVAL) {
+                if (sym_mnt_context_get_syscall_errno(cxt) == EINVAL || rc == -EINVAL) {
                         log_warning("%s: %s is not mounted; nothing to unmount", what, real);
                         return 0;
                 }
@@ -238,6 +242,9 @@ int storage_umount_all(const struct ig_config *c, const char *root)
         list = mount_list(c, &n);
         if (n == 0)
                 return 0;
+        e = dlopen_mount();
+        if (e < 0)
+                return e;
         e = root_open(root, &r);
         if (e < 0)
                 return log_error_errno(e, "Cannot open the target root %s: %m", root);

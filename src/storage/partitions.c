@@ -73,6 +73,11 @@ static int open_disk(const char *path, bool readonly, const char *where, struct 
         if (!cxt)
                 return log_error_errno(ENOMEM, "%s: out of memory", where);
         fdisk_disable_dialogs(cxt, 1);
+        /* Without it fdisk_assign_device() looks for signatures that would
+         * collide with a new table (libblkid's full superblock probe: its
+         * ZFS prober alone reads four 256 KiB labels into memory), a
+         * result ignis never asks for; creating a new table still checks. */
+        fdisk_enable_listonly(cxt, 1);
         r = fdisk_assign_device(cxt, path, readonly);
         if (r < 0) {
                 fdisk_unref_context(cxt);

@@ -58,6 +58,38 @@ DEFINE_SYM(crypt_format);
 DEFINE_SYM(crypt_keyslot_add_by_volume_key);
 DEFINE_SYM(crypt_keyslot_destroy);
 
+DEFINE_SYM(mnt_new_context);
+DEFINE_SYM(mnt_free_context);
+DEFINE_SYM(mnt_context_set_source);
+DEFINE_SYM(mnt_context_set_target);
+DEFINE_SYM(mnt_context_set_fstype);
+DEFINE_SYM(mnt_context_set_options);
+DEFINE_SYM(mnt_context_set_optsmode);
+DEFINE_SYM(mnt_context_disable_canonicalize);
+DEFINE_SYM(mnt_context_disable_mtab);
+DEFINE_SYM(mnt_context_disable_helpers);
+DEFINE_SYM(mnt_context_mount);
+DEFINE_SYM(mnt_context_umount);
+DEFINE_SYM(mnt_context_get_status);
+DEFINE_SYM(mnt_context_get_syscall_errno);
+DEFINE_SYM(mnt_context_get_excode);
+DEFINE_SYM(mnt_get_library_version);
+
+/* Debian's libcurl pulls in GnuTLS (through librtmp and libldap) although
+ * none of the protocols ignis lets it speak uses it; GnuTLS's library
+ * constructor would initialise itself anyway (its config, its PKCS#11 and
+ * random-number state): ~0.9 MiB of touched pages at every dlopen of
+ * libcurl (bench/README.md, fetch.sh). This is GnuTLS's documented hook to
+ * skip that implicit initialisation (GNUTLS_SKIP_GLOBAL_INIT); the linker
+ * exports it from the executable (src/meson.build) so that the constructor
+ * finds it. A program that does use GnuTLS still calls gnutls_global_init()
+ * itself, as libcurl's GnuTLS flavour does. */
+int _gnutls_global_init_skip(void);
+int _gnutls_global_init_skip(void)
+{
+        return 1;
+}
+
 struct sym {
         const char *name;
         void **ptr;
@@ -163,4 +195,30 @@ int dlopen_cryptsetup(void)
         };
 
         return load(IGNIS_LIBCRYPTSETUP_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
+}
+
+int dlopen_mount(void)
+{
+        static void *handle;
+        static int state;
+        static const struct sym syms[] = {
+                SYM(mnt_new_context),
+                SYM(mnt_free_context),
+                SYM(mnt_context_set_source),
+                SYM(mnt_context_set_target),
+                SYM(mnt_context_set_fstype),
+                SYM(mnt_context_set_options),
+                SYM(mnt_context_set_optsmode),
+                SYM(mnt_context_disable_canonicalize),
+                SYM(mnt_context_disable_mtab),
+                SYM(mnt_context_disable_helpers),
+                SYM(mnt_context_mount),
+                SYM(mnt_context_umount),
+                SYM(mnt_context_get_status),
+                SYM(mnt_context_get_syscall_errno),
+                SYM(mnt_context_get_excode),
+                SYM(mnt_get_library_version),
+        };
+
+        return load(IGNIS_LIBMOUNT_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
 }
