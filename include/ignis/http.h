@@ -85,6 +85,10 @@ struct http_request {
         size_t n_retry_statuses;
 
         bool direct;                    /* no proxy: link-local metadata services */
+        /* Connect from a source port below 1024 (Scaleway's metadata service
+         * answers user data only to such requests: only root can bind them).
+         * A random start, so a port still in TIME_WAIT is skipped. */
+        bool privileged_source_port;
         /* Non-2xx answers are returned (-ENOENT, -EACCES, -EPROTO with
          * resp->status) without an error line: the caller tries something
          * else (S3 and GCS: anonymous first, then signed). */

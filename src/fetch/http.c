@@ -340,6 +340,11 @@ static int attempt_once(struct fetch_ctx *x, CURL *h, const struct http_sink *si
                         long left = x->deadline_ms > now ? (long) (x->deadline_ms - now) : 1;
                         r = r ?: set_long(h, CURLOPT_TIMEOUT_MS, left);
                 }
+                if (x->req->privileged_source_port) {
+                        long first = 1 + (long) arc4random_uniform(900);
+                        r = r ?: set_long(h, CURLOPT_LOCALPORT, first);
+                        r = r ?: set_long(h, CURLOPT_LOCALPORTRANGE, 1024 - first);
+                }
                 if (x->ca)
                         r = r ?: set_ptr(h, CURLOPT_CAINFO_BLOB,
                                          &(struct curl_blob) { .data = x->ca, .len = x->ca_len,

@@ -48,63 +48,6 @@ static bool refused(int r)
         return r == -EACCES || r == -EPROTO;
 }
 
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static int has_route(const char *base, char **why_out)
-{
-        _cleanup_free_ char *host = NULL, *why_buf = NULL;
-        const char *why = NULL;
-        unsigned port;
-        int r;
-
-        if (url_network_host(base, &host, &port) < 0) {
-                *why_out = xasprintf("%s is not an http URL", base);
-                return 0;
-        }
-        r = net_route_to_host(host, port, &why, &why_buf);
-        if (r <= 0)
-                *why_out = xstrdup(why ? why : "no route");
-        return r > 0;
-}
-
-/* The endpoint to talk to: IPv4 if the kernel can reach it, else IPv6,
- * waiting up to the budget for either. */
-static int pick_endpoint(long budget_s, const char **ret)
-{
-        const char *v4 = aws_imds_base();
-        const char *v6 = env_or("IGNIS_AWS_IMDS_URL_V6", "http://[fd00:ec2::254]");
-        double start = now_s();
-        bool announced = false;
-
-        for (;;) {
-                _cleanup_free_ char *why4 = NULL, *why6 = NULL;
-
-                if (has_route(v4, &why4)) {
-                        *ret = v4;
-                        return 0;
-                }
-                if (has_route(v6, &why6)) {
-                        log_info("%s: the IPv4 metadata endpoint is unreachable (%s): using the IPv6 one", WHO, why4);
-                        *ret = v6;
-                        return 0;
-                }
-                if (now_s() - start >= (double) budget_s)
-                        return log_error_errno(ETIMEDOUT, "%s: the instance metadata service is unreachable after "
-                                               "%lds: %s; %s", WHO, budget_s, why4, why6);
-                if (!announced) {
-                        log_info("%s: waiting for a route to the instance metadata service (%s)", WHO, why4);
-                        announced = true;
-                }
-                usleep(100 * 1000);
-        }
-}
-
 /* 0 and *token (NULL: use IMDSv1), or a negative errno (logged). */
 static int get_token(const char *base, long budget_s, char **token)
 {
@@ -176,7 +119,8 @@ int provider_aws_fetch(struct fetched_config *out)
         int r;
 
         *out = (struct fetched_config) {};
-        r = pick_endpoint(budget, &base);
+        r = metadata_pick_endpoint(WHO, "instance metadata service", aws_imds_base(),
+                                   env_or("IGNIS_AWS_IMDS_URL_V6", "http://[fd00:ec2::254]"), budget, &base);
         if (r < 0)
                 return r;
         r = get_token(base, budget, &token);

@@ -80,6 +80,12 @@ int nocloud_fetch(const char *platform, long wait_s, bool vendor_data, struct fe
 
 /* --- metadata.c: link-local HTTP metadata services --- */
 
+/* Dual-stack services (aws, scaleway): the IPv4 base if the kernel has a
+ * route to it, else the IPv6 one, waiting up to budget_s for either (one
+ * "waiting for a route to the SERVICE" line). *ret is v4 or v6. */
+int metadata_pick_endpoint(const char *who, const char *service, const char *v4, const char *v6, long budget_s,
+                           const char **ret);
+
 /* Waits until the kernel has a route to req->url's host (DHCP may still be
  * running), one console line if it has to, within req->budget_s (set to the
  * providers' budget if 0), and leaves what is left of the budget in
@@ -94,6 +100,9 @@ int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct
  * config"; base64-decoded if the platform sends it so. Fills out. */
 int metadata_fetch_userdata(const char *platform, const char *url, const char *const *headers, bool base64,
                             struct fetched_config *out);
+/* The same for a request the caller set up (a source port, headers). */
+int metadata_fetch_userdata_req(const char *platform, struct http_request *req, bool base64,
+                                struct fetched_config *out);
 /* base64 user data into out (source named after platform and url). */
 int metadata_decode_base64(const char *platform, const char *url, char **body, size_t *len);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
@@ -43,6 +44,60 @@ int metadata_wait_route(struct http_request *req)
         if (req->budget_s > 0 && waited > 0)
                 req->budget_s = req->budget_s - waited > 0 ? req->budget_s - waited : 1;
         return 0;
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static int has_route(const char *base, char **why_out)
+{
+        _cleanup_free_ char *host = NULL, *why_buf = NULL;
+        const char *why = NULL;
+        unsigned port;
+        int r;
+
+        if (url_network_host(base, &host, &port) < 0) {
+                *why_out = xasprintf("%s is not an http URL", base);
+                return 0;
+        }
+        r = net_route_to_host(host, port, &why, &why_buf);
+        if (r <= 0)
+                *why_out = xstrdup(why ? why : "no route");
+        return r > 0;
+}
+
+int metadata_pick_endpoint(const char *who, const char *service, const char *v4, const char *v6, long budget_s,
+                           const char **ret)
+{
+        double start = now_s();
+        bool announced = false;
+
+        for (;;) {
+                _cleanup_free_ char *why4 = NULL, *why6 = NULL;
+
+                if (has_route(v4, &why4)) {
+                        *ret = v4;
+                        return 0;
+                }
+                if (has_route(v6, &why6)) {
+                        log_info("%s: the IPv4 metadata endpoint is unreachable (%s): using the IPv6 one", who, why4);
+                        *ret = v6;
+                        return 0;
+                }
+                if (now_s() - start >= (double) budget_s)
+                        return log_error_errno(ETIMEDOUT, "%s: the %s is unreachable after %lds: %s; %s", who,
+                                               service, budget_s, why4, why6);
+                if (!announced) {
+                        log_info("%s: waiting for a route to the %s (%s)", who, service, why4);
+                        announced = true;
+                }
+                usleep(100 * 1000);
+        }
 }
 
 int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct http_response *resp)
@@ -81,13 +136,21 @@ int metadata_fetch_userdata(const char *platform, const char *url, const char *c
                             struct fetched_config *out)
 {
         struct http_request req = { .url = url, .what = platform, .headers = headers };
+
+        return metadata_fetch_userdata_req(platform, &req, base64, out);
+}
+
+int metadata_fetch_userdata_req(const char *platform, struct http_request *req, bool base64,
+                                struct fetched_config *out)
+{
+        const char *url = req->url;
         _cleanup_free_ char *body = NULL;
         size_t len = 0;
         int r;
 
         *out = (struct fetched_config) {};
         log_info("%s: fetching the user data from %s", platform, url);
-        r = metadata_fetch(&req, &body, &len, NULL);
+        r = metadata_fetch(req, &body, &len, NULL);
         if (r == -ENOENT) {
                 log_info("%s: the metadata service has no user data (404): no config", platform);
                 return 0;

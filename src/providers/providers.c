@@ -72,7 +72,7 @@ bool provider_needs_network(const char *platform)
         /* Ignition's network platforms this build may not serve yet: the
          * fetch stage then gives the "not supported" answer, with the
          * network up as it would be. */
-        static const char *const others[] = { "packet", "scaleway" };
+        static const char *const others[] = { "packet" };
         const struct provider *p = provider_find(platform);
 
         if (p)

@@ -52,6 +52,8 @@ Case keys (all optional but "expect"):
                 that matches no route, or lacks a required header, gets the
                 status the real service gives ("missing_status", default 400)
                 and is recorded as wrong.
+                "privileged_port": true: a request from a source port
+                >= 1024 gets 403 (Scaleway) and is recorded as wrong.
   host_not_vmware  true: the case relies on this machine not being a VMware
                 VM (the CPU's hypervisor signature, which no fake can
                 change); skipped, said so, on one that is
@@ -147,6 +149,9 @@ class Server:
                 for i, r in enumerate(outer.routes):
                     if r.get("method", "GET") != self.command or r["path"] != self.path:
                         continue
+                    if r.get("privileged_port") and self.client_address[1] >= 1024:
+                        outer.wrong.append("%s: from source port %d" % (key, self.client_address[1]))
+                        return self.answer({"status": 403, "body": "source port not privileged"})
                     for h, v in r.get("headers", {}).items():
                         got = self.headers.get(h)
                         if got != v:
@@ -314,7 +319,7 @@ def subset(want, got, path="$"):
 
 CLOSED_ENDPOINTS = ["IGNIS_ENDPOINT_" + n for n in (
     "OPENSTACK", "AZURE_IMDS", "AZURE_WIRESERVER", "DIGITALOCEAN", "HETZNER", "VULTR",
-    "EXOSCALE", "ALIYUN", "UPCLOUD", "ORACLECLOUD", "AKAMAI")] + [
+    "EXOSCALE", "ALIYUN", "UPCLOUD", "ORACLECLOUD", "AKAMAI", "SCALEWAY", "SCALEWAY_V6")] + [
     "IGNIS_AWS_IMDS_URL", "IGNIS_GCP_METADATA_URL", "IGNIS_GCS_URL", "IGNIS_S3_ENDPOINT"]
 
 
