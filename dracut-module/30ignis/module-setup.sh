@@ -16,10 +16,10 @@
 #                       options libcurl_soname, libcrypto_soname and
 #                       libcryptsetup_soname; libcurl only in an image with
 #                       a network)
-#   IGNIS_NETWORK=no    leave out dracut's systemd-networkd module (package
-#                       dracut-network), which ignis starts only when the
-#                       config needs the network (default: include it when
-#                       it is available)
+#   IGNIS_NETWORK=no    leave out networking: systemd-networkd (which
+#                       ignis starts only when the config needs the
+#                       network), the NIC drivers, libcurl and the CA bundle
+#                       (default: networkd when the build host has it)
 #   IGNIS_KERNEL_MODULES  kernel modules for the storage ignis creates and
 #                       mounts (default below; set it empty to rely on the
 #                       distro's own module selection)
@@ -236,7 +236,7 @@ install() {
             dwarn "ignis: systemd-networkd is not on this build host: configs that need the network will fail"
         fi
     fi
-    # libcurl and its dependencies (about 10 MB on Debian 12) only serve
+    # libcurl and its dependencies (11 MB on Debian 12) only serve
     # remote resources: not in an image without a network.
     if ignis_network_enabled && { [[ $networkd ]] || ignis_distro_network; }; then
         curl=libcurl.so.4
