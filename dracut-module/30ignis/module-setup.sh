@@ -226,10 +226,13 @@ install() {
     local bin lib t f curl='' networkd=''
 
     # The network stack: dracut's systemd-networkd module if the distro adds
-    # it, else networkd installed here; or the distro's own network module.
-    if ignis_network_enabled && ! ignis_distro_network; then
+    # it (also as the backend of dracut's network module), else the distro's
+    # own network module, else networkd installed here.
+    if ignis_network_enabled; then
         if dracut_module_included systemd-networkd; then
             networkd=dracut
+        elif ignis_distro_network; then
+            :
         elif ignis_install_networkd; then
             networkd=ignis
         else

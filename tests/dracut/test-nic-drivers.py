@@ -15,7 +15,9 @@ image's cpio listing then says what dracut installed:
     kernel-network-modules);
   * IGNIS_ADD_NIC_DRIVERS: the curated list plus the extra driver;
   * IGNIS_NIC_DRIVERS=LIST: that list only;
-  * IGNIS_NETWORK=no: no NIC driver, no networkd, no libcurl or curl.
+  * IGNIS_NETWORK=no: no NIC driver, no networkd, no libcurl or curl;
+  * with dracut's systemd-networkd module added by the distro: that one,
+    with its units off, and (through it) every driver.
 
 A host-only image's extra drivers (the build host's own NICs) come from
 ignis_nic_driver_list, run with dracut's get_dev_module stubbed over a fake
@@ -123,7 +125,7 @@ def make_base(top):
     return base
 
 
-def build(top, base, kdir, name, env_extra):
+def build(top, base, kdir, name, env_extra, modules="ignis"):
     out = os.path.join(top, name + ".img")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("IGNIS_NIC") and k != "IGNIS_NETWORK"}
@@ -131,7 +133,7 @@ def build(top, base, kdir, name, env_extra):
     # The host's dracut.conf.d is ignored, as in tests/vm/dracut-vm.sh.
     p = subprocess.run(["dracut", "--force", "-q", "-N", "--no-hostonly-cmdline", "--conf", "/dev/null",
                         "--confdir", os.path.join(base, "no-conf.d"), "--kver", KVER, "--kmoddir", kdir,
-                        "-m", "ignis", "--no-compress", "--no-early-microcode", "--tmpdir", top, out],
+                        "-m", modules, "--no-compress", "--no-early-microcode", "--tmpdir", top, out],
                        env=env, capture_output=True, text=True)
     if p.returncode != 0:
         return None, p.stderr
@@ -205,6 +207,20 @@ try:
        and not has(img[0], "bin/curl"),
        "IGNIS_NETWORK=no: no NIC driver, no networkd, no libcurl or curl",
        "\n".join(f for f in img[0] if "net" in f or "curl" in f) if img else err)
+
+    # A distro that adds dracut's systemd-networkd module: ignis uses it
+    # (its units disabled, started by ignis-network.path), and its
+    # kernel-network-modules brings every driver.
+    img, err = build(top, base, kdir, "dracut-networkd", {}, modules="ignis systemd-networkd")
+    if img:
+        got = net_drivers(img[0])
+        ok(all(m in got for m in ETHERNET) and has(img[0], "/ignis-network.path")
+           and not has(img[0], "/ignis-network-up")
+           and not any("wants/systemd-networkd" in f for f in img[0]),
+           "with dracut's systemd-networkd module: used (units off, ignis-network.path), every NIC driver",
+           "\n".join(f for f in img[0] if "network" in f) + f"\ndrivers {got}")
+    else:
+        ok(False, "with dracut's systemd-networkd module: image built", err)
 
     # Host-only: the build host's NICs (those with a device) join the list.
     sysfs = os.path.join(top, "sys")
