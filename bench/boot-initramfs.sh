@@ -71,6 +71,8 @@ key=$( {
     sha256sum < "$0"
     sha256sum < "$REPO/tests/vm/dracut-vm.sh"
     echo "extra ${IGNIS_VM_DRACUT_ARGS:-}"
+    # the module's settings (bench/initramfs-size.sh builds each variant)
+    echo "ignis-env ${IGNIS_NETWORK-} ${IGNIS_NIC_DRIVERS-} ${IGNIS_ADD_NIC_DRIVERS-}"
     sha256sum < "$BIN"
     (cd "$MODDIR" && find . -type f ! -name ignition -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
     (cd "$MODDIR" && find . -printf '%p %m\n' | LC_ALL=C sort)

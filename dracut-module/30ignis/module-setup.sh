@@ -14,14 +14,20 @@
 #   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
 #                       libcrypto.so.3 libcryptsetup.so.12 libmount.so.1":
 #                       the meson options libcurl_soname, libcrypto_soname,
-#                       libcryptsetup_soname and libmount_soname)
-#   IGNIS_NETWORK=no    leave out dracut's systemd-networkd module (package
-#                       dracut-network), which ignis starts only when the
-#                       config needs the network (default: include it when
-#                       it is available)
+#                       libcryptsetup_soname and libmount_soname; libcurl
+#                       only in an image with a network)
+#   IGNIS_NETWORK=no    leave out networking: systemd-networkd (which
+#                       ignis starts only when the config needs the
+#                       network), the NIC drivers, libcurl and the CA bundle
+#                       (default: networkd when the build host has it)
 #   IGNIS_KERNEL_MODULES  kernel modules for the storage ignis creates and
 #                       mounts (default below; set it empty to rely on the
 #                       distro's own module selection)
+#   IGNIS_NIC_DRIVERS   the NIC drivers of an image with networking (default
+#                       $ignis_default_nic_drivers below); "all" brings back
+#                       dracut's kernel-network-modules (every wired NIC
+#                       driver, about 45 MB more)
+#   IGNIS_ADD_NIC_DRIVERS  NIC drivers to install on top of IGNIS_NIC_DRIVERS
 
 # Where the ignis executable comes from, in order of preference.
 ignis_find_binary() {
@@ -43,6 +49,51 @@ ignis_find_binary() {
 
 # Tools ignis cannot work without (passwd section, systemd units).
 ignis_required_tools="useradd usermod userdel groupadd groupdel systemctl"
+
+# NIC drivers of an image with networking: the virtual and cloud NICs, and
+# the server NICs machines are commonly network-booted with (the list and the
+# size of each driver: docs/networking.md).
+ignis_default_nic_drivers="virtio_net hv_netvsc mana vmxnet3 ena gve xen-netfront ixgbevf
+    e1000 e1000e igb igc ixgbe i40e ice tg3 bnxt_en r8169 mlx5_core"
+
+ignis_network_enabled() {
+    case "${IGNIS_NETWORK:-yes}" in
+        no | 0 | false) return 1 ;;
+    esac
+    return 0
+}
+
+ignis_all_nic_drivers() {
+    [[ ${IGNIS_NIC_DRIVERS-} =~ ^[[:space:]]*all[[:space:]]*$ ]]
+}
+
+# A network stack chosen by the distro (dracut's network, network-legacy,
+# network-manager or connman modules) brings its own drivers and daemon:
+# ignis then only starts the distro's network-online.target.
+ignis_distro_network() {
+    local t
+    for t in network network-legacy network-manager connman; do
+        dracut_module_included "$t" && return 0
+    done
+    return 1
+}
+
+# The NIC driver names installkernel() passes to instmods: the curated (or
+# configured) list plus IGNIS_ADD_NIC_DRIVERS and, in a host-only image, the
+# drivers of the build host's own NICs (instmods keeps only loaded modules
+# there, so a host NIC outside the list would otherwise be left out).
+ignis_nic_driver_list() {
+    local nic list=${IGNIS_NIC_DRIVERS-$ignis_default_nic_drivers}
+    ignis_all_nic_drivers && list=$ignis_default_nic_drivers
+    # shellcheck disable=SC2086 # lists are split on white space on purpose
+    printf '%s\n' $list ${IGNIS_ADD_NIC_DRIVERS-}
+    if [[ $hostonly ]]; then
+        for nic in "${IGNIS_SYSFS:-/sys}"/class/net/*; do
+            [[ -e $nic/device ]] || continue
+            get_dev_module "$nic"
+        done
+    fi
+}
 
 check() {
     # Only when asked for: "dracut --add ignis", "-m '... ignis'", or a
@@ -71,21 +122,19 @@ depends() {
     if command -v dmsetup > /dev/null 2>&1; then
         deps+=" dm"
     fi
-    # Networking: dracut's systemd-networkd module (small: DHCPv4 and v6 on
-    # every NIC, honours ip=) and, through it, the NIC drivers. ignis starts
-    # it only when a config needs the network (ignis-network-up), never on
-    # a boot whose config is local.
-    case "${IGNIS_NETWORK:-yes}" in
-        no | 0 | false) ;;
-        *)
-            if [[ -d ${dracutbasedir:-/usr/lib/dracut}/modules.d/01systemd-networkd ]]; then
-                deps+=" systemd-networkd"
-            else
-                dwarn "ignis: dracut's systemd-networkd module is missing (install dracut-network):" \
-                    "configs that need the network will fail"
-            fi
-            ;;
-    esac
+    # Networking: systemd-networkd, installed by this module (DHCPv4 and v6
+    # on every NIC, honours ip=) with a curated set of NIC drivers, not
+    # through dracut's systemd-networkd module, which drags in every wired
+    # NIC driver (kernel-network-modules), D-Bus and sysusers. ignis starts
+    # networkd only when a config needs the network (ignis-network.path).
+    if ignis_network_enabled && ignis_all_nic_drivers; then
+        if [[ -d ${dracutbasedir:-/usr/lib/dracut}/modules.d/90kernel-network-modules ]]; then
+            deps+=" kernel-network-modules"
+        else
+            dwarn "ignis: IGNIS_NIC_DRIVERS=all needs dracut's kernel-network-modules module" \
+                "(Debian: dracut-network): installing the default NIC drivers"
+        fi
+    fi
     echo "$deps"
     return 0
 }
@@ -97,6 +146,15 @@ installkernel() {
     # vfat), Azure's provisioning CD (udf), on CD-ROM drives behind the
     # usual controllers (Hyper-V generation 1: ata_piix; q35: ahci).
     hostonly='' instmods isofs udf sr_mod cdrom ahci ata_piix
+
+    # NIC drivers; with "all", or when the distro adds it, dracut's
+    # kernel-network-modules installs every one.
+    if ignis_network_enabled && ! ignis_distro_network &&
+        ! dracut_module_included kernel-network-modules; then
+        local -a nics
+        mapfile -t nics < <(ignis_nic_driver_list | sort -u)
+        ((${#nics[@]} == 0)) || instmods "${nics[@]}"
+    fi
 
     # The disks and mount stages create and mount filesystems, RAID and LUKS
     # volumes inside the initramfs whatever the build host uses, so a
@@ -133,8 +191,59 @@ ignis_inst_dlopen_lib() { # SONAME
     return 1
 }
 
+# systemd-networkd and what ignis uses of it, without dracut's module: no
+# D-Bus (networkd runs without a bus; nothing here talks to it), no sysusers
+# service (the account goes into the image now), no ip(8).
+ignis_install_networkd() {
+    [[ -x $dracutsysrootdir$systemdutildir/systemd-networkd ]] || return 1
+    inst_multiple \
+        "$systemdutildir"/systemd-networkd \
+        "$systemdsystemunitdir"/systemd-networkd.service \
+        "$systemdsystemunitdir"/systemd-networkd.socket || return 1
+    # ip= (systemd-network-generator), the udev .link defaults, networkd's
+    # settings, and networkctl for a look at the links from a shell (its
+    # unit's ExecReload= too).
+    inst_multiple -o \
+        "$systemdutildir"/systemd-network-generator \
+        "$systemdsystemunitdir"/systemd-network-generator.service \
+        "$systemdutildir"/networkd.conf \
+        "$systemdutildir/networkd.conf.d/*.conf" \
+        "$systemdnetwork"/99-default.link \
+        networkctl
+    # networkd.service runs as systemd-network: dracut's systemd module
+    # copies the build host's account when it has one.
+    if ! grep -q '^systemd-network:' "$initdir/etc/passwd" 2> /dev/null; then
+        systemd-sysusers --root "$initdir" "$dracutsysrootdir$sysusers/systemd-network.conf" > /dev/null 2>&1
+        grep -q '^systemd-network:' "$initdir/etc/passwd" 2> /dev/null || {
+            derror "ignis: could not create the systemd-network account in the image"
+            return 1
+        }
+    fi
+    return 0
+}
+
 install() {
-    local bin lib t f
+    local bin lib t f curl='' networkd=''
+
+    # The network stack: dracut's systemd-networkd module if the distro adds
+    # it (also as the backend of dracut's network module), else the distro's
+    # own network module, else networkd installed here.
+    if ignis_network_enabled; then
+        if dracut_module_included systemd-networkd; then
+            networkd=dracut
+        elif ignis_distro_network; then
+            :
+        elif ignis_install_networkd; then
+            networkd=ignis
+        else
+            dwarn "ignis: systemd-networkd is not on this build host: configs that need the network will fail"
+        fi
+    fi
+    # libcurl and its dependencies (11 MB on Debian 12) only serve
+    # remote resources: not in an image without a network.
+    if ignis_network_enabled && { [[ $networkd ]] || ignis_distro_network; }; then
+        curl=libcurl.so.4
+    fi
 
     bin=$(ignis_find_binary) || {
         dfatal "ignis: the ignis binary was not found"
@@ -143,7 +252,7 @@ install() {
     inst_binary "$bin" /usr/bin/ignis
 
     # dlopen()ed at run time, so not seen by dracut's ldd walk of the binary.
-    for lib in ${IGNIS_DLOPEN_LIBS-libcurl.so.4 libcrypto.so.3 libcryptsetup.so.12 libmount.so.1}; do
+    for lib in ${IGNIS_DLOPEN_LIBS-$curl libcrypto.so.3 libcryptsetup.so.12 libmount.so.1}; do
         ignis_inst_dlopen_lib "$lib" ||
             dwarn "ignis: $lib not found in $libdirs: features that need it will fail at run time"
     done
@@ -154,10 +263,12 @@ install() {
     inst_multiple $ignis_required_tools mount umount
     # what ignis-generator and ignis-network-up run
     inst_multiple cat mkdir ln mv
+    # (No sgdisk: ignis partitions with libfdisk, and sgdisk alone pulled
+    # libstdc++, 2.4 MB.)
     inst_multiple -o \
         groupmod \
         setfiles \
-        sgdisk partx udevadm modprobe
+        partx udevadm modprobe
     # Storage tools: each only for the configs that use it, so a build
     # host without one still gets an initramfs, and says what it lacks
     # (ignis names the missing tool when a config needs it).
@@ -170,11 +281,12 @@ install() {
             missing+=("$t")
         fi
     done
-    # clevis is a shell script calling its pins, jose and cryptsetup.
+    # clevis is a shell script calling its pins, jose and cryptsetup; the
+    # tang pin talks to its server with curl, so only with a network.
     if find_binary clevis > /dev/null 2>&1; then
         inst_multiple -o jose clevis-encrypt-sss clevis-decrypt-sss clevis-encrypt-tang \
             clevis-decrypt-tang clevis-encrypt-tpm2 clevis-decrypt-tpm2 clevis-luks-common-functions \
-            luksmeta curl bash
+            luksmeta bash ${curl:+curl}
     fi
     ((${#missing[@]} == 0)) ||
         dwarn "ignis: not on this build host, left out of the initramfs: ${missing[*]} (configs needing them fail with a message naming the tool)"
@@ -186,21 +298,23 @@ install() {
     else
         inst_script "$moddir/ignis-kargs-helper" /usr/libexec/ignis-kargs-helper
     fi
-    if dracut_module_included systemd-networkd; then
+    if [[ $networkd ]]; then
         # In the initramfs's /etc: never seen by the booted system.
         inst_simple "$moddir/99-ignis-dhcp.network" /etc/systemd/network/99-ignis-dhcp.network
-        # dracut's module enables networkd for every boot; ignis starts it
-        # only when the config needs it (ignis-network.path, which the flag
-        # fetch-offline writes triggers), or at boot with rd.neednet=1
-        # (ignis-generator).
+        # Off at boot: ignis starts networkd only when the config needs it
+        # (ignis-network.path, which the flag fetch-offline writes
+        # triggers), or at boot with rd.neednet=1 (ignis-generator).
+        # dracut's own module, when a distro adds it, enables them.
         $SYSTEMCTL -q --root "$initdir" disable systemd-networkd.service systemd-networkd.socket \
             systemd-networkd-wait-online.service systemd-network-generator.service 2> /dev/null
         inst_simple "$moddir/ignis-network.path" "$systemdsystemunitdir/ignis-network.path"
-        # networkd needs its user; dracut's systemd-sysusers module creates
-        # the accounts at every boot (a process in sysinit, seconds under
-        # emulation). Create them in the image now and skip the service (the
-        # drop-in sorts after dracut's, whose empty ConditionNeedsUpdate=
-        # resets every condition before it).
+    fi
+    if [[ $networkd == dracut ]]; then
+        # dracut's systemd-sysusers module creates networkd's accounts at
+        # every boot (a process in sysinit, seconds under emulation).
+        # Create them in the image now and skip the service (the drop-in
+        # sorts after dracut's, whose empty ConditionNeedsUpdate= resets
+        # every condition before it).
         if dracut_module_included systemd-sysusers &&
             systemd-sysusers --root "$initdir" > /dev/null 2>&1 &&
             grep -q '^systemd-network:' "$initdir/etc/passwd"; then
@@ -208,9 +322,9 @@ install() {
             printf '[Unit]\n# ignis: the accounts were created when the image was built\nConditionPathExists=!/etc/passwd\n' \
                 > "$initdir$systemdsystemunitdir/systemd-sysusers.service.d/zz-ignis-prebuilt.conf"
         fi
-    else
-        # Another network module (or none): ignis-fetch starts the distro's
-        # network-online.target without waiting for it.
+    elif [[ -z $networkd ]] && ignis_network_enabled; then
+        # The distro's network module (or none): ignis-fetch starts the
+        # distro's network-online.target without waiting for it.
         inst_script "$moddir/ignis-network-up" /usr/libexec/ignis-network-up
         mkdir -p "$initdir$systemdsystemunitdir/ignis-fetch.service.d"
         printf '[Service]\nExecStartPre=/usr/libexec/ignis-network-up\n' \
@@ -229,13 +343,11 @@ install() {
     inst_rules 60-cdrom_id.rules
 
     # With a network stack, https needs the CA bundle libcurl was built with.
-    for t in network network-legacy network-manager systemd-networkd; do
-        dracut_module_included "$t" || continue
+    if [[ $curl ]]; then
         for f in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt; do
             [[ -e $dracutsysrootdir$f ]] && inst_simple "$f"
         done
-        break
-    done
+    fi
 
     inst_script "$moddir/ignis-generator" "$systemdutildir/system-generators/ignis-generator"
 
@@ -252,7 +364,7 @@ install() {
     ignis_install_unit ignis-mount.service
     ignis_install_unit ignis-files.service
     ignis_install_unit ignis-report.service
-    if dracut_module_included systemd-networkd; then
+    if [[ $networkd ]]; then
         $SYSTEMCTL -q --root="$initdir" add-wants ignis-complete.target ignis-network.path || exit 1
     fi
     # Only with a boot disk (not a live image).
