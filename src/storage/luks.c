@@ -62,13 +62,6 @@ static void key_free(struct luks_key *k)
         *k = (struct luks_key) {};
 }
 
-static bool has_clevis(const struct ig_luks *l)
-{
-        const struct ig_clevis *c = &l->clevis;
-
-        return c->tang.n > 0 || ig_bool_or(c->tpm2, false) || (c->custom.pin && *c->custom.pin);
-}
-
 static bool has_key_file(const struct ig_luks *l)
 {
         return l->key_file.source && *l->key_file.source;
@@ -146,9 +139,8 @@ int storage_luks_check(const struct ig_config *c)
                                 r = -EINVAL;
                         key_free(&k);
                 }
-                if (has_clevis(l) && !exec_have("clevis"))
-                        r = log_error_errno(ENOENT, "%s: the volume has Clevis pins, but the clevis tool is not "
-                                            "installed (install clevis and clevis-luks in the initramfs)", what);
+                if (clevis_check(l, what) < 0)
+                        r = -ENOENT;
         }
         return r;
 }
@@ -229,7 +221,7 @@ static int try_reuse(const struct ig_luks *l, const char *dev, const char *what,
         }
 #define REFUSE(...) log_error_errno(EEXIST, "%s: %s holds a LUKS2 volume that cannot be reused (set wipeVolume to " \
                                     "replace it): " __VA_ARGS__)
-        if (has_clevis(l))
+        if (luks_has_clevis(l))
                 return REFUSE("the config binds Clevis pins", what, l->device);
         if (!has_key_file(l))
                 return REFUSE("the config has no keyFile to open it with", what, l->device);
@@ -277,62 +269,6 @@ static int decide_reuse(const struct ig_luks *l, const char *dev, const char *wh
         return r;
 }
 
-static int clevis_bind(const struct ig_luks *l, const char *dev, const char *what, const struct luks_key *k)
-{
-        _cleanup_free_ char *config = NULL, *cmd = NULL;
-        const struct ig_clevis *cl = &l->clevis;
-        const char *pin = "sss";
-        struct exec_options eo = { .input = k->data, .input_len = k->len };
-        struct exec_result res;
-        int r;
-
-        if (cl->custom.pin && *cl->custom.pin) {
-                pin = cl->custom.pin;
-                config = xstrdup(cl->custom.config ? cl->custom.config : "{}");
-        } else {
-                /* {"t":N,"pins":{"tang":[{"url":..,"thp":..,"adv":..}],"tpm2":{}}} */
-                json_object *o = json_object_new_object(), *pins = json_object_new_object();
-                json_object_object_add(o, "t", json_object_new_int64(ig_int_or(cl->threshold, 1)));
-                if (cl->tang.n > 0) {
-                        json_object *arr = json_object_new_array();
-                        for (size_t i = 0; i < cl->tang.n; i++) {
-                                json_object *t = json_object_new_object();
-                                json_object_object_add(t, "url", json_object_new_string(cl->tang.v[i].url));
-                                if (cl->tang.v[i].thumbprint)
-                                        json_object_object_add(t, "thp",
-                                                               json_object_new_string(cl->tang.v[i].thumbprint));
-                                if (cl->tang.v[i].advertisement) {
-                                        json_object *adv = json_tokener_parse(cl->tang.v[i].advertisement);
-                                        if (adv)
-                                                json_object_object_add(t, "adv", adv);
-                                }
-                                json_object_array_add(arr, t);
-                        }
-                        json_object_object_add(pins, "tang", arr);
-                }
-                if (ig_bool_or(cl->tpm2, false))
-                        json_object_object_add(pins, "tpm2", json_object_new_object());
-                json_object_object_add(o, "pins", pins);
-                config = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-                json_object_put(o);
-        }
-        {
-                char *argv[] = { "clevis", "luks", "bind", "-f", "-k", "-", "-d", (char *) dev, (char *) pin,
-                                 config, NULL };
-                cmd = exec_describe(argv, NULL);
-                log_info("%s: binding Clevis: %s", what, cmd);
-                r = exec_run(argv, &eo, &res);
-        }
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot run clevis: %m", what);
-        if (res.status != 0) {
-                log_error("%s: binding the Clevis pins failed:", what);
-                return exec_result_check(&res, cmd);
-        }
-        exec_result_free(&res);
-        return 0;
-}
-
 static int format_and_open(const struct ig_luks *l, const char *dev, const char *what, const struct luks_key *k,
                            const struct luks_format_opts *fo, uint32_t flags)
 {
@@ -375,9 +311,9 @@ static int format_and_open(const struct ig_luks *l, const char *dev, const char 
         log_info("%s: opened as /dev/mapper/%s", what, l->name);
         sym_crypt_free(TAKE_PTR(cd));
 
-        if (!has_clevis(l))
+        if (!luks_has_clevis(l))
                 return 0;
-        r = clevis_bind(l, dev, what, k);
+        r = clevis_bind(l, dev, what, k->data, k->len);
         if (r < 0)
                 return r;
         if (k->generated) {
@@ -409,7 +345,7 @@ static int save_for_target(const struct ig_luks *l, const char *dev, const char 
 {
         _cleanup_crypt_ struct crypt_device *cd = NULL;
         _cleanup_free_ char *line = NULL, *keyname = xasprintf("%s.key", l->name), *tabname = NULL;
-        bool keep_key = !(k->generated && has_clevis(l));
+        bool keep_key = !(k->generated && luks_has_clevis(l));
         const char *uuid;
         int r;
 
