@@ -96,6 +96,15 @@ int storage_raid_apply(const struct ig_config *c, const struct storage_options *
  * anything is changed. */
 int storage_luks_check(const struct ig_config *c);
 
+/* What each volume's device holds (without wipeVolume), against Ignition's
+ * reuse rules as far as they can be applied before anything is written:
+ * a filesystem or another signature, a LUKS1 header, a LUKS2 header the
+ * config cannot reuse (Clevis, no keyFile, label, UUID, discard) are
+ * refused; the key is tried by the step. A partition the layout keeps or
+ * makes is looked at where the plan puts it. */
+int storage_luks_check_devices(const struct ig_config *c, const struct storage_options *o,
+                               const struct storage_layout *layout);
+
 /* Formats (or reuses) and opens every storage.luks volume with
  * libcryptsetup, binds Clevis pins with `clevis luks bind`. Keys that the
  * files stage must persist in the target (/etc/luks/NAME) are written to

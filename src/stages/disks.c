@@ -88,6 +88,8 @@ static int check_all(const struct ig_config *c, const struct storage_options *o)
                 r = -EINVAL;
         if (storage_luks_check(c) < 0)
                 r = -EINVAL;
+        if (storage_luks_check_devices(c, o, layout) < 0)
+                r = -EINVAL;
         if (storage_filesystems_check(c, o, layout) < 0)
                 r = -EINVAL;
         storage_layout_free(layout);

@@ -69,7 +69,8 @@ char *storage_entry(const char *list, size_t index, const char *name);
  * one object per entry appended to out, the same decisions the step
  * takes; 0, or a negative errno (logged) when the step would refuse. */
 int storage_raid_plan(const struct ig_config *c, struct json_object *out);
-int storage_luks_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *out);
+int storage_luks_plan(const struct ig_config *c, const struct storage_options *o,
+                      const struct storage_layout *layout, struct json_object *out);
 int storage_filesystems_plan(const struct ig_config *c, const struct storage_options *o,
                              const struct storage_layout *layout, struct json_object *out);
 

@@ -31,7 +31,7 @@ int storage_volumes_plan(const struct ig_config *c, const struct storage_options
         /* Every step planned, so one run names every problem. */
         if (storage_raid_plan(c, volumes) < 0)
                 r = -EINVAL;
-        if (storage_luks_check(c) < 0 || storage_luks_plan(c, o, volumes) < 0)
+        if (storage_luks_check(c) < 0 || storage_luks_plan(c, o, layout, volumes) < 0)
                 r = -EINVAL;
         if (storage_filesystems_plan(c, o, layout, volumes) < 0)
                 r = -EINVAL;

@@ -52,6 +52,7 @@ A case is one JSON file:
                 the disk (the image or the loop device): "{disk}p1" is
                 partition 1 (the loop device's node; for an image a name the
                 stage reads as its partition 1)
+  luks          storage.luks, "device" as in filesystems
   volumes       the filesystem steps `ignis plan --json` must list, in
                 order: [["reuse", "$.storage.filesystems[0]"], ...]
   blkid         (loop only) what `blkid -p` must find afterwards, by
@@ -164,9 +165,9 @@ class Case:
             dev = self.link
         disk = dict(self.c.get("disk", {}), device=self.c.get("device", dev))
         storage = {"disks": [disk]}
-        if "filesystems" in self.c:
-            storage["filesystems"] = [dict(f, device=f["device"].replace("{disk}", dev))
-                                      for f in self.c["filesystems"]]
+        for kind in ("luks", "filesystems"):
+            if kind in self.c:
+                storage[kind] = [dict(f, device=f["device"].replace("{disk}", dev)) for f in self.c[kind]]
         return {"ignition": {"version": self.c.get("version", "3.3.0")}, "storage": storage}
 
     def ignis_run(self, top, dev):
