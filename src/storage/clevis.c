@@ -107,9 +107,7 @@ static int fetch_adv(const struct ig_tang *t, const char *what, size_t index, js
         return 0;
 }
 
-/* {"t":N,"pins":{"tang":[{"url":..,"thp":..,"adv":..}],"tpm2":{}}};
- * *reached counts the pins known to work right now. */
-static int sss_config(const struct ig_luks *l, const char *what, char **ret, int *reached)
+int clevis_sss_config(const struct ig_luks *l, const char *what, char **ret, int *reached)
 {
         const struct ig_clevis *cl = &l->clevis;
         json_object *o = json_object_new_object(), *pins = json_object_new_object();
@@ -183,7 +181,7 @@ int clevis_bind(const struct ig_luks *l, const char *dev, const char *what, cons
                 pin = l->clevis.custom.pin;
                 config = xstrdup(l->clevis.custom.config ? l->clevis.custom.config : "{}");
         } else {
-                r = sss_config(l, what, &config, &reached);
+                r = clevis_sss_config(l, what, &config, &reached);
                 if (r < 0)
                         return r;
         }

@@ -37,6 +37,12 @@ bool luks_has_clevis(const struct ig_luks *l);
 /* The tools binding l's pins needs are installed: clevis, clevis luks,
  * cryptsetup, pwmake and each pin's encrypt tool; 0 or -ENOENT (logged). */
 int clevis_check(const struct ig_luks *l, const char *what);
+/* The sss pin config Ignition builds:
+ * {"t":THRESHOLD,"pins":{"tang":[{"url","thp","adv"}],"tpm2":{}}}, with
+ * each Tang advertisement the config lacks fetched from URL/adv; *reached
+ * counts the pins known to work right now (those fetched, tpm2). 0 or a
+ * negative errno (logged). */
+int clevis_sss_config(const struct ig_luks *l, const char *what, char **ret, int *reached);
 /* Binds l's pins to the LUKS2 volume on dev, which key opens (Tang
  * advertisements fetched first when the config has none); when the pins
  * just reached meet the threshold, /dev/mapper/NAME is closed and opened
