@@ -11,6 +11,7 @@
  * the volume fails the stage now rather than the machine's next boot. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,25 @@ static int self_test(const struct ig_luks *l, const char *dev, const char *what)
         return 0;
 }
 
+char *clevis_describe_pins(const struct ig_luks *l)
+{
+        const struct ig_clevis *cl = &l->clevis;
+        char *s;
+
+        if (custom_pin(l))
+                return xasprintf("custom pin %s", cl->custom.pin);
+        s = xasprintf("sss, threshold %" PRId64, ig_int_or(cl->threshold, 1));
+        for (size_t i = 0; i < cl->tang.n; i++) {
+                _cleanup_free_ char *u = url_for_message(cl->tang.v[i].url), *old = s;
+                s = xasprintf("%s, tang %s%s", old, u, cl->tang.v[i].advertisement ? " (advertisement given)" : "");
+        }
+        if (ig_bool_or(cl->tpm2, false)) {
+                _cleanup_free_ char *old = s;
+                s = xasprintf("%s, tpm2", old);
+        }
+        return s;
+}
+
 int clevis_bind(const struct ig_luks *l, const char *dev, const char *what, const char *key, size_t key_len)
 {
         _cleanup_free_ char *config = NULL, *cmd = NULL;
@@ -189,8 +209,14 @@ int clevis_bind(const struct ig_luks *l, const char *dev, const char *what, cons
                 /* The key on standard input (-k -): it is never in a file. */
                 char *argv[] = { "clevis", "luks", "bind", "-f", "-k", "-", "-d", (char *) dev, (char *) pin,
                                  config, NULL };
-                cmd = exec_describe(argv, NULL);
-                log_info("%s: binding Clevis: %s", what, cmd);
+                char *shown[] = { "clevis", "luks", "bind", "-f", "-k", "-", "-d", (char *) dev, (char *) pin,
+                                  "CONFIG", NULL };
+                _cleanup_free_ char *pins = clevis_describe_pins(l);
+
+                /* The config is not logged: a Tang URL (or a custom
+                 * config) may carry credentials. */
+                cmd = exec_describe(shown, NULL);
+                log_info("%s: binding Clevis: %s (%s)", what, cmd, pins);
                 r = exec_run(argv, &eo, &res);
         }
         if (r < 0)

@@ -43,6 +43,10 @@ int clevis_check(const struct ig_luks *l, const char *what);
  * counts the pins known to work right now (those fetched, tpm2). 0 or a
  * negative errno (logged). */
 int clevis_sss_config(const struct ig_luks *l, const char *what, char **ret, int *reached);
+/* The pins for a log line ("sss, threshold 1, tang http://host/, tpm2"):
+ * Tang URLs without userinfo, query or fragment; a custom config not at
+ * all. malloc'd. */
+char *clevis_describe_pins(const struct ig_luks *l);
 /* Binds l's pins to the LUKS2 volume on dev, which key opens (Tang
  * advertisements fetched first when the config has none); when the pins
  * just reached meet the threshold, /dev/mapper/NAME is closed and opened

@@ -86,6 +86,27 @@ int main(void)
         json_object_put(cfg);
         free(text);
 
+        /* What the log shows of the pins: no credentials. */
+        {
+                struct ig_tang t = { .url = "http://user:s3cret@tang.example/p?token=t0ken", .thumbprint = "x" };
+                struct ig_luks k = { .name = "k" };
+                char *d;
+
+                k.clevis.tang.v = &t;
+                k.clevis.tang.n = 1;
+                k.clevis.tpm2 = (struct ig_bool) { true, true };
+                d = clevis_describe_pins(&k);
+                tap_ok(strstr(d, "tang http://tang.example/p") && strstr(d, "tpm2") && strstr(d, "threshold 1"),
+                       "pins described: %s", d);
+                tap_ok(!strstr(d, "s3cret") && !strstr(d, "t0ken") && !strstr(d, "user"),
+                       "no userinfo or query in the description");
+                free(d);
+                k.clevis = (struct ig_clevis) { .custom = { .pin = "tang", .config = "{\"url\":\"http://u:s3cret@h\"}" } };
+                d = clevis_describe_pins(&k);
+                tap_ok(strcmp(d, "custom pin tang") == 0 && !strstr(d, "s3cret"), "a custom config is not shown: %s", d);
+                free(d);
+        }
+
         /* The tools: without clevis on PATH, the entry is refused naming
          * it; a custom pin name with a slash is no pin. */
         {
