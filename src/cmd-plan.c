@@ -131,6 +131,7 @@ int cmd_plan(int argc, char **argv)
         };
         struct ig_parse_options opts = {};
         struct storage_options so = { .alias_dir = STORAGE_ALIAS_DIR };
+        struct storage_layout *layout = NULL;
         _cleanup_free_ char *text = NULL;
         struct json_object *root, *disks, *volumes;
         const char *path, *name;
@@ -183,9 +184,10 @@ int cmd_plan(int argc, char **argv)
         json_object_object_add(root, "config", json_object_new_string(name));
         json_object_object_add(root, "disks", disks);
         json_object_object_add(root, "volumes", volumes);
-        r = storage_partitions_plan(&c, &so, disks);
+        r = storage_partitions_plan(&c, &so, disks, &layout);
         if (r >= 0)
-                r = storage_volumes_plan(&c, &so, volumes);
+                r = storage_volumes_plan(&c, &so, layout, volumes);
+        storage_layout_free(layout);
         if (r < 0)
                 log_error("%s: the disks stage would fail; nothing was changed", name);
         else if (json)

@@ -16,7 +16,8 @@ dpkg-dev debhelper lintian fakeroot
 openssl tftpd-hpa
 fdisk gdisk
 mtools genisoimage
-cryptsetup-bin"
+cryptsetup-bin
+clevis clevis-luks libpwquality-tools"
 
 missing=""
 for p in $PKGS; do

@@ -281,12 +281,20 @@ install() {
             missing+=("$t")
         fi
     done
-    # clevis is a shell script calling its pins, jose and cryptsetup; the
-    # tang pin talks to its server with curl, so only with a network.
+    # clevis is a shell script calling its pins, jose and cryptsetup (the
+    # tang pin talks to its server with curl, so curl only with a network);
+    # `clevis luks bind` makes the new slot's passphrase with pwmake and
+    # cuts its tools' output with the coreutils below.
     if find_binary clevis > /dev/null 2>&1; then
-        inst_multiple -o jose clevis-encrypt-sss clevis-decrypt-sss clevis-encrypt-tang \
+        inst_multiple -o jose clevis-decrypt clevis-encrypt-sss clevis-decrypt-sss clevis-encrypt-tang \
             clevis-decrypt-tang clevis-encrypt-tpm2 clevis-decrypt-tpm2 clevis-luks-common-functions \
-            luksmeta bash ${curl:+curl}
+            clevis-luks-list clevis-luks-pass luksmeta ${curl:+curl} bash pwmake \
+            grep sed awk tr cut tail head sort basename mktemp find rm cat
+        # pwmake checks what it generates against a cracklib dictionary,
+        # which the initramfs lacks; the passphrase is random anyway.
+        mkdir -p "$initdir/etc/security"
+        printf '%s\n' "# ignis: clevis luks bind's pwmake, without a dictionary" "dictcheck = 0" \
+            > "$initdir/etc/security/pwquality.conf"
     fi
     ((${#missing[@]} == 0)) ||
         dwarn "ignis: not on this build host, left out of the initramfs: ${missing[*]} (configs needing them fail with a message naming the tool)"

@@ -71,6 +71,7 @@ IGNIS_DLSYM_EXTERN(crypt_set_pbkdf_type);
 IGNIS_DLSYM_EXTERN(crypt_format);
 IGNIS_DLSYM_EXTERN(crypt_keyslot_add_by_volume_key);
 IGNIS_DLSYM_EXTERN(crypt_keyslot_destroy);
+IGNIS_DLSYM_EXTERN(crypt_deactivate);
 
 IGNIS_DLSYM_EXTERN(mnt_new_context);
 IGNIS_DLSYM_EXTERN(mnt_free_context);

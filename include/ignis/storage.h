@@ -60,6 +60,12 @@ int storage_udev_settle(const char *dev);
 
 /* ---- partitions (src/storage/partitions.c, partition-plan.c) ---- */
 
+/* What the partition plan leaves on each disk the config partitions: the
+ * checks of the later steps look through it at a partition as it will be
+ * once the table is written, before anything is written. */
+struct storage_layout;
+void storage_layout_free(struct storage_layout *l);
+
 /* storage.disks: every disk's whole plan is made first (every partition
  * resolved, every conflict reported); only when all disks plan cleanly is
  * any table written, once per disk, and the kernel told about each changed
@@ -67,9 +73,12 @@ int storage_udev_settle(const char *dev);
 int storage_partitions_apply(const struct ig_config *c, const struct storage_options *o);
 
 /* The same planning, nothing written: appends one object per disk to the
- * array disks (see docs/DISKS.md for its fields). Returns 0, or a negative
- * errno when a plan failed (conflicts logged). */
-int storage_partitions_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *disks);
+ * array disks (see docs/DISKS.md for its fields) and, when ret_layout is
+ * not NULL, returns the plan as a layout (the disks that planned cleanly;
+ * also when another disk's plan failed). Returns 0, or a negative errno
+ * when a plan failed (conflicts logged). */
+int storage_partitions_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *disks,
+                            struct storage_layout **ret_layout);
 
 /* ---- RAID (src/storage/raid.c) ---- */
 
@@ -87,6 +96,15 @@ int storage_raid_apply(const struct ig_config *c, const struct storage_options *
  * anything is changed. */
 int storage_luks_check(const struct ig_config *c);
 
+/* What each volume's device holds (without wipeVolume), against Ignition's
+ * reuse rules as far as they can be applied before anything is written:
+ * a filesystem or another signature, a LUKS1 header, a LUKS2 header the
+ * config cannot reuse (Clevis, no keyFile, label, UUID, discard) are
+ * refused; the key is tried by the step. A partition the layout keeps or
+ * makes is looked at where the plan puts it. */
+int storage_luks_check_devices(const struct ig_config *c, const struct storage_options *o,
+                               const struct storage_layout *layout);
+
 /* Formats (or reuses) and opens every storage.luks volume with
  * libcryptsetup, binds Clevis pins with `clevis luks bind`. Keys that the
  * files stage must persist in the target (/etc/luks/NAME) are written to
@@ -102,10 +120,13 @@ int storage_luks_persist(const struct ig_config *c, const char *state_dir, const
 /* ---- filesystems (src/storage/filesystems.c) ---- */
 
 /* What can be decided before anything is changed: formats known, mkfs
- * tools installed, and every filesystem on a device no earlier step makes
- * probed (libblkid) and refused when it does not match and
- * wipeFilesystem is not set. */
-int storage_filesystems_check(const struct ig_config *c, const struct storage_options *o);
+ * tools installed, and every filesystem probed (libblkid) and refused when
+ * it does not match and wipeFilesystem is not set: on a device that is
+ * there already, or on a partition the layout (NULL: none) keeps or
+ * creates, where the bytes it will hold are probed on its disk. A
+ * filesystem on a whole disk that keeps partitions is refused. */
+int storage_filesystems_check(const struct ig_config *c, const struct storage_options *o,
+                              const struct storage_layout *layout);
 
 /* Probes every storage.filesystems device; reuses matching filesystems,
  * refuses mismatches without wipeFilesystem (before any mkfs runs), wipes
@@ -127,4 +148,5 @@ int storage_umount_all(const struct ig_config *c, const char *root);
  * "destructive"}; the text output prints them as they are), with the same
  * decisions the disks stage takes. Returns 0 or a negative errno (logged)
  * when the stage would refuse the config. */
-int storage_volumes_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *volumes);
+int storage_volumes_plan(const struct ig_config *c, const struct storage_options *o,
+                         const struct storage_layout *layout, struct json_object *volumes);

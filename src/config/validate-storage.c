@@ -345,7 +345,7 @@ static void check_filesystems(struct vctx *v)
                         const struct ig_disk *disk = &s->disks.v[e->index];
                         if (disk->partitions.n > 0)
                                 v_warn(v, at, "device",
-                                       "filesystem on a disk that storage.disks[%zu] partitions: the filesystem overwrites the partition table",
+                                       "filesystem on a disk that storage.disks[%zu] partitions: the filesystem would overwrite the partition table (the disks stage refuses it when partitions remain)",
                                        e->index);
                         else if (!ig_bool_or(f->wipe_filesystem, false) && ig_bool_or(disk->wipe_table, false))
                                 v_warn(v, at, "device",

@@ -6,7 +6,6 @@
  * a LUKS option error never comes after a partition table was written. */
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,22 +76,23 @@ static int wait_devices(const struct ig_config *c, const struct storage_options 
  * stage run reports every problem it can find. */
 static int check_all(const struct ig_config *c, const struct storage_options *o)
 {
+        struct storage_layout *layout = NULL;
         int r = 0;
 
-        if (c->storage.disks.n > 0) {
-                /* The partition plan, thrown away: the step makes it again
-                 * on the same tables. */
-                json_object *scratch = json_object_new_array();
-                if (storage_partitions_plan(c, o, scratch) < 0)
-                        r = -EINVAL;
-                json_object_put(scratch);
-        }
+        /* The partition plan, kept only for the checks: the step makes it
+         * again on the same tables. The filesystems on its partitions are
+         * checked through it, as they will be once the table is written. */
+        if (c->storage.disks.n > 0 && storage_partitions_plan(c, o, NULL, &layout) < 0)
+                r = -EINVAL;
         if (storage_raid_check(c) < 0)
                 r = -EINVAL;
         if (storage_luks_check(c) < 0)
                 r = -EINVAL;
-        if (storage_filesystems_check(c, o) < 0)
+        if (storage_luks_check_devices(c, o, layout) < 0)
                 r = -EINVAL;
+        if (storage_filesystems_check(c, o, layout) < 0)
+                r = -EINVAL;
+        storage_layout_free(layout);
         if (r < 0)
                 log_error("stage disks: nothing was changed (fix the entries above)");
         return r;

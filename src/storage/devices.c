@@ -19,6 +19,7 @@
 #include "ignis/log.h"
 #include "ignis/storage.h"
 #include "ignis/util.h"
+#include "storage-internal.h"
 
 static uint64_t now_ms(void)
 {
@@ -129,19 +130,30 @@ int storage_device_wait(const struct storage_options *o, const char *path, const
         return storage_devices_wait(o, paths, wheres, 1);
 }
 
-/* "1", "p1", "-part1": how a partition's name follows its disk's in /dev
- * and in /dev/disk/by-{id,path}. */
-static bool is_partition_suffix(const char *s)
+bool storage_partition_of(const char *disk, const char *path, uint32_t *number)
 {
+        size_t n = disk ? strlen(disk) : 0;
+        unsigned long v = 0;
+        const char *s;
+
+        if (n == 0 || strncmp(path, disk, n) != 0)
+                return false;
+        s = path + n;
         if (strncmp(s, "-part", 5) == 0)
                 s += 5;
         else if (*s == 'p')
                 s++;
         if (!*s)
                 return false;
-        for (; *s; s++)
+        for (; *s; s++) {
                 if (*s < '0' || *s > '9')
                         return false;
+                v = v * 10 + (unsigned long) (*s - '0');
+                if (v > UINT32_MAX)
+                        return false;
+        }
+        if (number)
+                *number = (uint32_t) v;
         return true;
 }
 
@@ -158,10 +170,8 @@ bool storage_device_created(const struct ig_config *c, const char *path)
 
         for (size_t i = 0; i < s->disks.n; i++) {
                 const struct ig_disk *d = &s->disks.v[i];
-                size_t n = d->device ? strlen(d->device) : 0;
 
-                if (n > 0 && d->partitions.n > 0 && strncmp(path, d->device, n) == 0 &&
-                    is_partition_suffix(path + n))
+                if (d->partitions.n > 0 && storage_partition_of(d->device, path, NULL))
                         return true;
                 for (size_t k = 0; k < d->partitions.n; k++)
                         if (under(path, "/dev/disk/by-partlabel/", d->partitions.v[k].label) ||

@@ -29,6 +29,8 @@ struct fs_job {
         char *what;
         const char *dev;        /* as the config names it, for messages */
         char *node;             /* what is opened: the pinned alias */
+        uint64_t offset, size;  /* of the bytes probed on node (a partition not written yet); 0, 0: all */
+        char *ahead;            /* a check ahead of the partition step: where the bytes lie */
         enum fs_action action;
         bool skipped;           /* on a device an earlier step makes: decided then */
         bool quiet;             /* a check ahead of the step: the step logs */
@@ -116,6 +118,7 @@ static void job_free(struct fs_job *j)
         free(j->argv);
         free(j->what);
         free(j->node);
+        free(j->ahead);
 }
 
 static bool found_matches(const struct ig_filesystem *fs, const struct probe_info *p)
@@ -151,7 +154,7 @@ static int plan_one(struct fs_job *j)
                 return log_error_errno(EINVAL, "%s: unsupported format \"%s\"", j->what, fs->format);
 
         if (j->probe_r < 0)
-                return log_error_errno(j->probe_r, "%s: cannot read %s: %m", j->what, j->dev);
+                return log_error_errno(j->probe_r, "%s: cannot read %s: %m", j->what, j->ahead ? j->ahead : j->dev);
         p = j->probe;
         j->probe = (struct probe_info) {};
         if (!j->quiet)
@@ -166,8 +169,9 @@ static int plan_one(struct fs_job *j)
                 if (wipe)
                         j->action = FS_WIPE;
                 else if (p.type)
-                        r = log_error_errno(EEXIST, "%s: format \"none\" asks for no filesystem, but %s holds %s "
-                                            "and wipeFilesystem is not set", j->what, j->dev, p.type);
+                        r = log_error_errno(EEXIST, "%s: format \"none\" asks for no filesystem, but %s%s%s%s holds %s "
+                                            "and wipeFilesystem is not set", j->what, j->dev, j->ahead ? " (" : "",
+                                            j->ahead ? j->ahead : "", j->ahead ? ")" : "", p.type);
                 else
                         j->action = FS_KEEP;
         } else if (!wipe && found_matches(fs, &p)) {
@@ -175,8 +179,9 @@ static int plan_one(struct fs_job *j)
                         log_info("%s: reusing the %s filesystem on %s", j->what, p.type, j->dev);
                 j->action = FS_KEEP;
         } else if (!wipe && p.type) {
-                r = log_error_errno(EEXIST, "%s: %s holds %s (label \"%s\", uuid %s), not the %s%s%s%s%s%s asked for, "
-                                    "and wipeFilesystem is not set", j->what, j->dev, p.type,
+                r = log_error_errno(EEXIST, "%s: %s%s%s%s holds %s (label \"%s\", uuid %s), not the %s%s%s%s%s%s asked "
+                                    "for, and wipeFilesystem is not set", j->what, j->dev, j->ahead ? " (" : "",
+                                    j->ahead ? j->ahead : "", j->ahead ? ")" : "", p.type,
                                     p.label ? p.label : "", p.uuid ? p.uuid : "none", fs->format,
                                     fs->label ? " labelled \"" : "", fs->label ? fs->label : "",
                                     fs->label ? "\"" : "", fs->uuid ? " with uuid " : "", fs->uuid ? fs->uuid : "");
@@ -218,7 +223,7 @@ static void probe_job(void *p)
         struct fs_job *j = p;
 
         if (needs_probe(j->fs))
-                j->probe_r = storage_probe(j->node, &j->probe);
+                j->probe_r = storage_probe_range(j->node, j->offset, j->size, &j->probe);
 }
 
 /* The longest mkfs first, so that it does not wait behind the quick ones
@@ -250,11 +255,46 @@ static size_t max_parallel(void)
         return cpus < 2 ? 4 : (size_t) cpus * 2;
 }
 
-/* Every entry probed and decided, in config order. present_only: only the
- * devices no earlier step makes, which are there already (the check ahead
- * of the stage, `ignis plan`); otherwise each device is awaited first. */
-static int plan_jobs(const struct ig_config *c, const struct storage_options *o, struct fs_job *jobs,
-                     bool present_only)
+/* Ahead of the partition step: a device on a disk the config partitions
+ * is looked at as the plan leaves it. Returns 1 when j is to be probed
+ * where the plan puts it (j->node, offset, size set), 0 when the layout
+ * has nothing to say about it, or a negative errno (logged). */
+static int locate_ahead(const struct storage_layout *layout, struct fs_job *j)
+{
+        struct locus at;
+
+        storage_layout_locate(layout, j->dev, &at);
+        switch (at.kind) {
+        case LOCUS_ELSEWHERE:
+                return 0;
+        case LOCUS_PARTITIONED_DISK:
+                return log_error_errno(EINVAL, "%s: %s is the whole disk that %s partitions (%u partition%s after "
+                                       "the partition step): a filesystem on it would overwrite the partition "
+                                       "table, and the table the filesystem; name a partition instead",
+                                       j->what, j->dev, at.disk_where, at.number, at.number == 1 ? "" : "s");
+        case LOCUS_MISSING:
+                if (at.number == 0)
+                        return log_error_errno(ENOENT, "%s: %s names no partition the plan of %s leaves", j->what,
+                                               j->dev, at.disk_where);
+                return log_error_errno(ENOENT, "%s: %s is partition %u of %s, which does not exist after the "
+                                       "partition step", j->what, j->dev, at.number, at.disk_where);
+        case LOCUS_PARTITION:
+                break;
+        }
+        j->node = at.path;
+        j->offset = at.offset;
+        j->size = at.size;
+        j->ahead = xasprintf("partition %u of %s as the plan leaves it", at.number, at.disk_device);
+        return 1;
+}
+
+/* Every entry probed and decided, in config order. present_only: the
+ * check ahead of the stage and `ignis plan`: the devices no earlier step
+ * makes, which are there already, and the partitions of layout's disks,
+ * probed where the plan puts them; otherwise each device is awaited
+ * first. */
+static int plan_jobs(const struct ig_config *c, const struct storage_options *o,
+                     const struct storage_layout *layout, struct fs_job *jobs, bool present_only)
 {
         const struct ig_storage *s = &c->storage;
         int r = 0;
@@ -272,15 +312,21 @@ static int plan_jobs(const struct ig_config *c, const struct storage_options *o,
         for (size_t i = 0; i < s->filesystems.n; i++) {
                 struct fs_job *j = &jobs[i];
                 if (needs_probe(j->fs) && j->dev) {
-                        if (present_only && storage_device_created(c, j->dev)) {
+                        int e = present_only && layout ? locate_ahead(layout, j) : 0;
+                        if (e < 0) {
+                                r = e;
+                                continue;
+                        }
+                        if (e == 0 && present_only && storage_device_created(c, j->dev)) {
                                 j->skipped = true;
                                 continue;
                         }
-                        if (!present_only && storage_device_wait(o, j->dev, j->what) < 0) {
+                        if (e == 0 && !present_only && storage_device_wait(o, j->dev, j->what) < 0) {
                                 r = -ETIMEDOUT;
                                 continue;
                         }
-                        j->node = storage_device_alias(o, j->dev);
+                        if (e == 0)
+                                j->node = storage_device_alias(o, j->dev);
                 }
                 probe_job(j);
                 if (plan_one(j) < 0)
@@ -311,7 +357,8 @@ static void jobs_free(struct fs_job *jobs, size_t n)
         free(jobs);
 }
 
-int storage_filesystems_check(const struct ig_config *c, const struct storage_options *o)
+int storage_filesystems_check(const struct ig_config *c, const struct storage_options *o,
+                              const struct storage_layout *layout)
 {
         size_t n = c->storage.filesystems.n;
         struct fs_job *jobs;
@@ -320,7 +367,7 @@ int storage_filesystems_check(const struct ig_config *c, const struct storage_op
         if (n == 0)
                 return 0;
         jobs = xcalloc(n, sizeof(*jobs));
-        r = plan_jobs(c, o, jobs, true);
+        r = plan_jobs(c, o, layout, jobs, true);
         if (r >= 0)
                 r = check_tools(jobs, n);
         jobs_free(jobs, n);
@@ -342,7 +389,7 @@ int storage_filesystems_apply(const struct ig_config *c, const struct storage_op
         order = xcalloc(n, sizeof(*order));
         for (size_t i = 0; i < n; i++)
                 order[i] = &jobs[i];
-        r = plan_jobs(c, o, jobs, false);
+        r = plan_jobs(c, o, NULL, jobs, false);
         if (r < 0) {
                 log_error("storage.filesystems: nothing was changed (fix the entries above)");
                 goto out;
@@ -415,7 +462,8 @@ out:
         return r;
 }
 
-int storage_filesystems_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *out)
+int storage_filesystems_plan(const struct ig_config *c, const struct storage_options *o,
+                             const struct storage_layout *layout, struct json_object *out)
 {
         size_t n = c->storage.filesystems.n;
         struct fs_job *jobs;
@@ -424,17 +472,18 @@ int storage_filesystems_plan(const struct ig_config *c, const struct storage_opt
         if (n == 0)
                 return 0;
         jobs = xcalloc(n, sizeof(*jobs));
-        r = plan_jobs(c, o, jobs, true);
+        r = plan_jobs(c, o, layout, jobs, true);
         if (check_tools(jobs, n) < 0)
                 r = -ENOENT;
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const struct fs_job *j = &jobs[i];
                 const struct probe_info *p = &j->probe;
                 const char *f = j->fs->format;
-                _cleanup_free_ char *found = xasprintf("%s%s%s%s%s%s", p->type ? p->type : "nothing",
+                _cleanup_free_ char *found = xasprintf("%s%s%s%s%s%s%s%s%s", p->type ? p->type : "nothing",
                                                        p->label ? " label \"" : "", p->label ? p->label : "",
                                                        p->label ? "\"" : "", p->uuid ? " uuid " : "",
-                                                       p->uuid ? p->uuid : "");
+                                                       p->uuid ? p->uuid : "", j->ahead ? " (on " : "",
+                                                       j->ahead ? j->ahead : "", j->ahead ? ")" : "");
 
                 if (j->skipped)
                         storage_plan_add(out, "filesystem", j->what, "create", true,

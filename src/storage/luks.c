@@ -62,13 +62,6 @@ static void key_free(struct luks_key *k)
         *k = (struct luks_key) {};
 }
 
-static bool has_clevis(const struct ig_luks *l)
-{
-        const struct ig_clevis *c = &l->clevis;
-
-        return c->tang.n > 0 || ig_bool_or(c->tpm2, false) || (c->custom.pin && *c->custom.pin);
-}
-
 static bool has_key_file(const struct ig_luks *l)
 {
         return l->key_file.source && *l->key_file.source;
@@ -146,9 +139,8 @@ int storage_luks_check(const struct ig_config *c)
                                 r = -EINVAL;
                         key_free(&k);
                 }
-                if (has_clevis(l) && !exec_have("clevis"))
-                        r = log_error_errno(ENOENT, "%s: the volume has Clevis pins, but the clevis tool is not "
-                                            "installed (install clevis and clevis-luks in the initramfs)", what);
+                if (clevis_check(l, what) < 0)
+                        r = -ENOENT;
         }
         return r;
 }
@@ -206,12 +198,18 @@ static int apply_format_opts(struct crypt_device *cd, const struct luks_format_o
         return 0;
 }
 
-/* Ignition's reuse rules; 0 when reused (and opened, unless dry: then the
- * key is only tried), -ESTALE when the device holds no LUKS2 header,
- * another negative errno (logged) when it holds one that must not be
- * reused. */
+/* How far try_reuse goes with a header it may reuse. */
+enum reuse_mode {
+        REUSE_OPEN,             /* the stage: open it */
+        REUSE_TRY_KEY,          /* ignis plan: try the key, open nothing */
+        REUSE_HEADER,           /* the checks ahead of the stage: the header only (the step tries the key) */
+};
+
+/* Ignition's reuse rules; 0 when reused (and opened, or as far as mode
+ * says), -ESTALE when the device holds no LUKS2 header, another negative
+ * errno (logged) when it holds one that must not be reused. */
 static int try_reuse(const struct ig_luks *l, const char *dev, const char *what, const struct luks_key *k,
-                     uint32_t flags, bool dry)
+                     uint32_t flags, enum reuse_mode mode)
 {
         _cleanup_crypt_ struct crypt_device *cd = NULL;
         const char *have;
@@ -229,7 +227,7 @@ static int try_reuse(const struct ig_luks *l, const char *dev, const char *what,
         }
 #define REFUSE(...) log_error_errno(EEXIST, "%s: %s holds a LUKS2 volume that cannot be reused (set wipeVolume to " \
                                     "replace it): " __VA_ARGS__)
-        if (has_clevis(l))
+        if (luks_has_clevis(l))
                 return REFUSE("the config binds Clevis pins", what, l->device);
         if (!has_key_file(l))
                 return REFUSE("the config has no keyFile to open it with", what, l->device);
@@ -243,12 +241,15 @@ static int try_reuse(const struct ig_luks *l, const char *dev, const char *what,
         if (!!(pflags & CRYPT_ACTIVATE_ALLOW_DISCARDS) != ig_bool_or(l->discard, false))
                 return REFUSE("allow-discards is %s in the header", what, l->device,
                               pflags & CRYPT_ACTIVATE_ALLOW_DISCARDS ? "on" : "off");
+        if (mode == REUSE_HEADER)
+                return 0;
         /* Without a name libcryptsetup only checks the key. */
-        r = sym_crypt_activate_by_passphrase(cd, dry ? NULL : l->name, CRYPT_ANY_SLOT, k->data, k->len, flags);
+        r = sym_crypt_activate_by_passphrase(cd, mode == REUSE_TRY_KEY ? NULL : l->name, CRYPT_ANY_SLOT, k->data,
+                                             k->len, flags);
         if (r < 0)
                 return REFUSE("the key file does not open it (%s)", what, l->device, strerror(-r));
 #undef REFUSE
-        if (dry)
+        if (mode == REUSE_TRY_KEY)
                 return 0;
         if (flags)
                 (void) sym_crypt_persistent_flags_set(cd, CRYPT_FLAGS_ACTIVATION, flags);
@@ -260,12 +261,12 @@ static int try_reuse(const struct ig_luks *l, const char *dev, const char *what,
  * is empty and gets a new one, another negative errno (logged) when the
  * stage refuses what it holds. */
 static int decide_reuse(const struct ig_luks *l, const char *dev, const char *what, const struct luks_key *k,
-                        uint32_t flags, bool dry)
+                        uint32_t flags, enum reuse_mode mode)
 {
         struct probe_info p;
         int r, e;
 
-        r = try_reuse(l, dev, what, k, flags, dry);
+        r = try_reuse(l, dev, what, k, flags, mode);
         if (r != -ESTALE)
                 return r;
         e = storage_probe(dev, &p);
@@ -275,62 +276,6 @@ static int decide_reuse(const struct ig_luks *l, const char *dev, const char *wh
                 r = log_error_errno(EEXIST, "%s: %s holds %s and wipeVolume is not set", what, l->device, p.type);
         probe_info_free(&p);
         return r;
-}
-
-static int clevis_bind(const struct ig_luks *l, const char *dev, const char *what, const struct luks_key *k)
-{
-        _cleanup_free_ char *config = NULL, *cmd = NULL;
-        const struct ig_clevis *cl = &l->clevis;
-        const char *pin = "sss";
-        struct exec_options eo = { .input = k->data, .input_len = k->len };
-        struct exec_result res;
-        int r;
-
-        if (cl->custom.pin && *cl->custom.pin) {
-                pin = cl->custom.pin;
-                config = xstrdup(cl->custom.config ? cl->custom.config : "{}");
-        } else {
-                /* {"t":N,"pins":{"tang":[{"url":..,"thp":..,"adv":..}],"tpm2":{}}} */
-                json_object *o = json_object_new_object(), *pins = json_object_new_object();
-                json_object_object_add(o, "t", json_object_new_int64(ig_int_or(cl->threshold, 1)));
-                if (cl->tang.n > 0) {
-                        json_object *arr = json_object_new_array();
-                        for (size_t i = 0; i < cl->tang.n; i++) {
-                                json_object *t = json_object_new_object();
-                                json_object_object_add(t, "url", json_object_new_string(cl->tang.v[i].url));
-                                if (cl->tang.v[i].thumbprint)
-                                        json_object_object_add(t, "thp",
-                                                               json_object_new_string(cl->tang.v[i].thumbprint));
-                                if (cl->tang.v[i].advertisement) {
-                                        json_object *adv = json_tokener_parse(cl->tang.v[i].advertisement);
-                                        if (adv)
-                                                json_object_object_add(t, "adv", adv);
-                                }
-                                json_object_array_add(arr, t);
-                        }
-                        json_object_object_add(pins, "tang", arr);
-                }
-                if (ig_bool_or(cl->tpm2, false))
-                        json_object_object_add(pins, "tpm2", json_object_new_object());
-                json_object_object_add(o, "pins", pins);
-                config = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-                json_object_put(o);
-        }
-        {
-                char *argv[] = { "clevis", "luks", "bind", "-f", "-k", "-", "-d", (char *) dev, (char *) pin,
-                                 config, NULL };
-                cmd = exec_describe(argv, NULL);
-                log_info("%s: binding Clevis: %s", what, cmd);
-                r = exec_run(argv, &eo, &res);
-        }
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot run clevis: %m", what);
-        if (res.status != 0) {
-                log_error("%s: binding the Clevis pins failed:", what);
-                return exec_result_check(&res, cmd);
-        }
-        exec_result_free(&res);
-        return 0;
 }
 
 static int format_and_open(const struct ig_luks *l, const char *dev, const char *what, const struct luks_key *k,
@@ -375,9 +320,9 @@ static int format_and_open(const struct ig_luks *l, const char *dev, const char 
         log_info("%s: opened as /dev/mapper/%s", what, l->name);
         sym_crypt_free(TAKE_PTR(cd));
 
-        if (!has_clevis(l))
+        if (!luks_has_clevis(l))
                 return 0;
-        r = clevis_bind(l, dev, what, k);
+        r = clevis_bind(l, dev, what, k->data, k->len);
         if (r < 0)
                 return r;
         if (k->generated) {
@@ -409,7 +354,7 @@ static int save_for_target(const struct ig_luks *l, const char *dev, const char 
 {
         _cleanup_crypt_ struct crypt_device *cd = NULL;
         _cleanup_free_ char *line = NULL, *keyname = xasprintf("%s.key", l->name), *tabname = NULL;
-        bool keep_key = !(k->generated && has_clevis(l));
+        bool keep_key = !(k->generated && luks_has_clevis(l));
         const char *uuid;
         int r;
 
@@ -473,7 +418,7 @@ int storage_luks_apply(const struct ig_config *c, const struct storage_options *
                 if (r < 0)
                         return r;
                 if (!ig_bool_or(l->wipe_volume, false))
-                        r = decide_reuse(l, dev, what, &k, flags, false);
+                        r = decide_reuse(l, dev, what, &k, flags, REUSE_OPEN);
                 else
                         r = storage_wipe(dev, what) < 0 ? -EIO : -ESTALE;
                 if (r == -ESTALE)
@@ -588,7 +533,98 @@ out:
         return e;
 }
 
-int storage_luks_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *out)
+/* A volume on a partition the plan keeps or makes but whose node the
+ * kernel does not have there yet: libcryptsetup reads headers from a
+ * device, so the signature at the partition's place decides what can be
+ * decided before the write; a LUKS2 header there is left to the step. */
+static int check_ahead(const struct ig_luks *l, const struct locus *at, const char *what)
+{
+        struct probe_info p;
+        int r;
+
+        r = storage_probe_range(at->path, at->offset, at->size, &p);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read %s: %m", what, l->device);
+        if (p.type && strcmp(p.type, "crypto_LUKS") == 0 && p.version && strcmp(p.version, "1") == 0)
+                r = log_error_errno(EEXIST, "%s: %s (partition %u of %s as the plan leaves it) holds a LUKS1 volume, "
+                                    "which is never reused, and wipeVolume is not set", what, l->device, at->number,
+                                    at->disk_device);
+        else if (p.type && strcmp(p.type, "crypto_LUKS") != 0)
+                r = log_error_errno(EEXIST, "%s: %s (partition %u of %s as the plan leaves it) holds %s and wipeVolume "
+                                    "is not set", what, l->device, at->number, at->disk_device, p.type);
+        else if (!p.type)
+                r = -ESTALE;
+        probe_info_free(&p);
+        return r;
+}
+
+/* A volume on a device the partition plan has a say about (layout):
+ * *handled false when it has none. Returns -ESTALE when nothing is there
+ * (a new volume is made), 0 when a LUKS2 header is there that the step may
+ * reuse (the key is tried then), another negative errno (logged) when the
+ * stage refuses it. */
+static int check_one_ahead(const struct storage_layout *layout, const struct ig_luks *l, const char *what,
+                           bool *handled)
+{
+        _cleanup_free_ char *dev = NULL;
+        struct locus at;
+
+        storage_layout_locate(layout, l->device, &at);
+        dev = at.path;
+        *handled = at.kind != LOCUS_ELSEWHERE;
+        switch (at.kind) {
+        case LOCUS_ELSEWHERE:
+                return 0;
+        case LOCUS_PARTITIONED_DISK:
+                return log_error_errno(EINVAL, "%s: %s is the whole disk that %s partitions (%u partition%s after "
+                                       "the partition step): a LUKS header on it would overwrite the partition "
+                                       "table; name a partition instead", what, l->device, at.disk_where, at.number,
+                                       at.number == 1 ? "" : "s");
+        case LOCUS_MISSING:
+                return log_error_errno(ENOENT, "%s: %s names no partition the plan of %s leaves", what, l->device,
+                                       at.disk_where);
+        case LOCUS_PARTITION:
+                break;
+        }
+        if (ig_bool_or(l->wipe_volume, false))
+                return -ESTALE;
+        if (at.offset > 0 || at.size > 0)
+                return check_ahead(l, &at, what);
+        return decide_reuse(l, dev, what, NULL, 0, REUSE_HEADER);
+}
+
+int storage_luks_check_devices(const struct ig_config *c, const struct storage_options *o,
+                               const struct storage_layout *layout)
+{
+        const struct ig_storage *s = &c->storage;
+        int r = 0;
+
+        if (s->luks.n == 0)
+                return 0;
+        if (dlopen_cryptsetup() < 0)
+                return log_error_errno(ENOENT, "$.storage.luks: LUKS volumes need libcryptsetup, which cannot be "
+                                       "loaded");
+        for (size_t i = 0; i < s->luks.n; i++) {
+                const struct ig_luks *l = &s->luks.v[i];
+                _cleanup_free_ char *what = storage_entry("luks", i, l->name), *dev = NULL;
+                bool handled;
+                int e;
+
+                if (!l->device)
+                        continue;
+                e = check_one_ahead(layout, l, what, &handled);
+                if (!handled && !ig_bool_or(l->wipe_volume, false) && !storage_device_created(c, l->device)) {
+                        dev = storage_device_alias(o, l->device);
+                        e = decide_reuse(l, dev, what, NULL, 0, REUSE_HEADER);
+                }
+                if (e < 0 && e != -ESTALE)
+                        r = e;
+        }
+        return r;
+}
+
+int storage_luks_plan(const struct ig_config *c, const struct storage_options *o,
+                      const struct storage_layout *layout, struct json_object *out)
 {
         const struct ig_storage *s = &c->storage;
         int r = 0;
@@ -601,8 +637,24 @@ int storage_luks_plan(const struct ig_config *c, const struct storage_options *o
                 _cleanup_free_ char *what = storage_entry("luks", i, l->name), *dev = NULL;
                 uint32_t flags = ig_bool_or(l->discard, false) ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
                 struct luks_key k = {};
+                bool handled;
                 int e;
 
+                e = l->device ? check_one_ahead(layout, l, what, &handled) : 0;
+                if (l->device && handled) {
+                        if (e == -ESTALE)
+                                storage_plan_add(out, "luks", what, ig_bool_or(l->wipe_volume, false) ? "wipe" : "create",
+                                                 true, xasprintf("LUKS2 on %s (made by an earlier step), opened as "
+                                                                 "/dev/mapper/%s; nothing on the partition now",
+                                                                 l->device, l->name));
+                        else if (e == 0)
+                                storage_plan_add(out, "luks", what, "reuse-or-create", true,
+                                                 xasprintf("on %s (a partition the plan keeps): a LUKS2 header, reused "
+                                                           "if the key opens it", l->device));
+                        else
+                                r = e;
+                        continue;
+                }
                 if (storage_device_created(c, l->device)) {
                         storage_plan_add(out, "luks", what, "create", true,
                                  xasprintf("LUKS2 on %s (made by an earlier step), opened as /dev/mapper/%s",
@@ -630,7 +682,7 @@ int storage_luks_plan(const struct ig_config *c, const struct storage_options *o
                         r = -EINVAL;
                         continue;
                 }
-                e = decide_reuse(l, dev, what, &k, flags, true);
+                e = decide_reuse(l, dev, what, &k, flags, REUSE_TRY_KEY);
                 key_free(&k);
                 if (e == 0)
                         storage_plan_add(out, "luks", what, "reuse", false,

@@ -23,6 +23,7 @@
 #include "ignis/storage.h"
 #include "kernel-parts.h"
 #include "partition-plan.h"
+#include "storage-internal.h"
 
 /* sgdisk's fresh table: 128 entries of 128 bytes. */
 #define GPT_ENTRY_BYTES (128 * 128)
@@ -37,7 +38,14 @@ struct disk_state {
         size_t n_existing;
         struct kdisk kernel;            /* empty for image files */
         bool is_block;
+        bool planned;                   /* the plan succeeded */
         struct pt_plan plan;
+};
+
+struct storage_layout {
+        const struct ig_config *config;
+        struct disk_state *states;
+        size_t n;
 };
 
 static void disk_state_free(struct disk_state *s)
@@ -187,6 +195,7 @@ static int plan_disk(const struct ig_config *c, const struct storage_options *o,
         if (s->plan.changes && s->is_block && s->kernel.n == 0 && kdisk_whole_in_use(s->path))
                 return log_error_errno(EBUSY, "%s: %s is in use (a mounted filesystem or a holder on the whole "
                                        "disk); its partition table cannot be changed", s->where, d->device);
+        s->planned = true;
         return 0;
 }
 
@@ -463,21 +472,137 @@ static struct json_object *disk_json(const struct disk_state *s)
         return o;
 }
 
-int storage_partitions_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *disks)
+int storage_partitions_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *disks,
+                            struct storage_layout **ret_layout)
 {
         size_t n = c->storage.disks.n;
-        struct disk_state *states;
+        struct storage_layout *l = xcalloc(1, sizeof(*l));
         int r;
 
-        if (n == 0)
-                return 0;
-        states = xcalloc(n, sizeof(*states));
-        r = plan_all(c, o, states);
-        if (r >= 0)
+        l->config = c;
+        l->n = n;
+        l->states = xcalloc(n + 1, sizeof(*l->states));
+        r = plan_all(c, o, l->states);
+        if (r >= 0 && disks)
                 for (size_t i = 0; i < n; i++)
-                        json_object_array_add(disks, disk_json(&states[i]));
-        for (size_t i = 0; i < n; i++)
-                disk_state_free(&states[i]);
-        free(states);
+                        json_object_array_add(disks, disk_json(&l->states[i]));
+        if (ret_layout)
+                *ret_layout = l;
+        else
+                storage_layout_free(l);
         return r;
+}
+
+void storage_layout_free(struct storage_layout *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                disk_state_free(&l->states[i]);
+        free(l->states);
+        free(l);
+}
+
+/* ---- where a filesystem lies, for the checks before the first write ---- */
+
+static bool same_node(const char *a, const char *b)
+{
+        struct stat sa, sb;
+
+        if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+                return false;
+        if (S_ISBLK(sa.st_mode))
+                return S_ISBLK(sb.st_mode) && sa.st_rdev == sb.st_rdev;
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static const struct pt_part *final_part(const struct disk_state *s, uint32_t number)
+{
+        for (size_t i = 0; i < s->plan.final.n; i++)
+                if (s->plan.final.v[i].number == number)
+                        return &s->plan.final.v[i];
+        return NULL;
+}
+
+/* A by-partlabel or by-partuuid link to a partition the config gives that
+ * label or GUID: the entry of the final table with it. */
+static bool by_link(const struct disk_state *s, const char *dev, uint32_t *number)
+{
+        static const char label_dir[] = "/dev/disk/by-partlabel/", uuid_dir[] = "/dev/disk/by-partuuid/";
+        bool by_label = strncmp(dev, label_dir, strlen(label_dir)) == 0;
+        bool by_uuid = strncmp(dev, uuid_dir, strlen(uuid_dir)) == 0;
+        const char *key = dev + strlen(by_label ? label_dir : uuid_dir);
+        bool configured = false;
+
+        if (!by_label && !by_uuid)
+                return false;
+        for (size_t k = 0; k < s->disk->partitions.n; k++) {
+                const struct ig_partition *p = &s->disk->partitions.v[k];
+                const char *v = by_label ? p->label : p->guid;
+                if (v && (by_label ? strcmp(v, key) : strcasecmp(v, key)) == 0)
+                        configured = true;
+        }
+        if (!configured)
+                return false;
+        for (size_t i = 0; i < s->plan.final.n; i++) {
+                const struct pt_part *p = &s->plan.final.v[i];
+                if (by_label ? strcmp(p->label, key) == 0 : strcasecmp(p->guid, key) == 0) {
+                        *number = p->number;
+                        return true;
+                }
+        }
+        *number = 0;
+        return true;
+}
+
+void storage_layout_locate(const struct storage_layout *l, const char *dev, struct locus *ret)
+{
+        *ret = (struct locus) {};
+        if (!l || !dev)
+                return;
+        for (size_t i = 0; i < l->n; i++) {
+                const struct disk_state *s = &l->states[i];
+                const struct pt_part *p;
+                uint32_t number = 0;
+
+                if (!s->planned)
+                        continue;
+                ret->disk_where = s->where;
+                ret->disk_device = s->disk->device;
+                if (strcmp(dev, s->disk->device) == 0 || same_node(dev, s->path)) {
+                        if (s->plan.final.n == 0)
+                                break;          /* no partition left: the disk is the device */
+                        ret->kind = LOCUS_PARTITIONED_DISK;
+                        ret->number = (uint32_t) s->plan.final.n;
+                        return;
+                }
+                if (!(s->disk->partitions.n > 0 && storage_partition_of(s->disk->device, dev, &number)) &&
+                    !by_link(s, dev, &number))
+                        continue;
+                p = number > 0 ? final_part(s, number) : NULL;
+                ret->number = number;
+                if (!p) {
+                        ret->kind = LOCUS_MISSING;
+                        return;
+                }
+                ret->kind = LOCUS_PARTITION;
+                /* The kernel's node of the same partition shows the same
+                 * bytes without the disk's page cache in between. */
+                for (size_t k = 0; k < s->kernel.n; k++) {
+                        const struct kpart *kp = &s->kernel.v[k];
+                        _cleanup_free_ char *node = xasprintf("/dev/%s", kp->name);
+                        struct stat st;
+                        if (kp->number == number && kp->start * 512 == p->start * s->plan.geom.sector_size &&
+                            kp->size * 512 == p->size * s->plan.geom.sector_size && stat(node, &st) == 0 &&
+                            S_ISBLK(st.st_mode)) {
+                                ret->path = TAKE_PTR(node);
+                                return;
+                        }
+                }
+                ret->path = xstrdup(s->path);
+                ret->offset = p->start * s->plan.geom.sector_size;
+                ret->size = p->size * s->plan.geom.sector_size;
+                return;
+        }
+        *ret = (struct locus) {};
 }

@@ -30,7 +30,8 @@ static char *value(blkid_probe pr, const char *name)
         return xstrdup(v);
 }
 
-static int probe_once(const char *dev, bool allow_ambiguous, struct probe_info *info)
+static int probe_once(const char *dev, uint64_t offset, uint64_t size, bool allow_ambiguous,
+                      struct probe_info *info)
 {
         _cleanup_probe_ blkid_probe pr = NULL;
         _cleanup_close_ int fd = -1;
@@ -39,10 +40,15 @@ static int probe_once(const char *dev, bool allow_ambiguous, struct probe_info *
         fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
+        /* A disk and each of its partitions have page caches of their own:
+         * what mkfs wrote through the partition's node may not be in the
+         * disk's cached pages of the same bytes. Clean pages are dropped. */
+        if (offset > 0 || size > 0)
+                (void) posix_fadvise(fd, (off_t) offset, (off_t) size, POSIX_FADV_DONTNEED);
         pr = blkid_new_probe();
         if (!pr)
                 return -ENOMEM;
-        r = blkid_probe_set_device(pr, fd, 0, 0);
+        r = blkid_probe_set_device(pr, fd, (blkid_loff_t) offset, (blkid_loff_t) size);
         if (r < 0)
                 return -EIO;
         blkid_probe_enable_superblocks(pr, 1);
@@ -64,19 +70,24 @@ static int probe_once(const char *dev, bool allow_ambiguous, struct probe_info *
         return 0;
 }
 
-int storage_probe(const char *dev, struct probe_info *info)
+int storage_probe_range(const char *dev, uint64_t offset, uint64_t size, struct probe_info *info)
 {
         int r;
 
         *info = (struct probe_info) {};
-        r = probe_once(dev, false, info);
+        r = probe_once(dev, offset, size, false, info);
         if (r == -ENOTUNIQ) {
                 log_warning("%s carries more than one signature; using the first libblkid finds", dev);
-                r = probe_once(dev, true, info);
+                r = probe_once(dev, offset, size, true, info);
         }
         if (r < 0)
                 probe_info_free(info);
         return r;
+}
+
+int storage_probe(const char *dev, struct probe_info *info)
+{
+        return storage_probe_range(dev, 0, 0, info);
 }
 
 void probe_info_free(struct probe_info *info)

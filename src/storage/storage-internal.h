@@ -4,6 +4,7 @@
 /* Helpers the storage steps share (not part of the module interface). */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ignis/storage.h"
 
@@ -23,6 +24,10 @@ struct probe_info {
  * filesystem under a new one) are accepted with a warning, as Ignition
  * retries allowing them. 0 or a negative errno (not logged). */
 int storage_probe(const char *dev, struct probe_info *info);
+/* The same for the size bytes at offset on dev (size 0: to the end), what
+ * a partition there holds; dev's cached pages of the range are dropped
+ * first, as they may predate a write through the partition's own node. */
+int storage_probe_range(const char *dev, uint64_t offset, uint64_t size, struct probe_info *info);
 void probe_info_free(struct probe_info *info);
 
 /* Erases every filesystem, RAID, LUKS and partition-table signature on dev
@@ -33,6 +38,30 @@ int storage_wipe(const char *dev, const char *what);
  * erased. 0 or a negative errno. */
 int storage_wipe_quiet(const char *dev, int *count);
 
+/* Where a device the config names lies in the partition plan. */
+enum locus_kind {
+        LOCUS_ELSEWHERE,        /* not on a disk that planned: look at the device itself */
+        LOCUS_PARTITION,        /* a partition the plan keeps or makes */
+        LOCUS_MISSING,          /* a partition of a planned disk that will not exist */
+        LOCUS_PARTITIONED_DISK, /* the whole of a disk that keeps partitions */
+};
+
+struct locus {
+        enum locus_kind kind;
+        const char *disk_where;         /* "$.storage.disks[N]", owned by the layout */
+        const char *disk_device;        /* the disk as the config names it */
+        uint32_t number;                /* the partition; the partitions kept (PARTITIONED_DISK) */
+        char *path;                     /* PARTITION: what to probe (malloc'd) */
+        uint64_t offset, size;          /* bytes on path; size 0: all of it */
+};
+
+/* Finds dev (as a filesystem entry names it) in the layout. */
+void storage_layout_locate(const struct storage_layout *l, const char *dev, struct locus *ret);
+
+/* Whether path names partition *number of disk: disk followed by "N",
+ * "pN" or "-partN" (how /dev and /dev/disk/by-{id,path} name them). */
+bool storage_partition_of(const char *disk, const char *path, uint32_t *number);
+
 /* The config entry in messages: `$.storage.filesystems[2] "/dev/vdb"`. */
 char *storage_entry(const char *list, size_t index, const char *name);
 
@@ -40,8 +69,10 @@ char *storage_entry(const char *list, size_t index, const char *name);
  * one object per entry appended to out, the same decisions the step
  * takes; 0, or a negative errno (logged) when the step would refuse. */
 int storage_raid_plan(const struct ig_config *c, struct json_object *out);
-int storage_luks_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *out);
-int storage_filesystems_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *out);
+int storage_luks_plan(const struct ig_config *c, const struct storage_options *o,
+                      const struct storage_layout *layout, struct json_object *out);
+int storage_filesystems_plan(const struct ig_config *c, const struct storage_options *o,
+                             const struct storage_layout *layout, struct json_object *out);
 
 /* One plan entry: {"action", "object", "config", "detail", "destructive"};
  * takes detail. */

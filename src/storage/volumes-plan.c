@@ -23,16 +23,17 @@ void storage_plan_add(struct json_object *out, const char *object, const char *w
         free(detail);
 }
 
-int storage_volumes_plan(const struct ig_config *c, const struct storage_options *o, struct json_object *volumes)
+int storage_volumes_plan(const struct ig_config *c, const struct storage_options *o,
+                         const struct storage_layout *layout, struct json_object *volumes)
 {
         int r = 0;
 
         /* Every step planned, so one run names every problem. */
         if (storage_raid_plan(c, volumes) < 0)
                 r = -EINVAL;
-        if (storage_luks_check(c) < 0 || storage_luks_plan(c, o, volumes) < 0)
+        if (storage_luks_check(c) < 0 || storage_luks_plan(c, o, layout, volumes) < 0)
                 r = -EINVAL;
-        if (storage_filesystems_plan(c, o, volumes) < 0)
+        if (storage_filesystems_plan(c, o, layout, volumes) < 0)
                 r = -EINVAL;
         return r;
 }

@@ -57,6 +57,7 @@ DEFINE_SYM(crypt_set_pbkdf_type);
 DEFINE_SYM(crypt_format);
 DEFINE_SYM(crypt_keyslot_add_by_volume_key);
 DEFINE_SYM(crypt_keyslot_destroy);
+DEFINE_SYM(crypt_deactivate);
 
 DEFINE_SYM(mnt_new_context);
 DEFINE_SYM(mnt_free_context);
@@ -192,6 +193,7 @@ int dlopen_cryptsetup(void)
                 SYM(crypt_format),
                 SYM(crypt_keyslot_add_by_volume_key),
                 SYM(crypt_keyslot_destroy),
+                SYM(crypt_deactivate),
         };
 
         return load(IGNIS_LIBCRYPTSETUP_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);

@@ -43,6 +43,26 @@ A case is one JSON file:
                 dev-aliases/ (a link to the disk itself)
   plan_text     substrings of `ignis plan` without --json
   output        substrings the (successful) stage must print
+  mkfs          filesystems made on the image before the run:
+                [{"part": N, "format": "ext4", "args": ["-L", "old"]}...];
+                part 0 is the whole image (made before the table), N the
+                partition N of the table (through a loop device limited to
+                its bytes)
+  filesystems   storage.filesystems, each "device" with {disk} standing for
+                the disk (the image or the loop device): "{disk}p1" is
+                partition 1 (the loop device's node; for an image a name the
+                stage reads as its partition 1)
+  luks          storage.luks, "device" as in filesystems
+  volumes       the filesystem steps `ignis plan --json` must list, in
+                order: [["reuse", "$.storage.filesystems[0]"], ...]
+  blkid         (loop only) what `blkid -p` must find afterwards, by
+                partition: {"1": {"TYPE": "ext4", "LABEL": "old"}} ("0": the disk)
+  ignition_writes  (ignition-diff.py) Ignition 2.14 refuses this config only
+                after it has written the table: its image is not compared
+  ignition_accepts (ignition-diff.py) a deliberate difference: ignis refuses,
+                Ignition 2.14 runs the config (and destroys what it made)
+  ignition_skip (ignition-diff.py) not run with Ignition (it would wait for
+                a /dev/disk/by-* link or a partition node its jail lacks)
 """
 
 import argparse
@@ -144,7 +164,11 @@ class Case:
         if self.c.get("link"):
             dev = self.link
         disk = dict(self.c.get("disk", {}), device=self.c.get("device", dev))
-        return {"ignition": {"version": self.c.get("version", "3.3.0")}, "storage": {"disks": [disk]}}
+        storage = {"disks": [disk]}
+        for kind in ("luks", "filesystems"):
+            if kind in self.c:
+                storage[kind] = [dict(f, device=f["device"].replace("{disk}", dev)) for f in self.c[kind]]
+        return {"ignition": {"version": self.c.get("version", "3.3.0")}, "storage": storage}
 
     def ignis_run(self, top, dev):
         cache = os.path.join(top, "cache", "config.json")
@@ -179,10 +203,34 @@ class Case:
             json.dump(self.config(dev), f)
         return run([self.ignis, "plan", "--json", cfg])
 
+    def mkfs(self, img, part, fmt, args):
+        """mkfs on partition part of img (0: all of it), through a loop
+        device that covers only its bytes."""
+        lo = ["losetup", "-f", "--show"]
+        if part:
+            t = table_of(img)
+            p = [p for p in t["partitions"] if p["node"] == "%s%d" % (img, part)][0]
+            lo += ["-o", str(p["start"] * 512), "--sizelimit", str(p["size"] * 512)]
+        r = run(lo + [img])
+        if r.returncode != 0:
+            raise Fail("losetup: " + r.stderr)
+        loop = r.stdout.strip()
+        try:
+            tool = "mkswap" if fmt == "swap" else "mkfs." + fmt
+            flags = {"ext4": ["-q", "-F"], "xfs": ["-q", "-f"], "btrfs": ["-q", "-f"], "swap": ["-f"]}.get(fmt, [])
+            r = run([tool] + flags + args + [loop])
+            if r.returncode != 0:
+                raise Fail("%s: %s" % (tool, r.stderr))
+        finally:
+            run(["losetup", "-d", loop])
+
     def prepare(self, top):
         img = os.path.join(top, "disk.img")
         with open(img, "wb") as f:
             f.truncate(self.c.get("size_mib", 100) << 20)
+        for m in self.c.get("mkfs", []):
+            if m["part"] == 0:
+                self.mkfs(img, 0, m["format"], m.get("args", []))
         if "table" in self.c:
             r = run(["sfdisk", "-q", "--no-reread", "--no-tell-kernel", img], input=self.c["table"])
             if r.returncode != 0:
@@ -191,6 +239,9 @@ class Case:
             r = run(["sgdisk"] + self.c["sgdisk"] + [img])
             if r.returncode != 0:
                 raise Fail("sgdisk: " + r.stdout + r.stderr)
+        for m in self.c.get("mkfs", []):
+            if m["part"] != 0:
+                self.mkfs(img, m["part"], m["format"], m.get("args", []))
         return img
 
     def attach(self, img, top):
@@ -239,6 +290,10 @@ class Case:
             actions.append([p["action"], part.get("number")])
         if "plan" in self.c and actions != self.c["plan"]:
             raise Fail("plan %s, expected %s" % (actions, self.c["plan"]))
+        vols = [[v["action"], v["config"]] for v in plan["volumes"] if v["object"] == "filesystem"]
+        want = [[a, w.replace("{disk}", dev)] for a, w in self.c.get("volumes", [])]
+        if "volumes" in self.c and vols != want:
+            raise Fail("plan's filesystem steps %s, expected %s" % (vols, want))
         if "plan_text" in self.c:
             r = run([self.ignis, "plan", os.path.join(top, "plan.json")])
             for s in self.c["plan_text"]:
@@ -289,6 +344,13 @@ class Case:
             if self.loop:
                 check_kernel(self.loop, self.c["expect"], self.c.get("sector_size", 512))
                 diags.append("kernel view ok")
+                for n, want in self.c.get("blkid", {}).items():
+                    node = self.loop if n == "0" else "%sp%s" % (self.loop, n)
+                    r = run(["blkid", "-p", "-o", "export", node])
+                    have = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+                    for k, v in want.items():
+                        if have.get(k) != v:
+                            raise Fail("partition %s: blkid finds %s=%r, expected %r" % (n, k, have.get(k), v))
             if self.c.get("rerun", True):
                 after = sha(img)
                 r = self.ignis_run(top, dev)

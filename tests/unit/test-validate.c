@@ -545,7 +545,7 @@ static void test_filesystems(void)
         ERR(16, "label", "needs a format", "label needs a format");
         ERR(17, "device", "must be absolute", "relative filesystem device");
         tap_ok(!has(IG_SEV_ERROR, 17, "path", ""), "filesystem path \"/\" is fine");
-        WARN(18, "device", "overwrites the partition table", "filesystem on a partitioned disk");
+        WARN(18, "device", "would overwrite the partition table", "filesystem on a partitioned disk");
         WARN(19, "device", "wipes this device's table", "implicit wipe by wipeTable");
         ERR(20, "device", "duplicate filesystem", "duplicate filesystem device");
         ERR(21, "path", "use \"/x\"", "dirty mount path");

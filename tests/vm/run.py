@@ -26,6 +26,9 @@ A scenario is a directory:
                SIZE FILE: FILE (in the scenario) is an sfdisk script written
                to it first (an existing partition table)
   metadata/    turns on the (restricted) network: served at 169.254.169.254
+  tang/        a Tang server's keys (tangd-keygen): Debian's tangd serves
+               them at 169.254.169.253:80 (a guestfwd cmd: rule, like the
+               metadata responder); turns on the network too
   setup        a host command (executable) run once before boot 1 in the
                work directory (env WORK, SCENARIO): makes media images
   qemu-args    extra QEMU arguments, one or more per line (shell quoting;
@@ -58,6 +61,10 @@ A scenario is a directory:
                                  has partition NUM at sectors START+SIZE
                                  (sfdisk -J), named LABEL ("" = none)
     disk-parts [@N] D COUNT      extra disk D has COUNT partitions
+    disk-luks [@N] D tokens TYPE COUNT | keyslots COUNT   the LUKS2 header
+                                 on extra disk D (cryptsetup luksDump
+                                 --dump-json-metadata on the image) has
+                                 COUNT tokens of TYPE / COUNT key slots
     disk-unchanged D             extra disk D after the last boot is
                                  byte-identical to what it was before boot 1
     request [@N] RE / no-request [@N] RE   a line of the metadata responder's
@@ -225,6 +232,7 @@ class Scenario:
             self.disks = [(l.split() + [None])[:2] for l in open(p) if l.strip() and not l.startswith("#")]
             self.disks = [(size, os.path.join(path, f) if f else None) for size, f in self.disks]
         self.metadata = os.path.join(path, "metadata") if os.path.isdir(os.path.join(path, "metadata")) else None
+        self.tang = os.path.join(path, "tang") if os.path.isdir(os.path.join(path, "tang")) else None
         self.setup = os.path.join(path, "setup") if os.path.exists(os.path.join(path, "setup")) else None
         self.qemu_args = []
         p = os.path.join(path, "qemu-args")
@@ -277,7 +285,7 @@ class Scenario:
         for d in self.directives:
             if d.words[0] not in ("outcome", "log", "no-log", "log-re", "no-log-re", "file",
                                   "no-file", "unchanged", "fsck", "disk-part", "disk-parts",
-                                  "disk-unchanged", "request", "no-request", "request-order",
+                                  "disk-unchanged", "disk-luks", "request", "no-request", "request-order",
                                   "health"):
                 raise ValueError(f"{p}:{d.lineno}: unknown directive {d.words[0]!r}")
 
@@ -317,6 +325,24 @@ def check_disk_part(disks, d, failures):
     want = (start, size, label if label is not None else (x or {}).get("name", ""))
     if got != want:
         failures.append(f"line {d.lineno}: extra disk {i} partition {num} is {got}, expected {want}")
+
+
+def check_disk_luks(disks, d, failures):
+    """disk-luks D tokens TYPE COUNT / keyslots COUNT, from the LUKS2
+    header on the extra disk's image (read-only: no device mapper)."""
+    i = int(d.words[1])
+    p = subprocess.run(["cryptsetup", "luksDump", "--dump-json-metadata", disks[i]], capture_output=True, text=True)
+    if p.returncode != 0:
+        failures.append(f"line {d.lineno}: extra disk {i}: no LUKS2 header ({p.stderr.strip()})")
+        return
+    meta = json.loads(p.stdout)
+    if d.words[2] == "tokens":
+        have = sum(1 for t in meta.get("tokens", {}).values() if t.get("type") == d.words[3])
+        want, what = int(d.words[4]), f"{d.words[3]} tokens"
+    else:
+        have, want, what = len(meta.get("keyslots", {})), int(d.words[3]), "key slots"
+    if have != want:
+        failures.append(f"line {d.lineno}: extra disk {i} has {have} {what}, expected {want}")
 
 
 def check_file(img, d, failures, passwd_cache):
@@ -490,6 +516,10 @@ def run_scenario(sc, env, args):
     initrd = env["initramfs"].get(sc.initramfs)
     if initrd is None:
         return "skip", [env["initramfs_why"].get(sc.initramfs, "no initramfs")], [], 0.0
+    if sc.tang and (not os.access(vmrun.TANGD, os.X_OK) or not shutil.which("cryptsetup")
+                    or not shutil.which("clevis")):
+        why = "needs tang, clevis and cryptsetup on the host (tests/vm/install-deps.sh)"
+        return ("not ok" if args.require else "skip"), [why], [], 0.0
     work = os.path.join(env["work"], sc.name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -508,10 +538,16 @@ def run_scenario(sc, env, args):
     fw = []
     if sc.checks:
         fw.append(("opt/ignis-test/checks", sc.checks))
-    net = None
+    net = tang = None
     if sc.metadata:
         net = os.path.join(work, "metadata")
         shutil.copytree(sc.metadata, net)
+    if sc.tang:
+        tang = os.path.join(work, "tang")
+        shutil.copytree(sc.tang, tang)
+        if not net:
+            net = os.path.join(work, "metadata")
+            os.makedirs(net)
     if sc.setup:
         p = subprocess.run([sc.setup], cwd=work, env=dict(os.environ, WORK=work, SCENARIO=sc.path),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -528,7 +564,7 @@ def run_scenario(sc, env, args):
         r = vmrun.boot(env["kernel"], initrd, disks, log, config=sc.config, fw_cfg=fw,
                        append=sc.cmdlines[n - 1], timeout=sc.timeout,
                        stop_on=[t for b, t in sc.stop_on if b in (None, n)], stop_grace=sc.stop_grace,
-                       net=net, smp=1, accel=args.accel, extra=extra)
+                       net=net, smp=1, accel=args.accel, extra=extra, tang=tang)
         text = ANSI.sub("", r.text)
         with open(log + ".txt", "w") as f:
             f.write(text)
@@ -567,6 +603,8 @@ def run_scenario(sc, env, args):
                 check_file(img, d, failures, passwd)
             elif c in ("disk-part", "disk-parts"):
                 check_disk_part(disks, d, failures)
+            elif c == "disk-luks":
+                check_disk_luks(disks, d, failures)
             elif c == "fsck":
                 rc, msg = img.fsck()
                 if rc != 0:

@@ -46,6 +46,12 @@ BASE_APPEND = ("console=ttyS0 panic=-1 mitigations=off quiet loglevel=1 "
 # Slirp network for --net: guestfwd addresses must lie inside "net".
 SLIRP = ("user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,"
          "dhcpstart=169.254.0.15")
+# A Tang server for --tang: Debian's tangd answers one connection on its
+# standard input and output (the inetd way), so a guestfwd "cmd:" rule runs
+# it per connection (tang-responder.sh), on the keys of the directory
+# given; no host socket.
+TANG_ADDR = "169.254.169.253"
+TANGD = "/usr/libexec/tangd"
 
 
 class Result:
@@ -58,7 +64,7 @@ class Result:
 
 
 def qemu_argv(kernel, initrd, disks, config=None, fw_cfg=(), append="",
-              net=None, smp=1, mem=1024, accel="tcg", base_append=BASE_APPEND, extra=()):
+              net=None, smp=1, mem=1024, accel="tcg", base_append=BASE_APPEND, extra=(), tang=None):
     a = ["qemu-system-x86_64", "-accel", accel, "-cpu", "max",
          "-m", str(mem), "-smp", str(smp), "-M", "q35",
          "-nodefaults", "-no-user-config", "-display", "none",
@@ -75,12 +81,16 @@ def qemu_argv(kernel, initrd, disks, config=None, fw_cfg=(), append="",
         a += ["-fw_cfg", f"name={name},file={path}"]
     if net:
         responder = os.path.join(HERE, "md-responder.py")
-        for p in (net, responder):
+        for p in (net, responder, tang or "", os.path.join(HERE, "tang-responder.sh")):
             if any(c in p for c in ", "):
                 raise ValueError(f"no commas or spaces allowed in {p!r} (guestfwd cmd:)")
+        tangfwd = (f",guestfwd=tcp:{TANG_ADDR}:80-cmd:/bin/sh {os.path.join(HERE, 'tang-responder.sh')} {tang}"
+                   if tang else "")
         a += ["-netdev", f"{SLIRP},guestfwd=tcp:169.254.169.254:80-cmd:"
-                         f"/usr/bin/python3 {responder} {net}",
+                         f"/usr/bin/python3 {responder} {net}{tangfwd}",
               "-device", "virtio-net-pci,netdev=n0"]
+    elif tang:
+        raise ValueError("--tang needs --net")
     a += ["-device", "virtio-rng-pci"]
     a += list(extra)
     a += ["-append", f"{base_append} {append}".strip()]
@@ -89,9 +99,10 @@ def qemu_argv(kernel, initrd, disks, config=None, fw_cfg=(), append="",
 
 def boot(kernel, initrd, disks, log, config=None, fw_cfg=(), append="",
          timeout=300, stop_on=(), stop_grace=2.0, net=None, smp=1, mem=1024,
-         accel="tcg", console=False, extra=()):
+         accel="tcg", console=False, extra=(), tang=None):
     """Boot once; return a Result. The serial console goes to LOG."""
-    argv = qemu_argv(kernel, initrd, disks, config, fw_cfg, append, net, smp, mem, accel, extra=extra)
+    argv = qemu_argv(kernel, initrd, disks, config, fw_cfg, append, net, smp, mem, accel, extra=extra,
+                     tang=tang)
     errlog = log + ".qemu-stderr"
     start = time.monotonic()
     with open(log, "wb") as out, open(errlog, "wb") as err:
@@ -169,6 +180,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--stop-on", action="append", default=[])
     ap.add_argument("--net", metavar="DOCROOT")
+    ap.add_argument("--tang", metavar="KEYDIR", help="a Tang server at %s:80 (with --net)" % TANG_ADDR)
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--mem", type=int, default=1024)
     ap.add_argument("--accel", default=os.environ.get("IGNIS_VM_ACCEL", "tcg"))
@@ -184,7 +196,7 @@ def main():
         os.execvp(argv[0], argv)
     r = boot(a.kernel, a.initrd, a.disk, a.log, a.config, fw, a.append, a.timeout,
              a.stop_on, net=os.path.abspath(a.net) if a.net else None, smp=a.smp,
-             mem=a.mem, accel=a.accel, console=a.console)
+             mem=a.mem, accel=a.accel, console=a.console, tang=os.path.abspath(a.tang) if a.tang else None)
     print(f"vmrun: {r.outcome} after {r.wall:.1f}s (qemu rc={r.rc}), console: {r.log}",
           file=sys.stderr)
     if r.stderr:
