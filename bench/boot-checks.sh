@@ -22,3 +22,11 @@ journalctl -b -q _PID=1 -o json \
     sed 's/^/VM-CHECK: bench-j /' > /run/bench-journal
 cat /run/bench-journal
 say "bench-journal-entries $(wc -l < /run/bench-journal)"
+# The agent's own log lines (its stderr, through journald), for where each
+# unit's time goes: Starting -> first line -> last line -> Finished.
+#   VM-CHECK: bench-l {json}   MESSAGE, _SYSTEMD_UNIT, __MONOTONIC_TIMESTAMP
+journalctl -b -q -o json -t ignis -t ignition \
+    --output-fields=MESSAGE,_SYSTEMD_UNIT 2>/dev/null |
+    sed 's/^/VM-CHECK: bench-l /' > /run/bench-agent-log
+cat /run/bench-agent-log
+say "bench-agent-log-entries $(wc -l < /run/bench-agent-log)"

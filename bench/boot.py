@@ -50,7 +50,9 @@ MSG_STARTED = "39f53479d3a045ac8e11786248231fbf"   # job done: "Finished"/"Start
 MSG_STOPPING = "de5b426a63be47a7b6ac3eaac82e2f6f"
 MSG_STOPPED = "9d1aaa27d60140bd96365438aad20286"
 SELINUX_CONFIG = "SELINUX={mode}\nSELINUXTYPE=targeted\n"
-TARGET_STAGE_RATIO = 2.0
+# Issue 9: the provisioning units' time (sum) at least 4x less than
+# Ignition's on the qemu config, 2x on the aws path.
+TARGET_STAGE_RATIO = {"qemu": 4.0, "aws": 2.0}
 TARGET_SIZE_DIFF = 15 * 1000 * 1000    # "15 MB"; MiB shown too
 
 
@@ -108,14 +110,16 @@ def mb(n):
 
 # ------------------------------------------------------------------ timings
 
-def parse_journal(text):
-    """The bench-j lines -> list of dicts sorted by monotonic time (µs)."""
+def parse_journal(text, kind="j"):
+    """The bench-j (PID 1) or bench-l (the agent's log) lines -> list of
+    dicts sorted by monotonic time (µs)."""
     out = []
+    prefix = f"VM-CHECK: bench-{kind} "
     for line in text.splitlines():
-        if not line.startswith("VM-CHECK: bench-j "):
+        if not line.startswith(prefix):
             continue
         try:
-            e = json.loads(line[len("VM-CHECK: bench-j "):])
+            e = json.loads(line[len(prefix):])
         except ValueError:
             continue
         e["t"] = int(e.get("__MONOTONIC_TIMESTAMP", 0))
@@ -140,6 +144,7 @@ def timings(agent, text, path="qemu"):
     """-> (dict of figures in seconds, list of problems)."""
     problems = []
     j = parse_journal(text)
+    agent_log = parse_journal(text, "l")
     ts = bench_ts(text)
     if not j or not ts:
         return None, ["no timing data from the guest (bench-ts / bench-j lines missing)"]
@@ -164,6 +169,14 @@ def timings(agent, text, path="qemu"):
         units[s] = {"ran": True, "result": result, "start": start, "end": done["t"],
                     "active": (done["t"] - start) / 1e6,
                     "stop": (stop1 - stop0) / 1e6 if stop0 is not None and stop1 is not None else None}
+        # The agent's first and last log line of the start job (journald's
+        # receive time): Starting -> first line is systemd's fork/exec and
+        # the agent's start-up, last line -> Finished its exit and PID 1
+        # noticing it.
+        own = [e["t"] for e in agent_log if e.get("_SYSTEMD_UNIT") == u and start <= e["t"] <= done["t"]]
+        if own:
+            units[s].update(lead=(own[0] - start) / 1e6, own=(own[-1] - own[0]) / 1e6,
+                            tail=(done["t"] - own[-1]) / 1e6)
     for s in ("fetch-offline", "kargs", "disks", "mount", "files") + (("fetch",) if path == "aws" else ()):
         # ignis skips the units of stages the config gives nothing to do
         # (a condition on need-* flags the fetch stage writes): the job is
@@ -251,9 +264,20 @@ def main():
                          "agents relabel; disabled: only Ignition does)")
     ap.add_argument("--path", choices=("qemu", "aws"), default="qemu",
                     help="where the config comes from: QEMU fw_cfg (default) or AWS IMDSv2 user data")
+    ap.add_argument("--agents", default="ignition,ignis",
+                    help="which agents to boot (default both; one alone for quick looks: no ratios)")
+    ap.add_argument("--journal", action="store_true",
+                    help="also print each boot's whole journal (short-monotonic) into its console log, "
+                         "for diagnosis")
+    ap.add_argument("--log-level", choices=("info", "debug"), default="info",
+                    help="ignis's IGNIS_LOG_LEVEL (systemd.setenv= on both command lines); debug prints "
+                         "each child's duration under the boot's line (diagnosis only: it adds log lines)")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("-n must be at least 1")
+    agents = [a for a in args.agents.split(",") if a]
+    if not agents or any(a not in AGENTS for a in agents):
+        ap.error("--agents: ignis, ignition or both")
     args.ignis = os.path.abspath(args.ignis)
     args.cache = os.path.abspath(args.cache)
     path = os.environ.get("PATH", "").split(":")
@@ -331,13 +355,17 @@ def main():
     subprocess.run(["cp", "--reflink=auto", "--sparse=always", env["root"], root], check=True)
     with open(os.path.join(work, "selinux-config"), "w") as f:
         f.write(SELINUX_CONFIG.format(mode=args.selinux))
+    # ... and the policy's file_contexts, which setfiles is handed (ignis
+    # refuses to relabel without it, as the no-op shim would not notice).
+    with open(os.path.join(work, "file_contexts"), "w") as f:
+        f.write("/.*\tsystem_u:object_r:etc_t:s0\n")
     with open(os.path.join(work, "debugfs.cmd"), "w") as f:
+        for d in ("/etc/selinux", "/etc/selinux/targeted", "/etc/selinux/targeted/contexts",
+                  "/etc/selinux/targeted/contexts/files"):
+            if vmtests.Ext4(root).stat(d) is None:
+                f.write(f"mkdir {d}\n")
         f.write(f"write {os.path.join(work, 'selinux-config')} /etc/selinux/config\n")
-    if vmtests.Ext4(root).stat("/etc/selinux") is None:
-        with open(os.path.join(work, "debugfs.cmd"), "r+") as f:
-            rest = f.read()
-            f.seek(0)
-            f.write("mkdir /etc/selinux\n" + rest)
+        f.write(f"write {os.path.join(work, 'file_contexts')} /etc/selinux/targeted/contexts/files/file_contexts\n")
     subprocess.run(["debugfs", "-w", "-f", os.path.join(work, "debugfs.cmd"), root],
                    check=True, capture_output=True)
     if vmtests.Ext4(root).cat("/etc/selinux/config").decode() != SELINUX_CONFIG.format(mode=args.selinux):
@@ -356,9 +384,13 @@ def main():
         # Debian's Ignition module configures no network by itself: ip=dhcp
         # (for both, so the command lines stay the same).
         append = "ignition.firstboot ignition.platform.id=aws ip=dhcp"
+    if args.log_level != "info":
+        append += f" systemd.setenv=IGNIS_LOG_LEVEL={args.log_level}"
     checks = os.path.join(work, "checks")
     with open(checks, "w") as f:
         f.write(open(sc.checks).read() + "\n" + open(os.path.join(HERE, "boot-checks.sh")).read())
+        if args.journal:
+            f.write("journalctl -b -q -o short-monotonic --no-pager | sed 's/^/VM-CHECK: journal /'\n")
 
     # ---- boots
     say("")
@@ -378,7 +410,7 @@ def main():
     bad = []
     for rnd in range(1, args.runs + 1):
         order = ("ignition", "ignis") if rnd % 2 else ("ignis", "ignition")
-        for a in order:
+        for a in (a for a in order if a in agents):
             disk = os.path.join(work, f"{a}-{rnd}.img")
             subprocess.run(["cp", "--reflink=auto", "--sparse=always", root, disk], check=True)
             log = os.path.join(work, f"{a}-{rnd}.log")
@@ -416,6 +448,15 @@ def main():
             say(f"  {rnd:5} {a:9} {r.wall:6.1f} {fmt(g.get('initrd_at'))} {fmt(g.get('window'))}"
                 f" {fmt(g.get('active_sum'))} {fmt(g.get('umount'))} {fmt(g.get('initrd_to_switch'))}"
                 f" {fmt(g.get('initrd_to_userspace'))}  {units}   {'ok' if not failures else 'FAILED'}")
+            detail = " ".join(f"{s}={v['lead']:.2f}+{v['own']:.2f}+{v['tail']:.2f}"
+                              for s, v in (g.get("units") or {}).items() if v["ran"] and "lead" in v)
+            if detail:
+                say(f"        start-up+own+exit: {detail}")
+            if args.log_level == "debug":
+                for line in text.splitlines():
+                    if "ignis: debug:" in line and ("exited with status" in line or "in the stage" in line
+                                                    or "process forked" in line):
+                        say("        " + line[line.index("ignis: debug:"):].strip())
             if failures:
                 bad.append(rec)
                 for fl in failures[:12]:
@@ -456,8 +497,9 @@ def main():
             f"{(f'{rt:6.2f}x' if rt else '     -')}")
 
     rw, rs = ratio("window"), ratio("active_sum")
-    ok_w = rw is not None and rw >= TARGET_STAGE_RATIO
-    ok_s = rs is not None and rs >= TARGET_STAGE_RATIO
+    target = TARGET_STAGE_RATIO[args.path]
+    ok_w = rw is not None and rw >= target
+    ok_s = rs is not None and rs >= target
     ok_size = draw >= TARGET_SIZE_DIFF
     ok_boots = not bad
     say("")
@@ -465,7 +507,7 @@ def main():
     # their active durations. The window (first start to last finish) also
     # holds the wait for the root device and sysroot.mount between the
     # early stages and files, which neither agent controls: shown, not judged.
-    say(f"  provisioning units, sum:    ignition/ignis = {fmt(rs, 5)}x  target >= {TARGET_STAGE_RATIO:g}x"
+    say(f"  provisioning units, sum:    ignition/ignis = {fmt(rs, 5)}x  target >= {target:g}x"
         f"   {'PASS' if ok_s else 'FAIL'}")
     say(f"  provisioning units, window: ignition/ignis = {fmt(rw, 5)}x  (information: includes the root-device"
         f" wait){'' if ok_w else ''}")

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "ignis/log.h"
 
 static void usage(FILE *f)
 {
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
                 { "report", cmd_report },
         };
 
+        log_level_from_env();
         if (argc < 2) {
                 usage(stderr);
                 return 2;

@@ -36,9 +36,16 @@ void exec_result_free(struct exec_result *r);
 struct exec_child {
         int pid;
         int in, out, err;
+        /* For the debug line exec_finish logs: the tool and when it was
+         * started (CLOCK_MONOTONIC, µs: the journal's monotonic clock). */
+        char name[32];
+        unsigned long long started_usec;
 };
 int exec_start(char *const argv[], const int *secret_args, struct exec_child *c);
 int exec_finish(struct exec_child *c, const char *input, size_t input_len, struct exec_result *r);
+
+/* CLOCK_MONOTONIC in µs: the clock of the journal's __MONOTONIC_TIMESTAMP. */
+unsigned long long exec_now_usec(void);
 
 /* Whether argv[0] = name would be found (PATH, looked up once): for a
  * clear "X is not installed" before anything is changed. */

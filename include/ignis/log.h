@@ -14,6 +14,10 @@ enum log_level {
 };
 
 void log_set_max_level(int level);
+/* IGNIS_LOG_LEVEL=debug|info|notice|warning|error from the environment
+ * (systemd.setenv= on the kernel command line reaches the stage units);
+ * anything else is ignored with a warning. */
+void log_level_from_env(void);
 
 /* The first error logged (or noted) by this process, for the failure
  * summary printed on the consoles; NULL if none. */

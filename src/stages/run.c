@@ -235,6 +235,28 @@ static void print_failure_summary(const struct stage_options *o)
         fputs(text, stderr);
 }
 
+/* When the kernel started this process (forked it: before the exec and
+ * the dynamic loader), µs on CLOCK_MONOTONIC; 0 if unknown. */
+static unsigned long long process_start_usec(void)
+{
+        _cleanup_free_ char *stat = NULL;
+        unsigned long long ticks;
+        size_t len;
+        char *p;
+        long hz = sysconf(_SC_CLK_TCK);
+
+        if (hz <= 0 || read_full_file("/proc/self/stat", 4096, &stat, &len) < 0)
+                return 0;
+        /* Field 22 (starttime); the command name (field 2) may hold spaces
+         * but ends at the last ')'. */
+        p = strrchr(stat, ')');
+        for (int field = 2; p && field < 22; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+                return 0;
+        return ticks * 1000000ULL / (unsigned long long) hz;
+}
+
 int stage_run(const struct stage_options *o)
 {
         _cleanup_free_ char *platform_buf = NULL;
@@ -243,8 +265,13 @@ int stage_run(const struct stage_options *o)
         const char *platform = o->platform;
         int r;
 
+        unsigned long long started = exec_now_usec();
+
         ig_config_init(&c);
         log_info("stage %s starting", o->stage);
+        if (log_get_max_level() >= LOG_LVL_DEBUG)
+                log_debug("stage %s: process forked at %.6f s, running at %.6f s (monotonic)", o->stage,
+                          (double) process_start_usec() / 1e6, (double) started / 1e6);
         stamp_begin(o);
 
         r = cmdline_read(o->cmdline_file, &cl);
@@ -293,6 +320,8 @@ out:
                 stamp_end(o);
                 log_info("stage %s finished", o->stage);
         }
+        log_debug("stage %s: %.1f ms in the stage, ending at %.6f s (monotonic)", o->stage,
+                  (double) (exec_now_usec() - started) / 1000.0, (double) exec_now_usec() / 1e6);
         ig_config_free(&c);
         cmdline_free(&cl);
         return r;

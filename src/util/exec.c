@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -187,6 +189,14 @@ static char *output_read(int fd)
         return buf;
 }
 
+unsigned long long exec_now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000;
+}
+
 int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
 {
         int out = -1, err = -1, in[2] = { -1, -1 };
@@ -197,6 +207,7 @@ int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
         int e;
 
         *c = (struct exec_child) { .pid = -1, .in = -1, .out = -1, .err = -1 };
+        snprintf(c->name, sizeof(c->name), "%s", argv[0]);
         if (log_get_max_level() >= LOG_LVL_DEBUG) {
                 _cleanup_free_ char *cmd = exec_describe(argv, secret_args);
                 log_debug("executing: %s", cmd);
@@ -221,6 +232,7 @@ int exec_start(char *const argv[], const int *secret_args, struct exec_child *c)
         posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
         prog = resolve_program(argv[0], false);
+        c->started_usec = exec_now_usec();
         e = prog ? posix_spawn(&c->pid, prog, &fa, &attr, argv, environ) : ENOENT;
         if (e == ENOENT && prog) {
                 prog = resolve_program(argv[0], true);
@@ -275,8 +287,14 @@ int exec_finish(struct exec_child *c, const char *input, size_t input_len, struc
                         c->pid = -1;
                         return e;
                 }
-        c->pid = -1;
         r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        /* Where a stage's time goes, child by child (IGNIS_LOG_LEVEL=debug):
+         * spawned at, how long until its exit was collected. */
+        if (log_get_max_level() >= LOG_LVL_DEBUG)
+                log_debug("%s (pid %d) exited with status %d: %.1f ms after its start at %.6f s", c->name, c->pid,
+                          r->status, (double) (exec_now_usec() - c->started_usec) / 1000.0,
+                          (double) c->started_usec / 1e6);
+        c->pid = -1;
         r->out = output_read(c->out);
         r->err = output_read(c->err);
         close(c->out);

@@ -118,6 +118,27 @@ void log_set_max_level(int level)
         max_level = level;
 }
 
+void log_level_from_env(void)
+{
+        static const struct {
+                const char *name;
+                int level;
+        } names[] = {
+                { "debug", LOG_LVL_DEBUG }, { "info", LOG_LVL_INFO }, { "notice", LOG_LVL_NOTICE },
+                { "warning", LOG_LVL_WARNING }, { "error", LOG_LVL_ERR },
+        };
+        const char *v = getenv("IGNIS_LOG_LEVEL");
+
+        if (!v || !*v)
+                return;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcmp(v, names[i].name) == 0) {
+                        max_level = names[i].level;
+                        return;
+                }
+        log_warning("IGNIS_LOG_LEVEL=%s: not one of debug, info, notice, warning, error; ignored", v);
+}
+
 int log_get_max_level(void)
 {
         return max_level;

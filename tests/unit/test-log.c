@@ -127,5 +127,43 @@ int main(void)
         check_tidy("a\nb\n\n", NULL, "a; b", "no secret: lines joined");
         check_tidy(NULL, "s", "", "no output");
 
+        /* IGNIS_LOG_LEVEL: debug lines appear only when asked for; a value
+         * that is not a level is refused and changes nothing. */
+        capture_start();
+        log_debug("hidden");
+        setenv("IGNIS_LOG_LEVEL", "loud", 1);
+        log_level_from_env();
+        log_debug("still hidden");
+        s = captured();
+        tap_ok(strcmp(s, "ignis: warning: IGNIS_LOG_LEVEL=loud: not one of debug, info, notice, warning, error; "
+                         "ignored\n") == 0, "IGNIS_LOG_LEVEL: an unknown level is refused");
+        free(s);
+        setenv("IGNIS_LOG_LEVEL", "debug", 1);
+        log_level_from_env();
+        capture_start();
+        log_debug("shown");
+        {
+                /* A child's exit is logged with its name, status and
+                 * duration; never its arguments (a hash may be one). */
+                char *argv[] = { "sh", "-c", "exit 3", "$6$secret", NULL };
+                struct exec_result res;
+                tap_ok(exec_run(argv, NULL, &res) == 0 && res.status == 3, "exec_run at debug level");
+                exec_result_free(&res);
+        }
+        s = captured();
+        tap_ok(strncmp(s, "ignis: debug: shown\n", 20) == 0, "IGNIS_LOG_LEVEL=debug shows debug lines");
+        tap_ok(strstr(s, "ignis: debug: sh (pid ") && strstr(s, ") exited with status 3: ") &&
+               strstr(s, " ms after its start at "), "a child's exit status and duration at debug level");
+        free(s);
+        setenv("IGNIS_LOG_LEVEL", "warning", 1);
+        log_level_from_env();
+        capture_start();
+        log_info("hidden");
+        log_warning("shown");
+        s = captured();
+        tap_ok(strcmp(s, "ignis: warning: shown\n") == 0, "IGNIS_LOG_LEVEL=warning hides info lines");
+        free(s);
+        unsetenv("IGNIS_LOG_LEVEL");
+
         return tap_done();
 }
