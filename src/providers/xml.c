@@ -197,36 +197,49 @@ bad:
         return -EBADMSG;
 }
 
+/* The next start tag at or after *i, skipping text, comments, CDATA,
+ * declarations and end tags: 1 with [*local, *e) its local name, *end just
+ * past its '>' and *empty for "<x/>", and *i moved past it; 0 at the end;
+ * -EBADMSG for a tag that does not close. */
+static int next_start_tag(const char *xml, size_t len, size_t *i, size_t *local, size_t *e, size_t *end,
+                          bool *empty)
+{
+        while (*i < len) {
+                if (xml[*i] != '<') {
+                        (*i)++;
+                        continue;
+                }
+                if (starts(xml, len, *i, "<!--")) {
+                        *i = past(xml, len, *i + 4, "-->");
+                        continue;
+                }
+                if (starts(xml, len, *i, "<![CDATA[")) {
+                        *i = past(xml, len, *i + 9, "]]>");
+                        continue;
+                }
+                *empty = false;
+                if (starts(xml, len, *i, "<?") || starts(xml, len, *i, "<!") || starts(xml, len, *i, "</")) {
+                        *i = tag_end(xml, len, *i + 1, empty);
+                        continue;
+                }
+                *e = tag_name(xml, len, *i + 1, local);
+                *end = tag_end(xml, len, *e, empty);
+                if (*end > len)
+                        return -EBADMSG;
+                *i = *end;
+                return 1;
+        }
+        return 0;
+}
+
 int xml_element_text(const char *xml, size_t len, const char *name, char **ret)
 {
-        size_t nlen = strlen(name), i = 0;
+        size_t nlen = strlen(name), i = 0, local, e, end;
+        bool empty;
+        int r;
 
         *ret = NULL;
-        while (i < len) {
-                size_t local, e, end;
-                bool empty = false;
-
-                if (xml[i] != '<') {
-                        i++;
-                        continue;
-                }
-                if (starts(xml, len, i, "<!--")) {
-                        i = past(xml, len, i + 4, "-->");
-                        continue;
-                }
-                if (starts(xml, len, i, "<![CDATA[")) {
-                        i = past(xml, len, i + 9, "]]>");
-                        continue;
-                }
-                if (starts(xml, len, i, "<?") || starts(xml, len, i, "<!") || starts(xml, len, i, "</")) {
-                        end = tag_end(xml, len, i + 1, &empty);
-                        i = end;
-                        continue;
-                }
-                e = tag_name(xml, len, i + 1, &local);
-                end = tag_end(xml, len, e, &empty);
-                if (end > len)
-                        return -EBADMSG;
+        while ((r = next_start_tag(xml, len, &i, &local, &e, &end, &empty)) > 0)
                 if (e - local == nlen && memcmp(xml + local, name, nlen) == 0) {
                         if (empty) {
                                 *ret = xstrdup("");
@@ -234,9 +247,7 @@ int xml_element_text(const char *xml, size_t len, const char *name, char **ret)
                         }
                         return content(xml, len, end, name, nlen, ret);
                 }
-                i = end;
-        }
-        return -ENOENT;
+        return r < 0 ? r : -ENOENT;
 }
 
 /* The attributes of the start tag from i (just past its name) to end (just
@@ -303,37 +314,16 @@ static int two_attributes(const char *x, size_t i, size_t end, const char *a, co
 int xml_keyed_attribute(const char *xml, size_t len, const char *element, const char *key_attr, const char *key,
                         const char *value_attr, char **ret)
 {
-        size_t nlen = strlen(element), i = 0;
+        size_t nlen = strlen(element), i = 0, local, e, end;
+        bool empty;
+        int r;
 
         *ret = NULL;
-        while (i < len) {
-                size_t local, e, end;
-                bool empty = false;
-
-                if (xml[i] != '<') {
-                        i++;
-                        continue;
-                }
-                if (starts(xml, len, i, "<!--")) {
-                        i = past(xml, len, i + 4, "-->");
-                        continue;
-                }
-                if (starts(xml, len, i, "<![CDATA[")) {
-                        i = past(xml, len, i + 9, "]]>");
-                        continue;
-                }
-                if (starts(xml, len, i, "<?") || starts(xml, len, i, "<!") || starts(xml, len, i, "</")) {
-                        i = tag_end(xml, len, i + 1, &empty);
-                        continue;
-                }
-                e = tag_name(xml, len, i + 1, &local);
-                end = tag_end(xml, len, e, &empty);
-                if (end > len)
-                        return -EBADMSG;
+        while ((r = next_start_tag(xml, len, &i, &local, &e, &end, &empty)) > 0)
                 if (e - local == nlen && memcmp(xml + local, element, nlen) == 0) {
                         _cleanup_free_ char *k = NULL, *v = NULL;
-                        int r = two_attributes(xml, e, end, key_attr, value_attr, &k, &v);
 
+                        r = two_attributes(xml, e, end, key_attr, value_attr, &k, &v);
                         if (r < 0)
                                 return r;
                         if (k && strcmp(k, key) == 0) {
@@ -341,9 +331,7 @@ int xml_keyed_attribute(const char *xml, size_t len, const char *element, const 
                                 return 0;
                         }
                 }
-                i = end;
-        }
-        return -ENOENT;
+        return r < 0 ? r : -ENOENT;
 }
 
 char *xml_escape(const char *s)
