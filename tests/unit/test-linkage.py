@@ -3,8 +3,9 @@
 """What the ignis executable maps before it does anything (TAP).
 
 Every library it links is mapped, relocated and counted in the peak memory
-of every run (bench/README.md): libcurl, libcrypto, libcryptsetup and
-libmount are dlopen()ed only when needed, so none may be linked; GnuTLS,
+of every run (bench/README.md): libcurl, libcrypto, libcryptsetup,
+libmount, libblkid and libfdisk (with libuuid) are dlopen()ed only when
+needed, so none may be linked; GnuTLS,
 which Debian's libcurl brings in, must find ignis's hook that skips its
 implicit initialisation (src/util/dlopen-libs.c).
 
@@ -16,7 +17,8 @@ import re
 import subprocess
 import sys
 
-DLOPENED = ("libcurl", "libcrypto", "libssl", "libcryptsetup", "libmount", "libselinux", "libgnutls")
+DLOPENED = ("libcurl", "libcrypto", "libssl", "libcryptsetup", "libmount", "libselinux", "libgnutls",
+            "libblkid", "libfdisk", "libuuid")
 
 n = 0
 failed = 0
@@ -48,13 +50,15 @@ def main():
     check(re.search(r"\bGLOBAL\s+DEFAULT\s+\d+\s+_gnutls_global_init_skip$", syms, re.M) is not None,
           "the executable exports _gnutls_global_init_skip")
 
-    # --version loads libcurl, libcrypto, libmount and libcryptsetup; the
+    # --version loads libcurl, libcrypto, libmount, libblkid, libfdisk and
+    # libcryptsetup; the
     # loader says which object each lookup of the hook was bound to.
     env = dict(os.environ, LD_DEBUG="bindings,files")
     r = subprocess.run([ignis, "--version"], capture_output=True, text=True, env=env)
     check(r.returncode == 0, "ignis --version exits 0", r.stderr[-2000:])
-    check(re.search(r"^libmount \S+ \(\S+, loaded when needed\)$", r.stdout, re.M) is not None,
-          "ignis --version loads libmount on demand", r.stdout)
+    for lib in ("libmount", "libblkid", "libfdisk"):
+        check(re.search(r"^%s \S+ \(\S+, loaded when needed\)$" % lib, r.stdout, re.M) is not None,
+              "ignis --version loads %s on demand" % lib, r.stdout)
     if "libgnutls" not in r.stderr:
         print("ok %d - GnuTLS's implicit initialisation is skipped # SKIP no GnuTLS in libcurl's chain here"
               % (n + 1))
