@@ -84,11 +84,13 @@ static int open_disk(const char *path, bool readonly, const char *where, struct 
         /* libblkid too, for zap(): a missing library must stop the run
          * while planning, before any disk is written. */
         r = dlopen_fdisk();
-        if (r >= 0)
-                r = dlopen_blkid();
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read the partition table of %s without %s and %s", where,
-                                       path, IGNIS_LIBFDISK_SONAME, IGNIS_LIBBLKID_SONAME);
+                return log_error_errno(r, "%s: cannot read the partition table of %s without %s", where, path,
+                                       IGNIS_LIBFDISK_SONAME);
+        r = dlopen_blkid();
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read the partition table of %s without %s", where, path,
+                                       IGNIS_LIBBLKID_SONAME);
         cxt = sym_fdisk_new_context();
         if (!cxt)
                 return log_error_errno(ENOMEM, "%s: out of memory", where);
