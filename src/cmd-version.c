@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ignis --version: the version, and the libraries this build uses with the
- * versions actually in use. libcurl and libcrypto are loaded only when a
- * run needs them, so they are loaded here to say whether a run could. */
+ * versions actually in use. libcurl, libcrypto and the storage libraries
+ * are loaded only when a run needs them, so they are loaded here to say
+ * whether a run could. */
 
 #include <stdio.h>
 #include <zlib.h>
@@ -13,15 +14,6 @@
 #include "ignis/log.h"
 #include "commands.h"
 
-#if IGNIS_WITH_BLKID
-#include <blkid/blkid.h>
-#endif
-#if IGNIS_WITH_MOUNT
-#endif
-#if IGNIS_WITH_FDISK
-#include <libfdisk/libfdisk.h>
-#endif
-
 int cmd_version(int argc, char **argv)
 {
         const char *v = NULL;
@@ -30,14 +22,6 @@ int cmd_version(int argc, char **argv)
         printf("spec 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0 3.7.0-experimental\n");
         printf("json-c %s%s\n", json_c_version(), IGNIS_STATIC_LIBS ? " (static)" : "");
         printf("zlib %s%s\n", zlibVersion(), IGNIS_STATIC_LIBS ? " (static)" : "");
-#if IGNIS_WITH_BLKID
-        blkid_get_library_version(&v, NULL);
-        printf("libblkid %s\n", v);
-#endif
-#if IGNIS_WITH_FDISK
-        fdisk_get_library_version(&v);
-        printf("libfdisk %s\n", v);
-#endif
         /* Quietly: a missing library is a fact to print, not an error. */
         log_set_max_level(-1);
         if (dlopen_curl() >= 0)
@@ -55,6 +39,17 @@ int cmd_version(int argc, char **argv)
                 printf("libmount %s (%s, loaded when needed)\n", v, IGNIS_LIBMOUNT_SONAME);
         } else
                 printf("libmount missing (%s cannot be loaded: no mounts)\n", IGNIS_LIBMOUNT_SONAME);
+        if (dlopen_blkid() >= 0) {
+                sym_blkid_get_library_version(&v, NULL);
+                printf("libblkid %s (%s, loaded when needed)\n", v, IGNIS_LIBBLKID_SONAME);
+        } else
+                printf("libblkid missing (%s cannot be loaded: no filesystems, wiping or config media)\n",
+                       IGNIS_LIBBLKID_SONAME);
+        if (dlopen_fdisk() >= 0) {
+                sym_fdisk_get_library_version(&v);
+                printf("libfdisk %s (%s, loaded when needed)\n", v, IGNIS_LIBFDISK_SONAME);
+        } else
+                printf("libfdisk missing (%s cannot be loaded: no partitions)\n", IGNIS_LIBFDISK_SONAME);
         if (dlopen_cryptsetup() >= 0)
                 printf("libcryptsetup (%s, loaded when needed)\n", IGNIS_LIBCRYPTSETUP_SONAME);
         else

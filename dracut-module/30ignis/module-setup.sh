@@ -12,10 +12,12 @@
 #                       (default: $moddir/ignis, then the meson install
 #                       layout <prefix>/bin/ignis, then ignis in PATH)
 #   IGNIS_DLOPEN_LIBS   libraries ignis dlopen()s (default "libcurl.so.4
-#                       libcrypto.so.3 libcryptsetup.so.12 libmount.so.1":
-#                       the meson options libcurl_soname, libcrypto_soname,
-#                       libcryptsetup_soname and libmount_soname; libcurl
-#                       only in an image with a network)
+#                       libcrypto.so.3 libcryptsetup.so.12 libmount.so.1
+#                       libblkid.so.1 libfdisk.so.1": the meson options
+#                       libcurl_soname, libcrypto_soname,
+#                       libcryptsetup_soname, libmount_soname,
+#                       libblkid_soname and libfdisk_soname; libcurl only
+#                       in an image with a network)
 #   IGNIS_NETWORK=no    leave out networking: systemd-networkd (which
 #                       ignis starts only when the config needs the
 #                       network), the NIC drivers, libcurl and the CA bundle
@@ -252,7 +254,7 @@ install() {
     inst_binary "$bin" /usr/bin/ignis
 
     # dlopen()ed at run time, so not seen by dracut's ldd walk of the binary.
-    for lib in ${IGNIS_DLOPEN_LIBS-$curl libcrypto.so.3 libcryptsetup.so.12 libmount.so.1}; do
+    for lib in ${IGNIS_DLOPEN_LIBS-$curl libcrypto.so.3 libcryptsetup.so.12 libmount.so.1 libblkid.so.1 libfdisk.so.1}; do
         ignis_inst_dlopen_lib "$lib" ||
             dwarn "ignis: $lib not found in $libdirs: features that need it will fail at run time"
     done

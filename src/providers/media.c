@@ -17,6 +17,7 @@
 
 #include <blkid/blkid.h>
 
+#include "ignis-build.h"
 #include "ignis/cleanup.h"
 #include "ignis/config.h"
 #include "ignis/dlopen-libs.h"
@@ -46,20 +47,25 @@ static bool in_list(const char *const *list, const char *s)
  * disc fails to open (ENOMEDIUM): that is "no medium here". */
 static int probe(const char *dev, char **label, char **type)
 {
-        blkid_probe pr = blkid_new_probe_from_filename(dev);
+        blkid_probe pr;
         const char *v;
-        int r = -ENOENT;
+        int r;
 
+        r = dlopen_blkid();
+        if (r < 0)
+                return r;
+        r = -ENOENT;
+        pr = sym_blkid_new_probe_from_filename(dev);
         if (!pr)
                 return errno ? -errno : -EIO;
-        blkid_probe_enable_superblocks(pr, 1);
-        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
-        if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0) {
+        sym_blkid_probe_enable_superblocks(pr, 1);
+        sym_blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
+        if (sym_blkid_do_safeprobe(pr) == 0 && sym_blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0) {
                 *type = xstrdup(v);
-                *label = blkid_probe_lookup_value(pr, "LABEL", &v, NULL) == 0 ? xstrdup(v) : NULL;
+                *label = sym_blkid_probe_lookup_value(pr, "LABEL", &v, NULL) == 0 ? xstrdup(v) : NULL;
                 r = 0;
         }
-        blkid_free_probe(pr);
+        sym_blkid_free_probe(pr);
         return r;
 }
 
@@ -112,8 +118,14 @@ static int scan_once(const char *const *labels, const char *const *types, struct
 int medium_find(const char *const *labels, const char *const *types, long wait_s, struct medium *ret)
 {
         struct timespec start, now;
+        int r;
 
         *ret = (struct medium) {};
+        /* Without libblkid no medium could ever be recognised: say so now
+         * rather than after waiting for one. */
+        r = dlopen_blkid();
+        if (r < 0)
+                return log_error_errno(r, "Cannot look for a config medium without %s", IGNIS_LIBBLKID_SONAME);
         clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
                 if (scan_once(labels, types, ret) == 0) {

@@ -18,7 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ignis-build.h"
+
 #include "ignis/cleanup.h"
+#include "ignis/dlopen-libs.h"
 #include "ignis/log.h"
 #include "ignis/storage.h"
 #include "kernel-parts.h"
@@ -61,7 +64,7 @@ static void disk_state_free(struct disk_state *s)
 static void fdisk_unref_contextp(struct fdisk_context **c)
 {
         if (*c)
-                fdisk_unref_context(*c);
+                sym_fdisk_unref_context(*c);
 }
 
 static void copy_upper(char *dst, size_t len, const char *src)
@@ -75,20 +78,31 @@ static void copy_upper(char *dst, size_t len, const char *src)
 
 static int open_disk(const char *path, bool readonly, const char *where, struct fdisk_context **ret)
 {
-        struct fdisk_context *cxt = fdisk_new_context();
+        struct fdisk_context *cxt;
         int r;
 
+        /* libblkid too, for zap(): a missing library must stop the run
+         * while planning, before any disk is written. */
+        r = dlopen_fdisk();
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read the partition table of %s without %s", where, path,
+                                       IGNIS_LIBFDISK_SONAME);
+        r = dlopen_blkid();
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read the partition table of %s without %s", where, path,
+                                       IGNIS_LIBBLKID_SONAME);
+        cxt = sym_fdisk_new_context();
         if (!cxt)
                 return log_error_errno(ENOMEM, "%s: out of memory", where);
-        fdisk_disable_dialogs(cxt, 1);
+        sym_fdisk_disable_dialogs(cxt, 1);
         /* Without it fdisk_assign_device() looks for signatures that would
          * collide with a new table (libblkid's full superblock probe: its
          * ZFS prober alone reads four 256 KiB labels into memory), a
          * result ignis never asks for; creating a new table still checks. */
-        fdisk_enable_listonly(cxt, 1);
-        r = fdisk_assign_device(cxt, path, readonly);
+        sym_fdisk_enable_listonly(cxt, 1);
+        r = sym_fdisk_assign_device(cxt, path, readonly);
         if (r < 0) {
-                fdisk_unref_context(cxt);
+                sym_fdisk_unref_context(cxt);
                 return log_error_errno(r, "%s: cannot open %s: %m", where, path);
         }
         *ret = cxt;
@@ -105,27 +119,27 @@ static int read_entries(struct fdisk_context *cxt, const char *where, struct pt_
         size_t n = 0;
         int r;
 
-        r = fdisk_get_partitions(cxt, &tb);
+        r = sym_fdisk_get_partitions(cxt, &tb);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot read the partition table: %m", where);
-        it = fdisk_new_iter(FDISK_ITER_FORWARD);
-        while (fdisk_table_next_partition(tb, it, &pa) == 0) {
-                struct fdisk_parttype *t = fdisk_partition_get_type(pa);
+        it = sym_fdisk_new_iter(FDISK_ITER_FORWARD);
+        while (sym_fdisk_table_next_partition(tb, it, &pa) == 0) {
+                struct fdisk_parttype *t = sym_fdisk_partition_get_type(pa);
                 struct pt_part p = {};
 
-                if (!fdisk_partition_is_used(pa) || !fdisk_partition_has_partno(pa))
+                if (!sym_fdisk_partition_is_used(pa) || !sym_fdisk_partition_has_partno(pa))
                         continue;
-                p.number = (uint32_t) fdisk_partition_get_partno(pa) + 1;
-                p.start = fdisk_partition_get_start(pa);
-                p.size = fdisk_partition_get_size(pa);
-                copy_upper(p.type_guid, sizeof(p.type_guid), t ? fdisk_parttype_get_string(t) : NULL);
-                copy_upper(p.guid, sizeof(p.guid), fdisk_partition_get_uuid(pa));
-                snprintf(p.label, sizeof(p.label), "%s", fdisk_partition_get_name(pa) ?: "");
+                p.number = (uint32_t) sym_fdisk_partition_get_partno(pa) + 1;
+                p.start = sym_fdisk_partition_get_start(pa);
+                p.size = sym_fdisk_partition_get_size(pa);
+                copy_upper(p.type_guid, sizeof(p.type_guid), t ? sym_fdisk_parttype_get_string(t) : NULL);
+                copy_upper(p.guid, sizeof(p.guid), sym_fdisk_partition_get_uuid(pa));
+                snprintf(p.label, sizeof(p.label), "%s", sym_fdisk_partition_get_name(pa) ?: "");
                 v = xrealloc(v, (n + 1) * sizeof(*v));
                 v[n++] = p;
         }
-        fdisk_free_iter(it);
-        fdisk_unref_table(tb);
+        sym_fdisk_free_iter(it);
+        sym_fdisk_unref_table(tb);
         *ret = v;
         *ret_n = n;
         return 0;
@@ -152,13 +166,13 @@ static int plan_disk(const struct ig_config *c, const struct storage_options *o,
         r = open_disk(s->path, true, s->where, &cxt);
         if (r < 0)
                 return r;
-        g.sector_size = fdisk_get_sector_size(cxt);
-        s->sectors = fdisk_get_nsectors(cxt);
+        g.sector_size = sym_fdisk_get_sector_size(cxt);
+        s->sectors = sym_fdisk_get_nsectors(cxt);
         if (g.sector_size < 512 || g.sector_size > 1024 * 1024 || s->sectors < 128)
                 return log_error_errno(EINVAL, "%s: %s is too small for a GPT (%" PRIu64 " sectors of %" PRIu64
                                        " bytes)", s->where, d->device, s->sectors, g.sector_size);
-        if (fdisk_has_label(cxt)) {
-                const char *name = fdisk_label_get_name(fdisk_get_label(cxt, NULL));
+        if (sym_fdisk_has_label(cxt)) {
+                const char *name = sym_fdisk_label_get_name(sym_fdisk_get_label(cxt, NULL));
                 s->table_type = xstrdup(name ? name : "unknown");
         }
         if (s->table_type && strcmp(s->table_type, "gpt") != 0 && !wipe)
@@ -176,9 +190,9 @@ static int plan_disk(const struct ig_config *c, const struct storage_options *o,
                 return log_error_errno(r, "%s: cannot read the kernel's view of %s: %m", s->where, d->device);
 
         if (s->table_type && strcmp(s->table_type, "gpt") == 0 && !wipe) {
-                g.first_usable = fdisk_get_first_lba(cxt);
-                g.last_usable = fdisk_get_last_lba(cxt);
-                g.max_entries = (uint32_t) fdisk_get_npartitions(cxt);
+                g.first_usable = sym_fdisk_get_first_lba(cxt);
+                g.last_usable = sym_fdisk_get_last_lba(cxt);
+                g.max_entries = (uint32_t) sym_fdisk_get_npartitions(cxt);
                 g.alignment = pt_alignment(g.sector_size, s->existing, s->n_existing);
         } else {
                 /* what sgdisk makes of a blank (or zapped) disk */
@@ -209,21 +223,26 @@ static int zap(const struct disk_state *s)
 
         if (fd < 0)
                 return log_error_errno(errno, "%s: cannot open %s: %m", s->where, s->path);
-        pr = blkid_new_probe();
-        if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0) {
+        /* Loaded already by open_disk() while planning; this only hands
+         * back its result. */
+        r = dlopen_blkid();
+        if (r < 0)
+                return r;
+        pr = sym_blkid_new_probe();
+        if (!pr || sym_blkid_probe_set_device(pr, fd, 0, 0) < 0) {
                 if (pr)
-                        blkid_free_probe(pr);
+                        sym_blkid_free_probe(pr);
                 return log_error_errno(EIO, "%s: cannot probe %s", s->where, s->path);
         }
-        blkid_probe_enable_superblocks(pr, 0);
-        blkid_probe_enable_partitions(pr, 1);
-        blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
-        while (blkid_do_probe(pr) == 0)
-                if (blkid_do_wipe(pr, 0) < 0) {
+        sym_blkid_probe_enable_superblocks(pr, 0);
+        sym_blkid_probe_enable_partitions(pr, 1);
+        sym_blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+        while (sym_blkid_do_probe(pr) == 0)
+                if (sym_blkid_do_wipe(pr, 0) < 0) {
                         r = log_error_errno(EIO, "%s: cannot erase the partition table of %s", s->where, s->path);
                         break;
                 }
-        blkid_free_probe(pr);
+        sym_blkid_free_probe(pr);
         if (r == 0 && fsync(fd) < 0)
                 r = log_error_errno(errno, "%s: cannot sync %s: %m", s->where, s->path);
         if (r == 0 && s->is_block)
@@ -233,27 +252,27 @@ static int zap(const struct disk_state *s)
 
 static int add_entry(struct fdisk_context *cxt, const struct disk_state *s, const struct pt_part *p)
 {
-        struct fdisk_partition *pa = fdisk_new_partition();
+        struct fdisk_partition *pa = sym_fdisk_new_partition();
         struct fdisk_parttype *t;
         int r;
 
         if (!pa)
                 return log_error_errno(ENOMEM, "%s: out of memory", s->where);
-        fdisk_partition_set_partno(pa, p->number - 1);
-        fdisk_partition_set_start(pa, p->start);
-        fdisk_partition_set_size(pa, p->size);
+        sym_fdisk_partition_set_partno(pa, p->number - 1);
+        sym_fdisk_partition_set_start(pa, p->start);
+        sym_fdisk_partition_set_size(pa, p->size);
         /* the plan placed it: libfdisk must not move its end */
-        fdisk_partition_size_explicit(pa, 1);
-        fdisk_partition_set_name(pa, p->label);
+        sym_fdisk_partition_size_explicit(pa, 1);
+        sym_fdisk_partition_set_name(pa, p->label);
         if (p->guid[0])
-                fdisk_partition_set_uuid(pa, p->guid);
-        t = fdisk_label_parse_parttype(fdisk_get_label(cxt, NULL), p->type_guid);
+                sym_fdisk_partition_set_uuid(pa, p->guid);
+        t = sym_fdisk_label_parse_parttype(sym_fdisk_get_label(cxt, NULL), p->type_guid);
         if (t) {
-                fdisk_partition_set_type(pa, t);
-                fdisk_unref_parttype(t);
+                sym_fdisk_partition_set_type(pa, t);
+                sym_fdisk_unref_parttype(t);
         }
-        r = fdisk_add_partition(cxt, pa, NULL);
-        fdisk_unref_partition(pa);
+        r = sym_fdisk_add_partition(cxt, pa, NULL);
+        sym_fdisk_unref_partition(pa);
         if (r < 0)
                 return log_error_errno(r, "%s: libfdisk refused partition %u (sectors %" PRIu64 "+%" PRIu64 "): %m",
                                        s->where, p->number, p->start, p->size);
@@ -297,21 +316,21 @@ static int check_written(struct fdisk_context *cxt, struct disk_state *s)
  * the header's first usable LBA through the script header "first-lba". */
 static int create_gpt(struct fdisk_context *cxt, const struct disk_state *s)
 {
-        struct fdisk_script *dp = fdisk_new_script(cxt);
+        struct fdisk_script *dp = sym_fdisk_new_script(cxt);
         char first[32];
         int r;
 
         if (!dp)
                 return log_error_errno(ENOMEM, "%s: out of memory", s->where);
         snprintf(first, sizeof(first), "%" PRIu64, s->plan.geom.first_usable);
-        r = fdisk_script_set_header(dp, "label", "gpt");
+        r = sym_fdisk_script_set_header(dp, "label", "gpt");
         if (r >= 0)
-                r = fdisk_script_set_header(dp, "first-lba", first);
+                r = sym_fdisk_script_set_header(dp, "first-lba", first);
         if (r >= 0)
-                r = fdisk_apply_script_headers(cxt, dp);
+                r = sym_fdisk_apply_script_headers(cxt, dp);
         /* the context keeps the script, which refers to the context */
-        fdisk_set_script(cxt, NULL);
-        fdisk_unref_script(dp);
+        sym_fdisk_set_script(cxt, NULL);
+        sym_fdisk_unref_script(dp);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot create a GPT on %s: %m", s->where, s->path);
         return 0;
@@ -344,7 +363,7 @@ static int write_disk(struct disk_state *s)
                         const struct pt_step *st = &s->plan.steps[i];
                         if (st->action != PT_DELETE && st->action != PT_RECREATE && st->action != PT_RESIZE)
                                 continue;
-                        r = fdisk_delete_partition(cxt, st->old.number - 1);
+                        r = sym_fdisk_delete_partition(cxt, st->old.number - 1);
                         if (r < 0)
                                 return log_error_errno(r, "%s: cannot delete partition %u: %m", s->where,
                                                        st->old.number);
@@ -367,22 +386,22 @@ static int write_disk(struct disk_state *s)
                         log_info("%s: %s partition %u", s->where, st->action == PT_WIPED ? "wipeTable removes" : "delete",
                                  st->old.number);
         }
-        r = fdisk_write_disklabel(cxt);
+        r = sym_fdisk_write_disklabel(cxt);
         if (r < 0)
                 return log_error_errno(r, "%s: writing the partition table of %s failed: %m", s->where, s->path);
         r = check_written(cxt, s);
         if (r < 0)
                 return r;
-        if (fsync(fdisk_get_devfd(cxt)) < 0)
+        if (fsync(sym_fdisk_get_devfd(cxt)) < 0)
                 return log_error_errno(errno, "%s: cannot sync %s: %m", s->where, s->path);
         if (s->is_block) {
-                r = kdisk_sync(fdisk_get_devfd(cxt), s->path, s->where, &s->plan.final, s->plan.geom.sector_size);
+                r = kdisk_sync(sym_fdisk_get_devfd(cxt), s->path, s->where, &s->plan.final, s->plan.geom.sector_size);
                 if (r < 0)
                         return r;
         }
         /* the device was fsync'ed above; libfdisk's own sync would be a
          * global sync(2) of every filesystem on the machine */
-        r = fdisk_deassign_device(cxt, 1);
+        r = sym_fdisk_deassign_device(cxt, 1);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot sync %s: %m", s->where, s->path);
         return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ignis/cleanup.h"
+#include "ignis/dlopen-libs.h"
 #include "ignis/exec.h"
 #include "ignis/log.h"
 #include "storage-internal.h"
@@ -17,7 +18,7 @@
 static inline void blkid_free_probep(blkid_probe *p)
 {
         if (*p)
-                blkid_free_probe(*p);
+                sym_blkid_free_probe(*p);
 }
 #define _cleanup_probe_ _cleanup_(blkid_free_probep)
 
@@ -25,7 +26,7 @@ static char *value(blkid_probe pr, const char *name)
 {
         const char *v = NULL;
 
-        if (blkid_probe_lookup_value(pr, name, &v, NULL) < 0 || !v)
+        if (sym_blkid_probe_lookup_value(pr, name, &v, NULL) < 0 || !v)
                 return NULL;
         return xstrdup(v);
 }
@@ -37,6 +38,9 @@ static int probe_once(const char *dev, uint64_t offset, uint64_t size, bool allo
         _cleanup_close_ int fd = -1;
         int r;
 
+        r = dlopen_blkid();
+        if (r < 0)
+                return r;
         fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
@@ -45,17 +49,17 @@ static int probe_once(const char *dev, uint64_t offset, uint64_t size, bool allo
          * disk's cached pages of the same bytes. Clean pages are dropped. */
         if (offset > 0 || size > 0)
                 (void) posix_fadvise(fd, (off_t) offset, (off_t) size, POSIX_FADV_DONTNEED);
-        pr = blkid_new_probe();
+        pr = sym_blkid_new_probe();
         if (!pr)
                 return -ENOMEM;
-        r = blkid_probe_set_device(pr, fd, (blkid_loff_t) offset, (blkid_loff_t) size);
+        r = sym_blkid_probe_set_device(pr, fd, (blkid_loff_t) offset, (blkid_loff_t) size);
         if (r < 0)
                 return -EIO;
-        blkid_probe_enable_superblocks(pr, 1);
-        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+        sym_blkid_probe_enable_superblocks(pr, 1);
+        sym_blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
                                                       BLKID_SUBLKS_VERSION);
-        blkid_probe_enable_partitions(pr, 1);
-        r = allow_ambiguous ? blkid_do_probe(pr) : blkid_do_safeprobe(pr);
+        sym_blkid_probe_enable_partitions(pr, 1);
+        r = allow_ambiguous ? sym_blkid_do_probe(pr) : sym_blkid_do_safeprobe(pr);
         if (r == -2)
                 return -ENOTUNIQ;
         if (r < 0)
@@ -107,20 +111,23 @@ int storage_wipe_quiet(const char *dev, int *count)
         int r;
 
         *count = 0;
+        r = dlopen_blkid();
+        if (r < 0)
+                return r;
         fd = open(dev, O_RDWR | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        pr = blkid_new_probe();
-        if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0)
+        pr = sym_blkid_new_probe();
+        if (!pr || sym_blkid_probe_set_device(pr, fd, 0, 0) < 0)
                 return -EIO;
-        blkid_probe_enable_superblocks(pr, 1);
-        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM);
-        blkid_probe_enable_partitions(pr, 1);
-        blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC | BLKID_PARTS_FORCE_GPT);
+        sym_blkid_probe_enable_superblocks(pr, 1);
+        sym_blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM);
+        sym_blkid_probe_enable_partitions(pr, 1);
+        sym_blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC | BLKID_PARTS_FORCE_GPT);
         /* Each round finds the next signature; wiping it (libblkid writes
          * zeros and syncs) moves the probe on, as wipefs -a does. */
-        while ((r = blkid_do_probe(pr)) == 0) {
-                if (blkid_do_wipe(pr, 0) < 0)
+        while ((r = sym_blkid_do_probe(pr)) == 0) {
+                if (sym_blkid_do_wipe(pr, 0) < 0)
                         return -EIO;
                 (*count)++;
         }

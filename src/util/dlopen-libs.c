@@ -76,6 +76,70 @@ DEFINE_SYM(mnt_context_get_syscall_errno);
 DEFINE_SYM(mnt_context_get_excode);
 DEFINE_SYM(mnt_get_library_version);
 
+DEFINE_SYM(blkid_new_probe);
+DEFINE_SYM(blkid_new_probe_from_filename);
+DEFINE_SYM(blkid_free_probe);
+DEFINE_SYM(blkid_probe_set_device);
+DEFINE_SYM(blkid_probe_enable_superblocks);
+DEFINE_SYM(blkid_probe_set_superblocks_flags);
+DEFINE_SYM(blkid_probe_enable_partitions);
+DEFINE_SYM(blkid_probe_set_partitions_flags);
+DEFINE_SYM(blkid_do_probe);
+DEFINE_SYM(blkid_do_safeprobe);
+DEFINE_SYM(blkid_do_wipe);
+DEFINE_SYM(blkid_probe_lookup_value);
+DEFINE_SYM(blkid_get_library_version);
+
+DEFINE_SYM(fdisk_new_context);
+DEFINE_SYM(fdisk_unref_context);
+DEFINE_SYM(fdisk_disable_dialogs);
+DEFINE_SYM(fdisk_enable_listonly);
+DEFINE_SYM(fdisk_assign_device);
+DEFINE_SYM(fdisk_deassign_device);
+DEFINE_SYM(fdisk_get_partitions);
+DEFINE_SYM(fdisk_new_iter);
+DEFINE_SYM(fdisk_free_iter);
+DEFINE_SYM(fdisk_table_next_partition);
+DEFINE_SYM(fdisk_unref_table);
+DEFINE_SYM(fdisk_partition_get_type);
+DEFINE_SYM(fdisk_partition_is_used);
+DEFINE_SYM(fdisk_partition_has_partno);
+DEFINE_SYM(fdisk_partition_get_partno);
+DEFINE_SYM(fdisk_partition_get_start);
+DEFINE_SYM(fdisk_partition_get_size);
+DEFINE_SYM(fdisk_parttype_get_string);
+DEFINE_SYM(fdisk_partition_get_uuid);
+DEFINE_SYM(fdisk_partition_get_name);
+DEFINE_SYM(fdisk_get_sector_size);
+DEFINE_SYM(fdisk_get_nsectors);
+DEFINE_SYM(fdisk_has_label);
+DEFINE_SYM(fdisk_label_get_name);
+DEFINE_SYM(fdisk_get_label);
+DEFINE_SYM(fdisk_get_first_lba);
+DEFINE_SYM(fdisk_get_last_lba);
+DEFINE_SYM(fdisk_get_npartitions);
+DEFINE_SYM(fdisk_new_partition);
+DEFINE_SYM(fdisk_partition_set_partno);
+DEFINE_SYM(fdisk_partition_set_start);
+DEFINE_SYM(fdisk_partition_set_size);
+DEFINE_SYM(fdisk_partition_size_explicit);
+DEFINE_SYM(fdisk_partition_set_name);
+DEFINE_SYM(fdisk_partition_set_uuid);
+DEFINE_SYM(fdisk_label_parse_parttype);
+DEFINE_SYM(fdisk_partition_set_type);
+DEFINE_SYM(fdisk_unref_parttype);
+DEFINE_SYM(fdisk_add_partition);
+DEFINE_SYM(fdisk_unref_partition);
+DEFINE_SYM(fdisk_new_script);
+DEFINE_SYM(fdisk_script_set_header);
+DEFINE_SYM(fdisk_apply_script_headers);
+DEFINE_SYM(fdisk_set_script);
+DEFINE_SYM(fdisk_unref_script);
+DEFINE_SYM(fdisk_delete_partition);
+DEFINE_SYM(fdisk_write_disklabel);
+DEFINE_SYM(fdisk_get_devfd);
+DEFINE_SYM(fdisk_get_library_version);
+
 /* Debian's libcurl pulls in GnuTLS (through librtmp and libldap) although
  * none of the protocols ignis lets it speak uses it; GnuTLS's library
  * constructor would initialise itself anyway (its config, its PKCS#11 and
@@ -223,4 +287,86 @@ int dlopen_mount(void)
         };
 
         return load(IGNIS_LIBMOUNT_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
+}
+
+int dlopen_blkid(void)
+{
+        static void *handle;
+        static int state;
+        static const struct sym syms[] = {
+                SYM(blkid_new_probe),
+                SYM(blkid_new_probe_from_filename),
+                SYM(blkid_free_probe),
+                SYM(blkid_probe_set_device),
+                SYM(blkid_probe_enable_superblocks),
+                SYM(blkid_probe_set_superblocks_flags),
+                SYM(blkid_probe_enable_partitions),
+                SYM(blkid_probe_set_partitions_flags),
+                SYM(blkid_do_probe),
+                SYM(blkid_do_safeprobe),
+                SYM(blkid_do_wipe),
+                SYM(blkid_probe_lookup_value),
+                SYM(blkid_get_library_version),
+        };
+
+        return load(IGNIS_LIBBLKID_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
+}
+
+int dlopen_fdisk(void)
+{
+        static void *handle;
+        static int state;
+        static const struct sym syms[] = {
+                SYM(fdisk_new_context),
+                SYM(fdisk_unref_context),
+                SYM(fdisk_disable_dialogs),
+                SYM(fdisk_enable_listonly),
+                SYM(fdisk_assign_device),
+                SYM(fdisk_deassign_device),
+                SYM(fdisk_get_partitions),
+                SYM(fdisk_new_iter),
+                SYM(fdisk_free_iter),
+                SYM(fdisk_table_next_partition),
+                SYM(fdisk_unref_table),
+                SYM(fdisk_partition_get_type),
+                SYM(fdisk_partition_is_used),
+                SYM(fdisk_partition_has_partno),
+                SYM(fdisk_partition_get_partno),
+                SYM(fdisk_partition_get_start),
+                SYM(fdisk_partition_get_size),
+                SYM(fdisk_parttype_get_string),
+                SYM(fdisk_partition_get_uuid),
+                SYM(fdisk_partition_get_name),
+                SYM(fdisk_get_sector_size),
+                SYM(fdisk_get_nsectors),
+                SYM(fdisk_has_label),
+                SYM(fdisk_label_get_name),
+                SYM(fdisk_get_label),
+                SYM(fdisk_get_first_lba),
+                SYM(fdisk_get_last_lba),
+                SYM(fdisk_get_npartitions),
+                SYM(fdisk_new_partition),
+                SYM(fdisk_partition_set_partno),
+                SYM(fdisk_partition_set_start),
+                SYM(fdisk_partition_set_size),
+                SYM(fdisk_partition_size_explicit),
+                SYM(fdisk_partition_set_name),
+                SYM(fdisk_partition_set_uuid),
+                SYM(fdisk_label_parse_parttype),
+                SYM(fdisk_partition_set_type),
+                SYM(fdisk_unref_parttype),
+                SYM(fdisk_add_partition),
+                SYM(fdisk_unref_partition),
+                SYM(fdisk_new_script),
+                SYM(fdisk_script_set_header),
+                SYM(fdisk_apply_script_headers),
+                SYM(fdisk_set_script),
+                SYM(fdisk_unref_script),
+                SYM(fdisk_delete_partition),
+                SYM(fdisk_write_disklabel),
+                SYM(fdisk_get_devfd),
+                SYM(fdisk_get_library_version),
+        };
+
+        return load(IGNIS_LIBFDISK_SONAME, syms, sizeof(syms) / sizeof(syms[0]), &handle, &state);
 }

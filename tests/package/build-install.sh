@@ -79,6 +79,14 @@ check "dpkg -i installs ignis cleanly (with what it depends on)" chroot "$R" sh 
     'cd /tmp && dpkg -i ./*.deb && dpkg -s ignis | grep -q "^Status: install ok installed"'
 check "dpkg --audit finds nothing broken" sh -c "out=\$(chroot '$R' dpkg --audit); [ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
 version=$(chroot "$R" ignis --version 2>&1)
+# dlopen()ed storage libraries: present only because the package Depends on them.
+for lib in libblkid libfdisk libmount; do
+    if grep -q "^$lib [0-9].*loaded when needed" <<<"$version"; then
+        ok "ignis --version loads $lib in the installed root"
+    else
+        notok "ignis --version loads $lib in the installed root" "$version"
+    fi
+done
 if grep -q '^ignis ' <<<"$version" && grep -q '^libcurl [0-9]' <<<"$version" &&
         grep -q '^libcrypto OpenSSL' <<<"$version"; then
     ok "ignis --version runs in the installed root and loads libcurl and libcrypto"
@@ -96,6 +104,10 @@ check "dracut builds an initramfs with the ignis module" chroot "$R" sh -c '
     dracut --no-kernel --force --no-compress -m "systemd systemd-initrd ignis" /tmp/initrd.img >/tmp/dracut.log 2>&1 ||
         { tail -20 /tmp/dracut.log; exit 1; }
     lsinitrd /tmp/initrd.img | grep -q "usr/bin/ignis" || { echo "no usr/bin/ignis in the image"; exit 1; }
-    lsinitrd /tmp/initrd.img | grep -q "ignis-files.service" || { echo "no ignis-files.service in the image"; exit 1; }'
+    lsinitrd /tmp/initrd.img | grep -q "ignis-files.service" || { echo "no ignis-files.service in the image"; exit 1; }
+    # dlopen()ed, so only the module'"'"'s list puts them there (no ldd walk).
+    for lib in libblkid.so.1 libfdisk.so.1 libmount.so.1; do
+        lsinitrd /tmp/initrd.img | grep -q "/$lib" || { echo "no $lib in the image"; exit 1; }
+    done'
 echo "1..$n"
 [ $failed -eq 0 ]
