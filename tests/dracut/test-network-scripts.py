@@ -72,10 +72,10 @@ ok("DHCP=yes" in text and "LinkLocalAddressing=ipv6" in text and "Type=ether" in
    "99-ignis-dhcp.network: DHCP=yes, Type=ether, LinkLocalAddressing=ipv6", text)
 
 
-def generator(cmdline, units_present=True, ignis=None):
-    top = tempfile.mkdtemp(prefix="ignis-gen-")
+def generator(cmdline, units_present=True, ignis=None, top=None, keep=False):
+    top = top or tempfile.mkdtemp(prefix="ignis-gen-")
     units = os.path.join(top, "units")
-    os.makedirs(units)
+    os.makedirs(units, exist_ok=True)
     if units_present:
         for u in ("systemd-networkd.service", "systemd-network-generator.service"):
             open(os.path.join(units, u), "w").close()
@@ -83,7 +83,7 @@ def generator(cmdline, units_present=True, ignis=None):
         f.write(cmdline + "\n")
     out = os.path.join(top, "gen")
     netdir = os.path.join(top, "etc-network")
-    os.makedirs(netdir)
+    os.makedirs(netdir, exist_ok=True)
     dhcp = os.path.join(netdir, "99-ignis-dhcp.network")
     with open(dhcp, "w") as f:   # as the module installs it
         f.write(open(os.path.join(MOD, "99-ignis-dhcp.network")).read())
@@ -95,7 +95,8 @@ def generator(cmdline, units_present=True, ignis=None):
     wants = sorted(os.listdir(os.path.join(out, "initrd.target.wants"))) \
         if os.path.isdir(os.path.join(out, "initrd.target.wants")) else []
     kept = os.path.exists(dhcp)
-    subprocess.run(["rm", "-rf", top])
+    if not keep:
+        subprocess.run(["rm", "-rf", top])
     return p, wants, kept
 
 
@@ -162,6 +163,22 @@ ok(p.returncode == 0 and wants == [], "aws without networkd in the initramfs: no
 p, wants, kept = generator("ignition.firstboot ignition.platform.id=aws", ignis="/nonexistent/ignis")
 ok(p.returncode == 0 and wants == [] and kept,
    "ignis missing or failing: the generator still succeeds and leaves it to fetch-offline", (p, wants))
+# The daemon-reload's run reuses the boot's answer instead of a second exec
+# (an ignis that would fail now must not change it); the generator output
+# directory is fresh each run, as PID 1 makes it.
+top = tempfile.mkdtemp(prefix="ignis-gen-")
+generator("ignition.firstboot ignition.platform.id=aws", top=top, keep=True)
+subprocess.run(["rm", "-rf", os.path.join(top, "gen")])
+p, wants, kept = generator("ignition.firstboot ignition.platform.id=aws", ignis="/nonexistent/ignis", top=top,
+                           keep=True)
+ok(p.returncode == 0 and wants == NETD, "the second run (daemon-reload) reuses the first run's answer: networkd",
+   (p, wants))
+subprocess.run(["rm", "-rf", top])
+top = tempfile.mkdtemp(prefix="ignis-gen-")
+generator("ignition.firstboot ignition.platform.id=qemu", top=top, keep=True)
+subprocess.run(["rm", "-rf", os.path.join(top, "gen")])
+p, wants, kept = generator("ignition.firstboot ignition.platform.id=qemu", top=top)
+ok(p.returncode == 0 and wants == [], "the second run of a local-config boot: still no network", (p, wants))
 
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
