@@ -42,6 +42,8 @@ int main(int argc, char **argv)
                 { "plan", cmd_plan },
                 { "fetch-config", cmd_fetch_config },
                 { "report", cmd_report },
+                /* Not in the usage: for the dracut module's generator. */
+                { "boot-network", cmd_boot_network },
         };
 
         log_level_from_env();
