@@ -17,20 +17,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import end, ok  # noqa: E402
+
 MOD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                       os.path.join(os.path.dirname(__file__), "..", "..", "dracut-module", "30ignis"))
 IGNIS = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "/nonexistent/ignis"
-n = failed = 0
-
-
-def ok(cond, name, detail=""):
-    global n, failed
-    n += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {name}")
-    if not cond:
-        failed += 1
-        for line in str(detail).splitlines():
-            print("#   " + line)
 
 
 def fake(top, name, body):
@@ -180,5 +172,4 @@ subprocess.run(["rm", "-rf", os.path.join(top, "gen")])
 p, wants, kept = generator("ignition.firstboot ignition.platform.id=qemu", top=top)
 ok(p.returncode == 0 and wants == [], "the second run of a local-config boot: still no network", (p, wants))
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+end()

@@ -32,21 +32,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import end, ok  # noqa: E402
+
 MOD = os.path.abspath(sys.argv[1])
 IGNIS = os.path.abspath(sys.argv[2])
 REPO = os.path.dirname(os.path.dirname(MOD))
 KVER = "6.1.0-ignis-fake"
-n = failed = 0
-
-
-def ok(cond, name, detail=""):
-    global n, failed
-    n += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {name}")
-    if not cond:
-        failed += 1
-        for line in str(detail).splitlines():
-            print("#   " + line)
 
 
 def skip_all(why):
@@ -247,5 +239,4 @@ for doc in ("docs/networking.md", "man/ignis-dracut.7.scd"):
     missing = [m for m in CURATED if f"`{m}`" not in text and f"*{m}*" not in text]
     ok(not missing, f"{doc} names every curated NIC driver", f"missing: {missing}")
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+end()
