@@ -10,13 +10,13 @@ ROOT/bucket/OBJECT: anonymously for bucket "public-bucket", only with
 /computeMetadata/v1/instance/service-accounts/default/token (with
 Metadata-Flavor: Google only). GET /requests lists what was asked."""
 
-import argparse
 import json
 import os
-import sys
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import fakeserve
 
 TOKEN = "GCSACCESSTOKENDONOTPRINT"
 ROOT = None
@@ -68,21 +68,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, f.read())
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
 def main():
     global ROOT
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
-    ROOT = os.path.abspath(ap.parse_args().root)
-    srv = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    sys.stdout.write("%d\n" % srv.server_address[1])
-    sys.stdout.flush()
-    sys.stdin.read()
-    os._exit(0)
+    ROOT = fakeserve.root_arg()
+    fakeserve.run(fakeserve.Server(("127.0.0.1", 0), Handler))
 
 
 if __name__ == "__main__":

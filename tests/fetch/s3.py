@@ -15,16 +15,16 @@ IMDSv2: PUT /latest/api/token (needs X-aws-ec2-metadata-token-ttl-seconds),
 then /latest/meta-data/iam/security-credentials/[ROLE] with the token.
 GET /requests lists what was asked (method, path, headers)."""
 
-import argparse
 import datetime
 import json
 import os
 import sys
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakeserve  # noqa: E402
 import sigv4  # noqa: E402
 
 REGION = "us-west-2"
@@ -127,21 +127,10 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_PUT = do_POST = handle_any
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
 def main():
     global ROOT
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
-    ROOT = os.path.abspath(ap.parse_args().root)
-    srv = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    sys.stdout.write("%d\n" % srv.server_address[1])
-    sys.stdout.flush()
-    sys.stdin.read()
-    os._exit(0)
+    ROOT = fakeserve.root_arg()
+    fakeserve.run(fakeserve.Server(("127.0.0.1", 0), Handler))
 
 
 if __name__ == "__main__":

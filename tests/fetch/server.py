@@ -45,6 +45,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakeserve  # noqa: E402
 import sigv4  # noqa: E402
 
 SUITE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -247,12 +248,7 @@ def main():
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(*ARGS.tls)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    sys.stdout.write("%d\n" % srv.server_address[1])
-    sys.stdout.flush()
-    # Ends with the test: stdin closes when the test exits, however it exits.
-    sys.stdin.read()
-    os._exit(0)
+    fakeserve.run(srv)
 
 
 if __name__ == "__main__":
