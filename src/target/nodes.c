@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -216,11 +217,56 @@ static int append_all(const struct entry *e, int fd)
         const struct ig_file *f = e->file;
 
         for (size_t i = 0; i < f->append.n; i++) {
-                int r = fetch_to_fd(&f->append.v[i], fd, e->what);
+                /* Named down to the fragment: which of them failed. */
+                _cleanup_free_ char *what = xasprintf("$.storage.files[%zu].append[%zu] \"%s\"",
+                                                      e->index, i, e->path);
+                int r = fetch_to_fd(&f->append.v[i], fd, what);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+/* Where the fragments for an existing file gather before any of them
+ * reaches it: an unnamed file beside it (same filesystem, not RAM), or a
+ * memfd where the filesystem has no O_TMPFILE (vfat). */
+static int open_staging(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+        if (fd >= 0)
+                return fd;
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+                return -errno;
+        fd = memfd_create("ignis-append", MFD_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* Copies all of src (from its start) to the end of dst without allocating:
+ * once the first byte lands, nothing short of an I/O error stops the rest. */
+static int copy_staged(int src, int dst)
+{
+        char buf[64 * 1024];
+
+        if (lseek(src, 0, SEEK_SET) < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = read(src, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t w = write(dst, buf + off, (size_t) (n - off));
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return -errno;
+                        off += w;
+                }
+        }
 }
 
 /* An open directory the previous entries wrote into, with what a file
@@ -316,11 +362,21 @@ static int apply_kept_file(const struct entry *e, int dirfd, const char *name, c
                 log_info("appending to file \"%s\"", e->path);
                 if (fstat(fd, &old) < 0)
                         return log_error_errno(errno, "%s: cannot inspect the existing file: %m", e->what);
-                r = append_all(e, fd);
+                /* Every fragment is fetched and verified before the file
+                 * changes: a fetch that fails, or an allocation that
+                 * aborts the process, leaves the file as it was. */
+                _cleanup_close_ int staged = open_staging(dirfd);
+                if (staged < 0)
+                        return log_error_errno(staged, "%s: cannot create a file for the fragments: %m", e->what);
+                r = append_all(e, staged);
+                if (r < 0)
+                        return r;
+                r = copy_staged(staged, fd);
                 if (r < 0) {
                         /* Appended in place (the inode and its other names
                          * stay): a failure half way cuts the fragments off
                          * again rather than leave half of them. */
+                        log_error_errno(r, "%s: cannot append: %m", e->what);
                         if (ftruncate(fd, old.st_size) < 0)
                                 log_warning_errno(errno, "%s: cannot cut off the partial append: %m", e->what);
                         return r;
