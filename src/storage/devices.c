@@ -139,11 +139,17 @@ bool storage_partition_of(const char *disk, const char *path, uint32_t *number)
         if (n == 0 || strncmp(path, disk, n) != 0)
                 return false;
         s = path + n;
+        /* The kernel names a partition disk+N, or disk+"pN" when the disk's
+         * name ends in a digit: /dev/nvme0n12 is namespace 12, not
+         * partition 2 of /dev/nvme0n1. ("pN" is taken after any name, as
+         * image files' partitions are named in tests and `ignis plan`.) */
         if (strncmp(s, "-part", 5) == 0)
                 s += 5;
         else if (*s == 'p')
                 s++;
-        if (!*s)
+        else if (disk[n - 1] >= '0' && disk[n - 1] <= '9')
+                return false;
+        if (!*s || *s == '0')
                 return false;
         for (; *s; s++) {
                 if (*s < '0' || *s > '9')

@@ -58,8 +58,9 @@ struct locus {
 /* Finds dev (as a filesystem entry names it) in the layout. */
 void storage_layout_locate(const struct storage_layout *l, const char *dev, struct locus *ret);
 
-/* Whether path names partition *number of disk: disk followed by "N",
- * "pN" or "-partN" (how /dev and /dev/disk/by-{id,path} name them). */
+/* Whether path names partition *number of disk: disk followed by "N"
+ * ("pN" when disk ends in a digit) or "-partN" (how /dev and
+ * /dev/disk/by-{id,path} name them). */
 bool storage_partition_of(const char *disk, const char *path, uint32_t *number);
 
 /* The config entry in messages: `$.storage.filesystems[2] "/dev/vdb"`. */

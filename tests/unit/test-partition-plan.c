@@ -8,6 +8,7 @@
 #include "ignis/config.h"
 #include "ignis/log.h"
 #include "../../src/storage/partition-plan.h"
+#include "../../src/storage/storage-internal.h"
 #include "tap.h"
 
 static const struct pt_geometry g512 = {
@@ -123,6 +124,39 @@ int main(void)
         d.partitions.n = 2;
         r = pt_plan_make(&d, "$.d", &g512, ex, 1, NULL, NULL, &plan);
         tap_ok(r == -EINVAL || r == -ENOSPC, "overlapping new partitions: refused (%d)", r);
+
+        /* which device nodes are partitions of a disk: the kernel's naming */
+        static const struct {
+                const char *disk, *path;
+                bool is;
+                uint32_t number;
+        } names[] = {
+                { "/dev/sda", "/dev/sda1", true, 1 },
+                { "/dev/sda", "/dev/sda12", true, 12 },
+                { "/dev/sda", "/dev/sdab", false, 0 },
+                { "/dev/sda", "/dev/sda", false, 0 },
+                { "/var/tmp/disk.img", "/var/tmp/disk.imgp1", true, 1 },   /* ignis apply's images */
+                { "/dev/nvme0n1", "/dev/nvme0n1p2", true, 2 },
+                { "/dev/nvme0n1", "/dev/nvme0n12", false, 0 },      /* namespace 12 */
+                { "/dev/nvme0n1", "/dev/nvme0n1p", false, 0 },
+                { "/dev/mmcblk0", "/dev/mmcblk0p1", true, 1 },
+                { "/dev/loop3", "/dev/loop31", false, 0 },          /* another loop device */
+                { "/dev/loop3", "/dev/loop3p1", true, 1 },
+                { "/dev/sda", "/dev/sda0", false, 0 },
+                { "/dev/disk/by-id/virtio-data", "/dev/disk/by-id/virtio-data-part3", true, 3 },
+                { "/dev/disk/by-id/wwn-0x5000c5", "/dev/disk/by-id/wwn-0x5000c5-part1", true, 1 },
+                { "/dev/disk/by-id/wwn-0x5000c5", "/dev/disk/by-id/wwn-0x5000c51", false, 0 },
+                { "/dev/disk/by-path/pci-0000:00:05.0", "/dev/disk/by-path/pci-0000:00:05.0-part2", true, 2 },
+        };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                uint32_t number = 0;
+                bool is = storage_partition_of(names[i].disk, names[i].path, &number);
+                if (names[i].is)
+                        tap_ok(is && number == names[i].number, "%s is partition %u of %s", names[i].path,
+                               names[i].number, names[i].disk);
+                else
+                        tap_ok(!is, "%s is not a partition of %s", names[i].path, names[i].disk);
+        }
 
         return tap_done();
 }
