@@ -45,6 +45,11 @@ struct provider {
         /* The config comes from a network service: fetch-offline leaves it
          * to the fetch stage, after the initramfs brought the network up. */
         bool network;
+        /* Optional: takes the config out of where the platform keeps it
+         * readable from inside the guest (VMware guestinfo), after a
+         * successful first boot. 0 (done, or nothing there) or a negative
+         * errno, logged. */
+        int (*delete_config)(void);
 };
 
 /* Whether Ignition knows this platform id (this build may still not
@@ -82,6 +87,12 @@ int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out);
 int provider_report(const char *platform, bool result_ok, const char *summary);
 /* Whether the platform takes such a report (azure). */
 bool provider_has_report(const char *platform);
+/* Whether the platform keeps the config where the guest can read it after
+ * the first boot, and provider_delete_config() takes it out (vmware), as
+ * Ignition's ignition-rmcfg does. 0 (deleted, nothing to delete, or a
+ * platform without such a place) or a negative errno (logged). */
+bool provider_has_delete_config(const char *platform);
+int provider_delete_config(const char *platform);
 /* Cloud metadata services (src/providers/aws.c, gcp.c). Each returns 0 with
  * the user data, 0 with no data when the instance has none (404), or a
  * negative errno (logged). Endpoints can be moved for tests by environment

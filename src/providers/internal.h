@@ -124,6 +124,13 @@ int xml_element_text(const char *xml, size_t len, const char *name, char **ret);
  * for a malformed tag. */
 int xml_keyed_attribute(const char *xml, size_t len, const char *element, const char *key_attr, const char *key,
                         const char *value_attr, char **ret);
+/* xml without the empty elements (<element .../>) of local name element
+ * whose attribute key_attr is one of keys (NULL-terminated); everything
+ * else byte for byte. 0 with *ret (NUL-terminated) and how many were
+ * removed, -EBADMSG for a malformed tag or a matching element that is not
+ * empty. */
+int xml_remove_keyed_elements(const char *xml, size_t len, const char *element, const char *key_attr,
+                              const char *const *keys, char **ret, size_t *ret_len, size_t *removed);
 /* s with & < > " ' escaped and the control characters XML cannot carry
  * replaced by '?', for element text. */
 char *xml_escape(const char *s);

@@ -55,6 +55,24 @@ const struct provider *provider_find(const char *platform)
         return NULL;
 }
 
+bool provider_has_delete_config(const char *platform)
+{
+        const struct provider *p = provider_find(platform);
+
+        return p && p->delete_config;
+}
+
+int provider_delete_config(const char *platform)
+{
+        const struct provider *p = provider_find(platform);
+
+        if (!p || !p->delete_config) {
+                log_debug("platform %s: keeps no config to delete", platform ? platform : "(none)");
+                return 0;
+        }
+        return p->delete_config();
+}
+
 const char *provider_supported_list(void)
 {
         static char buf[512];

@@ -165,3 +165,63 @@ done:
         value_done(&enc);
         return r;
 }
+
+/* What Ignition leaves in place of a deleted config: base64 of "{}\n". */
+#define DELETED_DATA "e30K"
+#define DELETED_ENCODING "base64"
+
+int vmware_delete_guestinfo(const struct vmw_transport *t)
+{
+        static const char *const ovf_keys[] = { "guestinfo." KEY_DATA, "guestinfo." KEY_ENCODING, NULL };
+        _cleanup_free_ char *data = NULL, *enc = NULL, *xml = NULL, *pruned = NULL;
+        size_t len, n, removed;
+        int r;
+
+        r = vmw_guestinfo_get(t, KEY_DATA, MAX_VALUE, &data, &len);
+        if (r < 0)
+                return r;
+        if (data && strcmp(data, DELETED_DATA) != 0) {
+                log_info("%s: deleting the config from guestinfo.%s (%zu bytes)", WHO, KEY_DATA, len);
+                r = vmw_guestinfo_set(t, KEY_DATA, DELETED_DATA);
+                if (r < 0)
+                        return r;
+                r = vmw_guestinfo_get(t, KEY_ENCODING, MAX_VALUE, &enc, &n);
+                if (r < 0)
+                        return r;
+                if (!enc || strcmp(enc, DELETED_ENCODING) != 0) {
+                        r = vmw_guestinfo_set(t, KEY_ENCODING, DELETED_ENCODING);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        /* Unlike the fetch, an OVF environment that cannot be read or
+         * understood is an error here: it may still hold the config. */
+        r = vmw_guestinfo_get(t, "ovfEnv", MAX_VALUE, &xml, &len);
+        if (r < 0)
+                return r;
+        if (!xml || len == 0)
+                return 0;
+        /* Until nothing is left: cutting a tag out could join the text
+         * around it into another one. Each pass that removes shrinks it. */
+        for (size_t total = 0;;) {
+                _cleanup_free_ char *next = NULL;
+
+                r = xml_remove_keyed_elements(pruned ? pruned : xml, pruned ? n : len, "Property", "key", ovf_keys,
+                                              &next, &n, &removed);
+                if (r < 0)
+                        return log_error_errno(r, "%s: guestinfo.ovfEnv is not XML this reader can edit (a "
+                                               "malformed or non-empty <Property> tag): the config in it, if "
+                                               "any, is not deleted", WHO);
+                if (removed == 0) {
+                        if (total == 0)
+                                return 0;
+                        log_info("%s: deleting the config from the OVF environment (guestinfo.ovfEnv, %zu "
+                                 "propert%s)", WHO, total, total == 1 ? "y" : "ies");
+                        return vmw_guestinfo_set(t, "ovfEnv", next);
+                }
+                total += removed;
+                free(pruned);
+                pruned = TAKE_PTR(next);
+        }
+}

@@ -232,3 +232,21 @@ int vmw_guestinfo_get(const struct vmw_transport *t, const char *key, size_t max
         *len = n;
         return 0;
 }
+
+int vmw_guestinfo_set(const struct vmw_transport *t, const char *key, const char *value)
+{
+        _cleanup_free_ char *cmd = xasprintf("info-set guestinfo.%s %s", key, value), *reply = NULL;
+        size_t n;
+        int r;
+
+        r = vmw_rpci_command(t, cmd, 4096, &reply, &n);
+        if (r < 0)
+                return r;
+        /* "1" or "1 " is done; "0 reason" a refusal (the VMX may forbid
+         * guests to write guestinfo: guestinfo.*.readOnly, isolation). The
+         * value is never logged: it may be what is being deleted. */
+        if (n >= 1 && reply[0] == '1' && (n == 1 || reply[1] == ' '))
+                return 0;
+        return log_error_errno(EACCES, "%s: the hypervisor refused to set guestinfo.%s: \"%.160s\"", WHO, key,
+                               n > 2 ? reply + 2 : "");
+}

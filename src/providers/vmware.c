@@ -23,22 +23,39 @@ static bool dmi_says_vmware(char **vendor, char **product)
         return (*vendor && strcmp(*vendor, "VMware, Inc.") == 0) || (*product && strstr(*product, "VMware"));
 }
 
-static int vmware_fetch(struct fetched_config *out)
+/* The backdoor, once DMI said VMware: never touched on another machine. */
+static int open_backdoor(struct vmw_transport *t)
 {
         _cleanup_free_ char *vendor = NULL, *product = NULL;
-        struct vmw_transport t;
-        int r;
 
-        *out = (struct fetched_config) {};
         if (!dmi_says_vmware(&vendor, &product))
                 return log_error_errno(ENODEV, "%s: this is not a VMware virtual machine (DMI sys_vendor \"%s\", "
                                        "product_name \"%s\"): guestinfo is not read (check "
                                        "ignition.platform.id)", WHO, vendor ? vendor : "(none)",
                                        product ? product : "(none)");
-        r = vmw_backdoor_probe(&t);
+        return vmw_backdoor_probe(t);
+}
+
+static int vmware_fetch(struct fetched_config *out)
+{
+        struct vmw_transport t;
+        int r;
+
+        *out = (struct fetched_config) {};
+        r = open_backdoor(&t);
         if (r < 0)
                 return r;
         return vmware_fetch_guestinfo(&t, out);
 }
 
-const struct provider provider_vmware = { "vmware", vmware_fetch, false };
+static int vmware_delete_config(void)
+{
+        struct vmw_transport t;
+        int r = open_backdoor(&t);
+
+        if (r < 0)
+                return r;
+        return vmware_delete_guestinfo(&t);
+}
+
+const struct provider provider_vmware = { "vmware", vmware_fetch, false, vmware_delete_config };

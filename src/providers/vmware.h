@@ -61,6 +61,10 @@ int vmw_rpci_command(const struct vmw_transport *t, const char *cmd, size_t max,
  * variable), or a negative errno (logged). */
 int vmw_guestinfo_get(const struct vmw_transport *t, const char *key, size_t max, char **value, size_t *len);
 
+/* guestinfo.KEY = value through RPCI ("info-set"). 0, -EACCES when the
+ * host refuses (logged, without the value), or the command's errno. */
+int vmw_guestinfo_set(const struct vmw_transport *t, const char *key, const char *value);
+
 /* vmware-backdoor.c: the real port I/O, x86_64 only.
  * vmw_backdoor_probe(): whether this is a VMware virtual machine whose
  * backdoor answers (the CPU's hypervisor signature is "VMwareVMware" and
@@ -73,3 +77,12 @@ int vmw_backdoor_probe(struct vmw_transport *t);
  * .encoding, else the OVF environment's properties). 0 with out->data set
  * or NULL (no config), or a negative errno (logged, naming the variable). */
 int vmware_fetch_guestinfo(const struct vmw_transport *t, struct fetched_config *out);
+
+/* vmware-guestinfo.c: the config taken out of guestinfo after a successful
+ * first boot, as Ignition's ignition-rmcfg does (any process in the guest
+ * can read guestinfo through the backdoor, so a config's secrets stay
+ * readable otherwise): ignition.config.data becomes base64 "{}" ("e30K",
+ * encoding "base64": the host cannot delete a variable, nor store an empty
+ * one), and the two properties are cut out of guestinfo.ovfEnv. Does
+ * nothing that is already done. 0 or a negative errno (logged). */
+int vmware_delete_guestinfo(const struct vmw_transport *t);

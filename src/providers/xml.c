@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Just enough XML to read one text element from documents Azure writes
  * (ovf-env.xml's CustomData, the wireserver's goal state), one keyed
- * attribute from VMware's OVF environment (<Property oe:key=.. oe:value=..>),
- * and to escape the text of the health report. Not a parser: it finds the first element of a
+ * attribute from VMware's OVF environment (<Property oe:key=.. oe:value=..>)
+ * or cut such elements out of it, and to escape the text of the health report. Not a parser: it finds the first element of a
  * local name and takes its text; anything it does not understand is
  * -EBADMSG, never a guess. Every read is bounds-checked against len (the
  * input need not be NUL-terminated), so it can be fed arbitrary bytes. */
@@ -332,6 +332,53 @@ int xml_keyed_attribute(const char *xml, size_t len, const char *element, const 
                         }
                 }
         return r < 0 ? r : -ENOENT;
+}
+
+int xml_remove_keyed_elements(const char *xml, size_t len, const char *element, const char *key_attr,
+                              const char *const *keys, char **ret, size_t *ret_len, size_t *removed)
+{
+        size_t nlen = strlen(element), i = 0, from = 0, local, e, end;
+        struct buf b = {};
+        bool empty;
+        int r;
+
+        *ret = NULL;
+        *ret_len = *removed = 0;
+        put(&b, "", 0);
+        while ((r = next_start_tag(xml, len, &i, &local, &e, &end, &empty)) > 0) {
+                _cleanup_free_ char *k = NULL, *unused = NULL;
+                size_t lt = local;
+                bool match = false;
+
+                if (e - local != nlen || memcmp(xml + local, element, nlen) != 0)
+                        continue;
+                r = two_attributes(xml, e, end, key_attr, "", &k, &unused);
+                if (r < 0)
+                        break;
+                for (size_t j = 0; k && keys[j] && !match; j++)
+                        match = strcmp(k, keys[j]) == 0;
+                if (!match)
+                        continue;
+                /* Only <element .../>: one with content would need its end
+                 * tag found, and OVF properties never have content. */
+                if (!empty) {
+                        r = -EBADMSG;
+                        break;
+                }
+                while (lt > 0 && xml[lt] != '<')
+                        lt--;
+                put(&b, xml + from, lt - from);
+                from = end;
+                (*removed)++;
+        }
+        if (r < 0) {
+                free(b.p);
+                return -EBADMSG;
+        }
+        put(&b, xml + from, len - from);
+        *ret = b.p;
+        *ret_len = b.n;
+        return 0;
 }
 
 char *xml_escape(const char *s)

@@ -72,12 +72,22 @@ void stage_platform_flags(const char *cache, const char *platform)
 {
         /* ignis-report.service runs only where this exists, instead of
          * starting a process on every first boot to find out. */
-        if (provider_has_report(platform))
-                write_state(cache, "need-report", "");
-        else {
-                _cleanup_free_ char *path = state_path(cache, "need-report");
-                (void) unlink(path);
-        }
+        static const struct {
+                const char *name;
+                bool (*has)(const char *platform);
+        } flags[] = {
+                { "need-report", provider_has_report },
+                /* ignis-delete-config.service likewise */
+                { "need-delete-config", provider_has_delete_config },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++)
+                if (flags[i].has(platform))
+                        write_state(cache, flags[i].name, "");
+                else {
+                        _cleanup_free_ char *path = state_path(cache, flags[i].name);
+                        (void) unlink(path);
+                }
 }
 
 void stage_platform_failed(const char *cache, const char *stage, const char *platform)

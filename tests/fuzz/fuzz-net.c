@@ -4,6 +4,7 @@
  * target, the rest is its input.
  *
  *   0  xml_element_text (ovf-env.xml, the wireserver's goal state),
+ *      xml_remove_keyed_elements (delete-config's OVF environment),
  *      xml_escape and utf8_prefix (the health report)
  *   1  provider_base64_decode (user data), the HTML and cloud-init checks
  *   2  provider_gunzip_if_gzip (gzip'd user data and its size limit)
@@ -69,6 +70,23 @@ static void fuzz_xml(const uint8_t *data, size_t size)
         if (text)
                 FUZZ_CHECK(strlen(text) <= size, "%zu bytes of text from %zu bytes", strlen(text), size);
         free(text);
+
+        /* What ignis delete-config does to an OVF environment: never a read
+         * out of bounds, never more bytes than it was given. */
+        {
+                static const char *const keys[] = { "guestinfo.ignition.config.data",
+                                                    "guestinfo.ignition.config.data.encoding", NULL };
+                char *pruned = NULL;
+                size_t plen, removed;
+
+                r = xml_remove_keyed_elements(s, size, "Property", "key", keys, &pruned, &plen, &removed);
+                FUZZ_CHECK(r == 0 || r == -EBADMSG, "xml_remove_keyed_elements returned %d", r);
+                FUZZ_CHECK((r == 0) == (pruned != NULL), "result %d with text %p", r, (void *) pruned);
+                if (pruned)
+                        FUZZ_CHECK(plen <= size && (removed > 0 || plen == size),
+                                   "%zu bytes from %zu, %zu removed", plen, size, removed);
+                free(pruned);
+        }
         free(s);
 
         /* What the health report writes, read back as the element's text:

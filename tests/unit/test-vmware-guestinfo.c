@@ -430,6 +430,136 @@ static void test_xml_bounds(void)
                found);
 }
 
+static int delete(struct fake *f, char **log)
+{
+        struct vmw_transport t = { .call = fake_call, .ctx = f };
+        int r;
+
+        capture();
+        r = vmware_delete_guestinfo(&t);
+        *log = captured();
+        return r;
+}
+
+static const char *value_of(const struct fake *f, const char *key)
+{
+        for (size_t i = 0; i < 4 && f->keys[i]; i++)
+                if (strcasecmp(f->keys[i], key) == 0)
+                        return f->vals[i];
+        return NULL;
+}
+
+/* ignis delete-config: the config out of guestinfo (as ignition-rmcfg) */
+static void test_delete(void)
+{
+        char *data = b64(CONFIG, strlen(CONFIG)), *ovf, *log;
+        struct fetched_config out;
+        int r;
+
+        /* the variables: data becomes base64 "{}", the encoding base64 */
+        struct fake f = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { CONFIG, "" } };
+        r = delete(&f, &log);
+        tap_ok(r == 0 && clean(&f) && f.sets == 2 && strcmp(value_of(&f, "ignition.config.data"), "e30K") == 0 &&
+                       strcmp(value_of(&f, "ignition.config.data.encoding"), "base64") == 0,
+               "delete: guestinfo.ignition.config.data = e30K, encoding base64 (%u sets)", f.sets);
+        tap_ok(strstr(log, "deleting the config from guestinfo.ignition.config.data") && !strstr(log, "/etc/vmw") &&
+                       !strstr(f.commands, "/etc/vmw;") && strstr(f.commands, "info-set guestinfo.ignition.config.data e30K;"),
+               "delete: said, the config itself never logged; commands: %.200s", f.commands);
+        r = fetch(&f, &out, &log);
+        tap_ok(r == 0 && out.data && strcmp(out.data, "{}\n") == 0, "delete: what a fetch finds afterwards is {}");
+        fetched_config_free(&out);
+
+        /* done twice: the second run writes nothing */
+        unsigned sets = f.sets;
+        f.commands[0] = '\0';
+        r = delete(&f, &log);
+        tap_ok(r == 0 && f.sets == sets && clean(&f), "delete: a second run writes nothing (%s)", f.commands);
+
+        /* the encoding was already base64: only the data is written */
+        struct fake g = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { data, "base64" } };
+        r = delete(&g, &log);
+        tap_ok(r == 0 && g.sets == 1 && strcmp(value_of(&g, "ignition.config.data"), "e30K") == 0,
+               "delete: encoding already base64: one write (%u)", g.sets);
+
+        /* nothing set: nothing written */
+        struct fake h = {};
+        r = delete(&h, &log);
+        tap_ok(r == 0 && h.sets == 0 && clean(&h), "delete: no config in guestinfo: nothing written");
+
+        /* the OVF environment: the two properties cut out, the rest kept */
+        if (asprintf(&ovf,
+                     OVF_HEAD "    <Property oe:key=\"guestinfo.ignition.config.data.encoding\" oe:value=\"base64\"/>\n"
+                              "    <Property oe:value=\"%s\"\n oe:key='guestinfo.ignition.config.data' />\n"
+                              "    <Property oe:key=\"guestinfo.other\" oe:value=\"kept\"/>\n"
+                              "  </PropertySection>\n</Environment>\n",
+                     data) < 0)
+                abort();
+        struct fake k = { .keys = { "ovfEnv" }, .vals = { ovf } };
+        r = delete(&k, &log);
+        const char *pruned = value_of(&k, "ovfEnv");
+        tap_ok(r == 0 && k.sets == 1 && pruned && !strstr(pruned, "guestinfo.ignition.config.data") &&
+                       !strstr(pruned, data) && strstr(pruned, "oe:key=\"hostname\" oe:value=\"node-1\"") &&
+                       strstr(pruned, "<Property oe:key=\"guestinfo.other\" oe:value=\"kept\"/>") &&
+                       strstr(pruned, "</PropertySection>\n</Environment>\n") && strstr(log, "2 properties"),
+               "delete: the OVF environment loses the two properties, keeps the rest");
+        r = fetch(&k, &out, &log);
+        tap_ok(r == 0 && !out.data, "delete: a fetch then finds no config in the OVF environment");
+        fetched_config_free(&out);
+        k.commands[0] = '\0';
+        sets = k.sets;
+        r = delete(&k, &log);
+        tap_ok(r == 0 && k.sets == sets, "delete: the pruned OVF environment is not written again");
+
+        /* a host that refuses the write: an error naming the variable, not the value */
+        struct fake m = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .refuse_set = true };
+        r = delete(&m, &log);
+        tap_ok(r == -EACCES && strstr(log, "refused to set guestinfo.ignition.config.data") &&
+                       !strstr(log, "/etc/vmw") && strcmp(value_of(&m, "ignition.config.data"), CONFIG) == 0,
+               "delete: a refused write is an error naming the variable (%d)", r);
+
+        /* an OVF environment this reader cannot edit: an error, not a guess */
+        struct fake n = { .keys = { "ovfEnv" },
+                          .vals = { "<Environment><Property oe:key=\"guestinfo.ignition.config.data\" "
+                                    "oe:value=\"x\">text</Property></Environment>" } };
+        r = delete(&n, &log);
+        tap_ok(r < 0 && n.sets == 0 && strstr(log, "is not deleted"),
+               "delete: a non-empty <Property> is refused, nothing written (%d)", r);
+
+        /* a channel that will not open: the error comes back */
+        struct fake q = { .keys = { "ignition.config.data" }, .vals = { CONFIG }, .refuse_open = true, .quiet = true };
+        r = delete(&q, &log);
+        tap_ok(r < 0 && q.sets == 0, "delete: no channel: an error (%d)", r);
+        free(ovf);
+        free(data);
+}
+
+static void test_xml_remove(void)
+{
+        static const char *const keys[] = { "a", "b", NULL };
+        static const char doc[] = "<E><P k=\"a\" v=\"1\"/><P k='z'/>\n<x:P x:k=\"b\"/><Q k=\"a\"/></E>";
+        size_t len = strlen(doc), n = 0, removed = 0, ok = 0;
+        char *out = NULL;
+        int r = xml_remove_keyed_elements(doc, len, "P", "k", keys, &out, &n, &removed);
+
+        tap_ok(r == 0 && removed == 2 && out && strcmp(out, "<E><P k='z'/>\n<Q k=\"a\"/></E>") == 0 && n == strlen(out),
+               "xml: keyed elements cut out, other elements and names kept (%zu bytes left)", n);
+        free(out);
+        /* every prefix in an exactly-sized allocation: reads stay in bounds */
+        for (size_t m = 0; m <= len; m++) {
+                char *copy = malloc(m ? m : 1);
+                memcpy(copy, doc, m);
+                out = NULL;
+                r = xml_remove_keyed_elements(copy, m, "P", "k", keys, &out, &n, &removed);
+                if ((r == 0 && out && n <= m) || r == -EBADMSG)
+                        ok++;
+                free(out);
+                free(copy);
+        }
+        tap_ok(ok == len + 1, "xml: every prefix edited or refused in bounds (%zu of %zu)", ok, len + 1);
+}
+
 int main(void)
 {
         test_plain();
@@ -444,5 +574,7 @@ int main(void)
         test_values();
         test_chaos();
         test_xml_bounds();
+        test_delete();
+        test_xml_remove();
         return tap_done();
 }

@@ -12,9 +12,9 @@
  * payload words each way, a receive acknowledgement, close; checkpoints
  * interrupting a message, after which a command is sent again and a kept
  * reply received again; "1 value" / "0 No value found" replies to
- * info-get), it checks every register the client sets: magic, port,
- * channel, cookie, message order. It answers guestinfo keys
- * case-insensitively, as the VMX does. */
+ * info-get, "1 " to info-set), it checks every register the client sets:
+ * magic, port, channel, cookie, message order. It answers guestinfo keys
+ * case-insensitively, as the VMX does, and keeps what info-set stores. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,18 +37,22 @@ struct fake {
         const char *raw_reply;          /* answer every command with this instead */
         unsigned chaos;                 /* seed: corrupt some answers at random (0: never) */
         bool quiet;                     /* violations are expected: do not print them */
+        bool refuse_set;                /* info-set answered "0 ..." (guestinfo read-only) */
         /* state */
         enum state st;
         uint16_t chan;
         bool cookie;
-        char cmd[256];
+        char cmd[8192];
         size_t cmd_len, cmd_got;
         char reply[4096];
         size_t reply_len, reply_sent;
         /* what the client did */
         unsigned opens, closes, violations;
         unsigned opens_seen, close_calls;       /* opens the client was told succeeded; closes it asked for */
-        char commands[1024];
+        char commands[4096];
+        unsigned sets;                  /* info-set commands carried out */
+        char stored[4][4096];           /* values info-set wrote (vals[i] points here) */
+        char new_keys[4][128];          /* keys info-set added */
 };
 
 #define CHAN 7
@@ -71,6 +75,32 @@ static void run_command(struct fake *f)
         snprintf(f->commands + strlen(f->commands), sizeof(f->commands) - strlen(f->commands), "%s;", f->cmd);
         if (f->raw_reply) {
                 f->reply_len = (size_t) snprintf(f->reply, sizeof(f->reply), "%s", f->raw_reply);
+                return;
+        }
+        if (strncmp(f->cmd, "info-set guestinfo.", 19) == 0) {
+                const char *key = f->cmd + 19, *sp = strchr(key, ' ');
+                size_t i, klen = sp ? (size_t) (sp - key) : strlen(key);
+
+                if (!sp || f->refuse_set) {
+                        f->reply_len = (size_t) snprintf(f->reply, sizeof(f->reply), "0 %s",
+                                                         sp ? "Permission denied" : "Invalid arguments");
+                        return;
+                }
+                for (i = 0; i < 4 && f->keys[i]; i++)
+                        if (strlen(f->keys[i]) == klen && strncasecmp(f->keys[i], key, klen) == 0)
+                                break;
+                if (i == 4) {
+                        f->reply_len = (size_t) snprintf(f->reply, sizeof(f->reply), "0 Too many variables");
+                        return;
+                }
+                if (!f->keys[i]) {
+                        snprintf(f->new_keys[i], sizeof(f->new_keys[i]), "%.*s", (int) klen, key);
+                        f->keys[i] = f->new_keys[i];
+                }
+                snprintf(f->stored[i], sizeof(f->stored[i]), "%s", sp + 1);
+                f->vals[i] = f->stored[i];
+                f->sets++;
+                f->reply_len = (size_t) snprintf(f->reply, sizeof(f->reply), "1 ");
                 return;
         }
         if (strncmp(f->cmd, prefix, plen) == 0)

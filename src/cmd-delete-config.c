@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ignis delete-config [--platform=ID|auto] [--state-dir=DIR]
+ *
+ * Takes the config out of where the platform keeps it readable from inside
+ * the guest (VMware guestinfo: any process can read it through the
+ * backdoor, so the config's password hashes, keys and tokens would stay
+ * readable to every local user), as Ignition's ignition-rmcfg does. The
+ * initramfs unit ignis-delete-config.service runs it once every stage has
+ * succeeded; after a failure the config stays, to be looked at. */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/log.h"
+#include "ignis/providers.h"
+#include "ignis/util.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+        fputs("Usage: ignis delete-config [--platform=ID|auto] [--state-dir=DIR]\n"
+              "\n"
+              "Deletes the config from where the platform keeps it readable from inside the\n"
+              "machine (vmware: guestinfo and the OVF environment), after a successful first\n"
+              "boot. Other platforms keep none: nothing to do.\n"
+              "\n"
+              "  --platform=ID       the platform; auto (default): the one the fetch stage\n"
+              "                      used (STATE_DIR/platform), else detected\n"
+              "  --state-dir=DIR     where the stages keep their state (default /run/ignis);\n"
+              "                      refused when a stage left a failure there\n"
+              "\n"
+              "Exit status: 0 deleted (or nothing to delete), 1 not deleted, 2 usage error.\n",
+              f);
+}
+
+int cmd_delete_config(int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "platform", required_argument, NULL, 'p' },
+                { "state-dir", required_argument, NULL, 'd' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *platform = NULL, *dir = "/run/ignis";
+        _cleanup_free_ char *cached = NULL, *failure = NULL, *path = NULL;
+        size_t len;
+        int opt;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (opt) {
+                case 'p':
+                        platform = optarg;
+                        break;
+                case 'd':
+                        dir = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind != argc) {
+                usage(stderr);
+                return 2;
+        }
+        path = xasprintf("%s/failure", dir);
+        if (read_full_file(path, 64 * 1024, &failure, &len) >= 0) {
+                log_error("delete-config: a stage failed (%s): the config is kept", failure);
+                return 1;
+        }
+        if (!platform || !*platform || strcmp(platform, "auto") == 0) {
+                free(path);
+                path = xasprintf("%s/platform", dir);
+                if (read_full_file(path, 256, &cached, &len) >= 0)
+                        cached[strcspn(cached, "\n ")] = '\0';
+                platform = cached && *cached ? cached : provider_resolve(platform);
+        }
+        return provider_delete_config(platform) < 0 ? 1 : 0;
+}
