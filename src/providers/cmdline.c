@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/log.h"
@@ -100,10 +99,11 @@ bool cmdline_is_firstboot(const struct cmdline *c)
 {
         const char *v = NULL;
 
+        /* The generator's rule, which is Ignition's: a bare flag or any
+         * value but empty, 0, no or off (exactly those words). */
         if (!cmdline_get(c, "ignition.firstboot", &v))
                 return false;
-        if (!v || !*v)
+        if (!v)
                 return true;
-        return strcasecmp(v, "0") != 0 && strcasecmp(v, "no") != 0 && strcasecmp(v, "off") != 0 &&
-               strcasecmp(v, "false") != 0;
+        return *v && strcmp(v, "0") != 0 && strcmp(v, "no") != 0 && strcmp(v, "off") != 0;
 }

@@ -92,6 +92,21 @@ def generator(cmdline, units_present=True, ignis=None, top=None, keep=False):
     return p, wants, kept
 
 
+# The first-boot rule (Ignition's generator's, and cmdline_is_firstboot()'s in
+# test-cmdline.c, the same table): a bare flag or any value but "", 0, no, off.
+for cmdline, want in (("ignition.firstboot", True), ("ignition.firstboot=1", True), ("ignition.firstboot=", False),
+                      ("ignition.firstboot=0", False), ("ignition.firstboot=no", False),
+                      ("ignition.firstboot=off", False), ("ignition.firstboot=false", True),
+                      ("ignition.firstboot=NO", True), ("quiet ro", False), ("ignition.firstboot.x", False),
+                      ("ignition.firstboot ignition.firstboot=0", False),
+                      ("ignition.firstboot=0 ignition.firstboot", True)):
+    top = tempfile.mkdtemp(prefix="ignis-gen-")
+    p, wants, copied = generator(cmdline + " ignition.platform.id=qemu", top=top, keep=True)
+    queued = os.path.lexists(os.path.join(top, "gen", "initrd.target.requires", "ignis-complete.target"))
+    subprocess.run(["rm", "-rf", top])
+    ok(p.returncode == 0 and queued == want,
+       f"[{cmdline}]: {'a first boot' if want else 'not a first boot'}", (p, p.log, queued))
+
 p, wants, copied = generator("ignition.firstboot ignition.platform.id=metal")
 ok(p.returncode == 0 and wants == [] and copied,
    "first boot, no ip=: the DHCP .network stays, nothing started", (p, wants, copied))

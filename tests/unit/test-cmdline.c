@@ -148,13 +148,13 @@ int main(void)
         check_firstboot("ignition.firstboot=1", 1);
         check_firstboot("ignition.firstboot=yes", 1);
         check_firstboot("ignition.firstboot=true", 1);
-        check_firstboot("ignition.firstboot=", 1);
+        check_firstboot("ignition.firstboot=", 0);
         check_firstboot("ignition.firstboot=0", 0);
         check_firstboot("ignition.firstboot=no", 0);
         check_firstboot("ignition.firstboot=off", 0);
-        check_firstboot("ignition.firstboot=false", 0);
-        check_firstboot("ignition.firstboot=NO", 0);
-        check_firstboot("ignition.firstboot=False", 0);
+        check_firstboot("ignition.firstboot=false", 1);      /* as the generator and Ignition */
+        check_firstboot("ignition.firstboot=NO", 1);
+        check_firstboot("ignition.firstboot=False", 1);
         check_firstboot("", 0);
         check_firstboot("quiet ro", 0);
         check_firstboot("ignition.firstboot.x", 0);
