@@ -22,12 +22,13 @@ OUT=$(cd "$OUT" && pwd)
 if [ -n "$BUILDDIR" ] && [ -f "$BUILDDIR/ignis-build.h" ]; then
         cp "$BUILDDIR/ignis-build.h" "$OUT/include/ignis-build.h"
 else
-        cat >"$OUT/include/ignis-build.h" <<'H'
-#pragma once
-#define IGNIS_VERSION "fuzz"
-#define IGNIS_LIBCURL_SONAME "libcurl.so.4"
-#define IGNIS_LIBCRYPTO_SONAME "libcrypto.so.3"
-H
+        # Every soname from meson_options.txt's defaults, as meson would
+        # write them.
+        { echo '#pragma once'; echo '#define IGNIS_VERSION "fuzz"'
+          sed -n "s/^option('lib\([a-z]*\)_soname'.*value : '\([^']*\)'.*/\1 \2/p" "$SRC/meson_options.txt" |
+          while read -r lib soname; do
+                  echo "#define IGNIS_LIB$(echo "$lib" | tr a-z A-Z)_SONAME \"$soname\""
+          done; } >"$OUT/include/ignis-build.h"
 fi
 
 SAN="-fsanitize=address,undefined -fno-sanitize=function"
