@@ -19,6 +19,9 @@ for v in IGNIS_AWS_IMDS_URL IGNIS_AWS_IMDS_URL_V6 IGNIS_GCP_METADATA_URL IGNIS_G
         IGNIS_ENDPOINT_SCALEWAY IGNIS_ENDPOINT_SCALEWAY_V6; do
         export "$v=http://127.0.0.1:1"
 done
+# applehv's transport is a vsock address: this machine's vsock may be a real
+# hypervisor channel, so it too points at a closed loopback port.
+export IGNIS_APPLEHV_ENDPOINT=tcp:127.0.0.1:1
 
 status=0
 logs=""

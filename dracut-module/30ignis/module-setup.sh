@@ -148,6 +148,10 @@ installkernel() {
     # vfat), Azure's provisioning CD (udf), on CD-ROM drives behind the
     # usual controllers (Hyper-V generation 1: ata_piix; q35: ahci).
     hostonly='' instmods isofs udf sr_mod cdrom ahci ata_piix
+    # applehv platform: the config server is on a virtio socket to the host
+    # (ignis modprobes the transport; named with what it needs, for a kernel
+    # tree without depmod data).
+    hostonly='' instmods vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
 
     # NIC drivers; with "all", or when the distro adds it, dracut's
     # kernel-network-modules installs every one.

@@ -56,6 +56,18 @@ struct http_sink {
         void *userdata;
 };
 
+/* A transport of the caller's own for HTTP that does not go over TCP to
+ * the URL's host (Apple Hypervisor's vsock): connect() returns a connected
+ * stream socket (the HTTP layer closes it) or a negative errno with the
+ * reason in why; *permanent set means another attempt cannot help (the
+ * kernel lacks the address family). The URL's host is then only what the
+ * Host header says, never looked up; no proxy, no route wait, and the
+ * socket is used by the fetch-offline stage too (it is not the network). */
+struct http_connector {
+        int (*connect)(void *userdata, bool *permanent, char *why, size_t why_len);
+        void *userdata;
+};
+
 struct http_request {
         const char *method;             /* NULL: GET ("PUT", "POST" for metadata tokens and reports) */
         const char *url;                /* http, https or tftp */
@@ -66,7 +78,8 @@ struct http_request {
         const struct ig_http_header *config_headers;
         size_t n_config_headers;
         /* Headers the caller needs ("Name: value", NULL-terminated): metadata
-         * flavours and tokens. Values are never logged. */
+         * flavours and tokens; one named like a default (Accept) replaces
+         * it. Values are never logged. */
         const char *const *headers;
 
         const void *body;               /* PUT/POST body, or NULL */
@@ -85,6 +98,8 @@ struct http_request {
         size_t n_retry_statuses;
 
         bool direct;                    /* no proxy: link-local metadata services */
+        /* NULL: libcurl connects to the URL's host. */
+        const struct http_connector *connector;
         /* Connect from a source port below 1024 (Scaleway's metadata service
          * answers user data only to such requests: only root can bind them).
          * A random start, so a port still in TIME_WAIT is skipped. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "ignis/config.h"
 #include "ignis/http.h"
@@ -59,3 +60,15 @@ int transport_file(const struct fetch_request *f, const struct http_sink *sink);
  * fetched with the settings before it). */
 int resource_fetch_memory(const struct fetch_settings *s, const struct ig_resource *r, const char *what, size_t max,
                           char **ret, size_t *ret_len);
+
+/* http-bridge.c: a connector's socket for libcurl versions that cannot
+ * take an already connected one (7.88.x). */
+bool curl_takes_connected_sockets(void);
+struct socket_bridge;
+/* Starts bridging the connected socket remote (owned by the bridge from
+ * then on): returns an unconnected socket for libcurl and, in addr (of
+ * *addrlen bytes at most), the address it must connect to; or a negative
+ * errno (remote is still the caller's). */
+int socket_bridge_start(int remote, struct sockaddr *addr, unsigned *addrlen, struct socket_bridge **ret);
+/* Ends the copying (the transfer is over), closes everything. NULL: no-op. */
+void socket_bridge_stop(struct socket_bridge *b);

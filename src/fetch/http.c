@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ignis-build.h"
 #include "ignis/cleanup.h"
@@ -74,6 +75,12 @@ struct attempt {
         bool discard;                   /* not a 2xx: the body is not the caller's */
         int sink_error;
         bool is_tftp;
+        const struct http_connector *connector;
+        bool bridged;                   /* libcurl 7.88: through a socket_bridge */
+        struct socket_bridge *bridge;
+        int connect_error;              /* the connector's, when it failed */
+        bool connect_permanent;
+        char connect_why[160];
 };
 
 static size_t on_header(char *data, size_t size, size_t n, void *userdata)
@@ -150,6 +157,50 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
         return 0;
 }
 
+/* A connector's socket goes to libcurl as if it had connected it itself. */
+static curl_socket_t on_opensocket(void *userdata, curlsocktype purpose, struct curl_sockaddr *address)
+{
+        struct attempt *a = userdata;
+        int fd;
+
+        if (purpose != CURLSOCKTYPE_IPCXN)
+                return CURL_SOCKET_BAD;
+        a->connect_permanent = false;
+        a->connect_why[0] = '\0';
+        fd = a->connector->connect(a->connector->userdata, &a->connect_permanent, a->connect_why,
+                                   sizeof(a->connect_why));
+        if (fd < 0) {
+                a->connect_error = fd;
+                return CURL_SOCKET_BAD;
+        }
+        if (a->bridged) {
+                unsigned len = sizeof(address->addr);
+                int local;
+
+                socket_bridge_stop(TAKE_PTR(a->bridge));
+                local = socket_bridge_start(fd, &address->addr, &len, &a->bridge);
+                if (local < 0) {
+                        close(fd);
+                        a->connect_error = local;
+                        snprintf(a->connect_why, sizeof(a->connect_why), "cannot hand the connection to libcurl: %s",
+                                 strerror(-local));
+                        return CURL_SOCKET_BAD;
+                }
+                address->family = AF_UNIX;
+                address->protocol = 0;
+                address->addrlen = len;
+                return local;
+        }
+        return fd;
+}
+
+static int on_sockopt(void *userdata, curl_socket_t fd, curlsocktype purpose)
+{
+        struct attempt *a = userdata;
+
+        return a->bridged ? CURL_SOCKOPT_OK : CURL_SOCKOPT_ALREADY_CONNECTED;
+}
+
 static bool status_in(long status, const long *list, size_t n)
 {
         for (size_t i = 0; i < n; i++)
@@ -162,6 +213,16 @@ static bool has_header(const struct ig_http_header *h, size_t n, const char *nam
 {
         for (size_t i = 0; i < n; i++)
                 if (h[i].name && h[i].value && strcasecmp(h[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
+static bool caller_has_header(const char *const *lines, const char *name)
+{
+        size_t l = strlen(name);
+
+        for (size_t i = 0; lines && lines[i]; i++)
+                if (strncasecmp(lines[i], name, l) == 0 && lines[i][l] == ':')
                         return true;
         return false;
 }
@@ -189,7 +250,8 @@ static struct curl_slist *build_headers(const struct http_request *req, bool fir
                  * (GETs of objects) do without them. */
                 if (first_hop && req->aws_sigv4 && i > 0)
                         continue;
-                if (!has_header(ch, nch, defaults[i].name))
+                if (!has_header(ch, nch, defaults[i].name) &&
+                    !(first_hop && caller_has_header(req->headers, defaults[i].name)))
                         l = sym_curl_slist_append(l, defaults[i].line);
         }
         for (size_t i = 0; i < nch; i++) {
@@ -296,9 +358,9 @@ static int attempt_once(struct fetch_ctx *x, CURL *h, const struct http_sink *si
 
         *retry = false;
         for (unsigned hop = 0;; hop++) {
-                struct attempt a = { .h = h, .sink = sink, .resp = resp };
-                struct curl_slist *hdrs;
-                const char *proxy = x->req->direct ? NULL : proxy_for_url(x->s, url);
+                struct attempt a = { .h = h, .sink = sink, .resp = resp, .connector = x->req->connector };
+                struct curl_slist *hdrs, *connect_to = NULL;
+                const char *proxy = x->req->direct || a.connector ? NULL : proxy_for_url(x->s, url);
                 uint64_t now = now_ms();
                 long code = 0, connect_code = 0;
                 char *redirect = NULL;
@@ -340,7 +402,20 @@ static int attempt_once(struct fetch_ctx *x, CURL *h, const struct http_sink *si
                         long left = x->deadline_ms > now ? (long) (x->deadline_ms - now) : 1;
                         r = r ?: set_long(h, CURLOPT_TIMEOUT_MS, left);
                 }
-                if (x->req->privileged_source_port) {
+                if (a.connector) {
+                        /* Any host, any port "is at" 127.0.0.1: an address
+                         * literal, so nothing is looked up, and the socket
+                         * libcurl would open for it is the connector's. */
+                        connect_to = sym_curl_slist_append(NULL, "::127.0.0.1:");
+                        r = r ?: set_ptr(h, CURLOPT_CONNECT_TO, connect_to);
+                        r = r ?: set_ptr(h, CURLOPT_OPENSOCKETFUNCTION, (void *) on_opensocket);
+                        r = r ?: set_ptr(h, CURLOPT_OPENSOCKETDATA, &a);
+                        r = r ?: set_ptr(h, CURLOPT_SOCKOPTFUNCTION, (void *) on_sockopt);
+                        r = r ?: set_ptr(h, CURLOPT_SOCKOPTDATA, &a);
+                        /* The next attempt asks the connector again. */
+                        r = r ?: set_long(h, CURLOPT_FORBID_REUSE, 1L);
+                        a.bridged = !curl_takes_connected_sockets();
+                } else if (x->req->privileged_source_port) {
                         long first = 1 + (long) arc4random_uniform(900);
                         r = r ?: set_long(h, CURLOPT_LOCALPORT, first);
                         r = r ?: set_long(h, CURLOPT_LOCALPORTRANGE, 1024 - first);
@@ -364,12 +439,15 @@ static int attempt_once(struct fetch_ctx *x, CURL *h, const struct http_sink *si
                 }
                 if (r < 0) {
                         sym_curl_slist_free_all(hdrs);
+                        sym_curl_slist_free_all(connect_to);
                         snprintf(why, why_len, "libcurl refused an option");
                         return -EINVAL;
                 }
 
                 c = sym_curl_easy_perform(h);
+                socket_bridge_stop(a.bridge);
                 sym_curl_slist_free_all(hdrs);
+                sym_curl_slist_free_all(connect_to);
                 *body_started = *body_started || a.body_started;
                 sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
                 sym_curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &connect_code);
@@ -377,6 +455,11 @@ static int attempt_once(struct fetch_ctx *x, CURL *h, const struct http_sink *si
 
                 if (a.sink_error)
                         return a.sink_error;
+                if (c != CURLE_OK && a.connect_error) {
+                        snprintf(why, why_len, "%s", a.connect_why[0] ? a.connect_why : "cannot connect");
+                        *retry = !a.connect_permanent;
+                        return a.connect_error;
+                }
                 if (c != CURLE_OK) {
                         if (a.header_timeout)
                                 snprintf(why, why_len, "no response headers within %ld s", x->header_timeout_s);
@@ -450,7 +533,8 @@ int http_fetch(const struct fetch_settings *s, const struct http_request *req, c
         x.method = req->method ? req->method : "GET";
         x.shown = url_for_message(req->url);
 
-        if (s->offline) {
+        /* A connector's socket is not the network fetch-offline avoids. */
+        if (s->offline && !req->connector) {
                 r = log_error_errno(ENETUNREACH, "%s: %s needs the network, which this stage does not use",
                                     req->what, x.shown);
                 goto out;

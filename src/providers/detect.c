@@ -167,6 +167,14 @@ static const char *detect(void)
                                                       : "QEMU's fw_cfg interface is present");
                 found = "qemu";
         }
+        if (!found && values[0] && values[2] && strcmp(values[0], "Apple Inc.") == 0 &&
+            strcmp(values[2], "Apple Virtualization Generic Platform") == 0)
+                /* Not picked: DMI says Apple's Virtualization framework, not
+                 * whether the VM's manager serves a config on vsock (vfkit
+                 * does, most others do not), and a guess would turn every
+                 * other such VM's boot into a failure after the budget. */
+                log_info("DMI names Apple's Virtualization framework: if the VM's manager serves the config over "
+                         "vsock (vfkit, podman machine), boot with ignition.platform.id=applehv");
         if (!found) {
                 log_info("platform metal: nothing in DMI or attached media names a platform");
                 found = "metal";

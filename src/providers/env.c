@@ -51,6 +51,11 @@ const char *provider_leases_dir(void)
         return env_or("IGNIS_NETIF_LEASES_DIR", "/run/systemd/netif/leases");
 }
 
+const char *provider_applehv_transport(void)
+{
+        return env_or("IGNIS_APPLEHV_ENDPOINT", "vsock:2:1024");
+}
+
 const char *provider_endpoint(const char *name, const char *dflt)
 {
         char var[64] = "IGNIS_ENDPOINT_";

@@ -20,6 +20,10 @@ const char *provider_dev_root(void);
 /* The base URL of a metadata service: $IGNIS_ENDPOINT_<NAME> (NAME upper
  * case, '-' as '_'), else dflt ("http://169.254.169.254"). No trailing slash. */
 const char *provider_endpoint(const char *name, const char *dflt);
+/* Where the applehv config server is: "vsock:2:1024" (the host, port
+ * 1024), or $IGNIS_APPLEHV_ENDPOINT ("tcp:127.0.0.1:PORT", "unix:/path",
+ * "vsock:CID:PORT"). */
+const char *provider_applehv_transport(void);
 /* The retry budget of one metadata fetch in seconds: 120 (Ignition's), or
  * $IGNIS_PROVIDER_TIMEOUT. */
 long metadata_budget_s(void);

@@ -105,7 +105,10 @@ int metadata_fetch(struct http_request *req, char **ret, size_t *ret_len, struct
         int r;
 
         req->direct = true;
-        r = metadata_wait_route(req);
+        /* A connector's transport is not routed (vsock): nothing to wait for. */
+        if (req->connector && !req->budget_s)
+                req->budget_s = metadata_budget_s();
+        r = req->connector ? 0 : metadata_wait_route(req);
         if (r < 0)
                 return r;
         if (!req->attempt_timeout_s)

@@ -4,6 +4,7 @@
  * twice by providers.c (declarations, then the table); no include guard. */
 PLATFORM(akamai)
 PLATFORM(aliyun)
+PLATFORM(applehv)
 PLATFORM(aws)
 PLATFORM(azure)
 PLATFORM(azurestack)

@@ -16,6 +16,8 @@ image's cpio listing then says what dracut installed:
   * IGNIS_ADD_NIC_DRIVERS: the curated list plus the extra driver;
   * IGNIS_NIC_DRIVERS=LIST: that list only;
   * IGNIS_NETWORK=no: no NIC driver, no networkd, no libcurl or curl;
+  * in every image: the virtio socket transport and what it depends on
+    (applehv's config server);
   * with dracut's systemd-networkd module added by the distro: that one,
     with its units off, and (through it) every driver.
 
@@ -81,6 +83,12 @@ OUTSIDE = {
     "acme_nic": "drivers/net/ethernet/acme/acme_nic.ko",
     "iwlwifi": "drivers/net/wireless/intel/iwlwifi/iwlwifi.ko",
 }
+# The applehv platform's transport and its dependencies (Linux 6.1 paths).
+VSOCK = {
+    "vsock": "net/vmw_vsock/vsock.ko",
+    "vmw_vsock_virtio_transport_common": "net/vmw_vsock/vmw_vsock_virtio_transport_common.ko",
+    "vmw_vsock_virtio_transport": "net/vmw_vsock/vmw_vsock_virtio_transport.ko",
+}
 ETHERNET = sorted([m for m, p in list(PATHS.items()) + list(OUTSIDE.items()) if "/ethernet/" in p]
                   + [m for m in CURATED if m not in PATHS])
 
@@ -88,8 +96,8 @@ ETHERNET = sorted([m for m, p in list(PATHS.items()) + list(OUTSIDE.items()) if 
 def make_tree(top):
     kdir = os.path.join(top, "lib", "modules", KVER)
     src = os.path.join(top, "m.c")
-    for name in CURATED + list(OUTSIDE):
-        rel = PATHS.get(name) or OUTSIDE.get(name) or f"drivers/net/ethernet/{name}/{name}.ko"
+    for name in CURATED + list(OUTSIDE) + list(VSOCK):
+        rel = PATHS.get(name) or OUTSIDE.get(name) or VSOCK.get(name) or f"drivers/net/ethernet/{name}/{name}.ko"
         dst = os.path.join(kdir, "kernel", rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         with open(src, "w") as f:
@@ -168,6 +176,9 @@ try:
            and not has(listing, "/sbin/ip") and not has(listing, "/systemd-networkd-wait-online"),
            "default: no D-Bus, no sysusers, no ip(8), no wait-online",
            "\n".join(f for f in listing if "dbus" in f or "sysusers" in f or f.endswith("/ip")))
+        ok(all(has(listing, "/" + os.path.basename(p)) for p in VSOCK.values()),
+           "default: vmw_vsock_virtio_transport and its dependencies (applehv)",
+           "\n".join(f for f in listing if "vsock" in f))
         ok(has(listing, "/libcurl.so.4"), "default: libcurl (dlopen()ed) is in the image",
            "\n".join(f for f in listing if "curl" in f))
         ok(any(line.startswith("systemd-network:") for line in passwd.splitlines()),
@@ -196,8 +207,9 @@ try:
     img, err = build(top, base, kdir, "nonet", {"IGNIS_NETWORK": "no"})
     ok(img is not None and net_drivers(img[0]) == [] and not has(img[0], "/systemd-networkd")
        and not has(img[0], "/ignis-network.path") and not has(img[0], "/libcurl.so.4")
-       and not has(img[0], "bin/curl"),
-       "IGNIS_NETWORK=no: no NIC driver, no networkd, no libcurl or curl",
+       and not has(img[0], "bin/curl")
+       and has(img[0], "/vmw_vsock_virtio_transport.ko"),
+       "IGNIS_NETWORK=no: no NIC driver, no networkd, no libcurl or curl (the vsock transport still)",
        "\n".join(f for f in img[0] if "net" in f or "curl" in f) if img else err)
 
     # A distro that adds dracut's systemd-networkd module: ignis uses it

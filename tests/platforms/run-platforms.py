@@ -44,10 +44,16 @@ Case keys (all optional but "expect"):
                 still checks that the medium was found by label and type.
   endpoints     names for IGNIS_ENDPOINT_<NAME>=http://127.0.0.1:PORT (every
                 service address not named here or in "env" is a closed port
-                on 127.0.0.1: a case never reaches a real metadata service)
+                on 127.0.0.1: a case never reaches a real metadata service;
+                applehv's vsock address too: IGNIS_APPLEHV_ENDPOINT is
+                tcp:127.0.0.1:1 unless "env" sets it, "tcp:127.0.0.1:{port}"
+                for the server)
+  unix_socket   true: the server also answers on the Unix socket TOP/http.sock
   routes        [{"method": "GET", "path": "/x?y", "headers": {"Name": "value"},
                   "responses": [{"status": 200, "body": text, "encode":
-                  ["gzip", "base64"], "headers": {...}, "delay": s}, ...]}]:
+                  ["gzip", "base64"], "headers": {...}, "delay": s,
+                  "truncate": n (the Content-Length of the whole body, then
+                  only n bytes and the connection closed)}, ...]}]:
                 responses are used in order, the last one repeats. A request
                 that matches no route, or lacks a required header, gets the
                 status the real service gives ("missing_status", default 400)
@@ -57,7 +63,8 @@ Case keys (all optional but "expect"):
   host_not_vmware  true: the case relies on this machine not being a VMware
                 VM (the CPU's hypervisor signature, which no fake can
                 change); skipped, said so, on one that is
-  env           extra environment ("{http}" and "{top}" substituted)
+  env           extra environment ("{http}", "{port}" (the server's) and
+                "{top}" substituted)
   setup_files   {"relative/to/TOP": text}: files made before the run
   netns         true: ignis runs in a new network namespace (nothing
                 reachable, not even the case's server); "lo-up": in one
@@ -92,6 +99,8 @@ import http.server
 import json
 import os
 import shutil
+import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
@@ -173,6 +182,12 @@ class Server:
                     self.send_header(h, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
+                if "truncate" in resp:
+                    self.wfile.write(data[:resp["truncate"]])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self.wfile.write(data)
 
             do_GET = do_PUT = do_POST = do_PATCH = handle_any
@@ -182,10 +197,29 @@ class Server:
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
+        self.unix = None
+        self.handler = Handler
+
+    def serve_unix(self, path):
+        """The same routes on a Unix socket (applehv's transport in tests)."""
+
+        class UnixHandler(self.handler):
+            def handle_any(self):
+                self.client_address = ("unix", 0)
+                return super().handle_any()
+
+            do_GET = do_PUT = do_POST = do_PATCH = handle_any
+
+        self.unix = socketserver.ThreadingUnixStreamServer(path, UnixHandler)
+        self.unix.daemon_threads = True
+        threading.Thread(target=self.unix.serve_forever, daemon=True).start()
 
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self.unix:
+            self.unix.shutdown()
+            self.unix.server_close()
 
 
 CLONE_NEWNET = 0x40000000
@@ -324,7 +358,7 @@ CLOSED_ENDPOINTS = ["IGNIS_ENDPOINT_" + n for n in (
 
 
 def subst(s, top, url):
-    return s.replace("{top}", top).replace("{http}", url)
+    return s.replace("{top}", top).replace("{http}", url).replace("{port}", url.rsplit(":", 1)[1])
 
 
 def run_case(ignis, name, case, keep):
@@ -394,6 +428,10 @@ def run_case(ignis, name, case, keep):
         # may test the default addresses.)
         for name in CLOSED_ENDPOINTS if case.get("netns") is not True else []:
             env[name] = "http://127.0.0.1:1"
+        # Never the machine's vsock, which may be a real hypervisor channel.
+        env["IGNIS_APPLEHV_ENDPOINT"] = "tcp:127.0.0.1:1"
+        if case.get("unix_socket"):
+            server.serve_unix(os.path.join(top, "http.sock"))
         for e in case.get("endpoints", []):
             env["IGNIS_ENDPOINT_" + e.upper().replace("-", "_")] = server.url
         for k, v in case.get("env", {}).items():

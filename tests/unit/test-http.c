@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* http_fetch() against tests/fetch/server.py on 127.0.0.1: statuses,
  * retries, timeouts, stalls, truncation, redirects, headers, methods,
- * limits, proxies; and the noProxy matcher on its own.
+ * limits, proxies, a caller's own connected socket (http_connector); and
+ * the noProxy matcher on its own.
  * Usage: test-http PATH/TO/server.py [PYTHON] */
 
 #include <errno.h>
@@ -10,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -282,6 +286,87 @@ static void test_header_lines(void)
         http_response_free(&resp);
 }
 
+/* A connector to the test server on 127.0.0.1; fail_first connects fail
+ * first with ECONNREFUSED, permanent ones with EAFNOSUPPORT. */
+struct conn_test {
+        int port;
+        unsigned calls, fail_first;
+        bool permanent;
+};
+
+static int conn_test_connect(void *userdata, bool *permanent, char *why, size_t why_len)
+{
+        struct conn_test *c = userdata;
+        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t) c->port),
+                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd;
+
+        c->calls++;
+        if (c->permanent) {
+                *permanent = true;
+                snprintf(why, why_len, "test: no such address family");
+                return -EAFNOSUPPORT;
+        }
+        if (c->calls <= c->fail_first) {
+                snprintf(why, why_len, "test: refused");
+                return -ECONNREFUSED;
+        }
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sin, sizeof(sin)) < 0) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+        return fd;
+}
+
+static void test_connector(const struct fetch_settings *st, int port)
+{
+        struct conn_test c = { .port = port };
+        struct http_connector conn = { conn_test_connect, &c };
+        struct http_request req = { .url = "http://ignis.test/hello", .what = "t", .connector = &conn, .budget_s = 10 };
+        struct fetch_settings off = *st;
+        char *body = NULL;
+        size_t len;
+        int r;
+
+        /* The host is never looked up: ignis.test does not exist. */
+        r = http_fetch_memory(st, &req, 64, &body, &len, NULL);
+        tap_ok(r == 0 && body && strcmp(body, "hello\n") == 0 && c.calls == 1,
+               "connector: the request goes over the caller's socket (%d, %u calls)", r, c.calls);
+        free(body);
+        body = NULL;
+        r = http_fetch_memory(st, &req, 64, &body, &len, NULL);
+        tap_ok(r == 0 && c.calls == 2, "connector: a new fetch asks for a new socket (no reuse)");
+        free(body);
+        body = NULL;
+
+        off.offline = true;
+        r = http_fetch_memory(&off, &req, 64, &body, &len, NULL);
+        tap_ok(r == 0 && body && strcmp(body, "hello\n") == 0, "connector: offline settings do not refuse it (%d)", r);
+        free(body);
+        body = NULL;
+
+        c = (struct conn_test) { .port = port, .fail_first = 2 };
+        r = http_fetch_memory(st, &req, 64, &body, &len, NULL);
+        tap_ok(r == 0 && c.calls == 3, "connector: refused twice, retried, then the body (%d, %u calls)", r, c.calls);
+        free(body);
+        body = NULL;
+
+        c = (struct conn_test) { .port = port, .permanent = true };
+        r = http_fetch_memory(st, &req, 64, &body, &len, NULL);
+        tap_ok(r == -EAFNOSUPPORT && !body && c.calls == 1,
+               "connector: a permanent failure is not retried (%d, %u calls)", r, c.calls);
+
+        c = (struct conn_test) { .port = port };
+        req.url = "http://ignis.test/flaky/conn/1";
+        r = http_fetch_memory(st, &req, 64, &body, &len, NULL);
+        tap_ok(r == 0 && c.calls == 2, "connector: a 500 is retried over a new socket (%d, %u calls)", r, c.calls);
+        free(body);
+}
+
 int main(int argc, char **argv)
 {
         struct fetch_settings st = { .response_headers_timeout_s = 10 };
@@ -542,6 +627,8 @@ int main(int argc, char **argv)
                 server_stop(&px);
                 server_stop(&refuse);
         }
+
+        test_connector(&st, s.port);
 
         server_stop(&s);
         return tap_done();
