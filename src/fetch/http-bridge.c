@@ -71,11 +71,22 @@ static void *bridge_run(void *userdata)
         _cleanup_close_ int local = -1;
         bool up = true, down = true;    /* libcurl -> remote, remote -> libcurl */
 
-        if (poll(a, 2, -1) <= 0 || !(a[0].revents & POLLIN))
-                return NULL;
-        local = accept4(b->listener, NULL, NULL, SOCK_CLOEXEC);
-        if (local < 0)
-                return NULL;
+        /* Any process may connect to an abstract name: only libcurl, in
+         * this process, gets the host's answer (which may hold secrets). */
+        for (;;) {
+                struct ucred cred;
+                socklen_t clen = sizeof(cred);
+
+                if (poll(a, 2, -1) <= 0 || !(a[0].revents & POLLIN))
+                        return NULL;
+                local = accept4(b->listener, NULL, NULL, SOCK_CLOEXEC);
+                if (local < 0)
+                        return NULL;
+                if (getsockopt(local, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 && cred.pid == getpid())
+                        break;
+                close(local);
+                local = -1;
+        }
         while (up || down) {
                 struct pollfd p[3] = {
                         { .fd = up ? local : -1, .events = POLLIN },
