@@ -148,6 +148,8 @@ installkernel() {
     # vfat), Azure's provisioning CD (udf), on CD-ROM drives behind the
     # usual controllers (Hyper-V generation 1: ata_piix; q35: ahci).
     hostonly='' instmods isofs udf sr_mod cdrom ahci ata_piix
+    # hyperv platform: the KVP device (/dev/vmbus/hv_kvp) is hv_utils'.
+    hostonly='' instmods hv_utils
 
     # NIC drivers; with "all", or when the distro adds it, dracut's
     # kernel-network-modules installs every one.

@@ -271,6 +271,9 @@ class FakeKvp:
             conn, _ = self.sock.accept()
         except OSError:
             return
+        # One registration per boot: a second connection is refused, as
+        # the host never pushes the pairs twice.
+        self.sock.close()
         conn.settimeout(120)
         try:
             self.exchange(conn)
@@ -505,7 +508,8 @@ def run_case(ignis, name, case, keep):
         with open(os.path.join(top, "cmdline"), "w") as f:
             f.write(case.get("cmdline", "") + "\n")
         if "hyperv_kvp" in case:
-            kvp = FakeKvp(os.path.join(top, "hv_kvp"), case["hyperv_kvp"])
+            spec = json.loads(subst(json.dumps(case["hyperv_kvp"]), top, server.url))
+            kvp = FakeKvp(os.path.join(top, "hv_kvp"), spec)
 
         env = dict(os.environ)
         for k in list(env):
@@ -599,6 +603,7 @@ def run_case(ignis, name, case, keep):
         for rel, want in expect.get("kvp_pools", {}).items():
             p2 = os.path.join(top, rel)
             got = kvp_pool_records(open(p2, "rb").read()) if os.path.exists(p2) else None
+            want = json.loads(subst(json.dumps(want), top, server.url))
             if got != want:
                 errs.append("%s holds the records %r, want %r" % (rel, got, want))
         for rel, want in expect.get("modes", {}).items():
