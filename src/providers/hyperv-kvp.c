@@ -23,6 +23,10 @@
 /* Far more than a host sets (a config of 16 MiB in 1 KiB parts); a bound
  * on what a confused peer can make us hold. */
 #define MAX_PAIRS 20000
+#define REGISTER_WAIT_MS 10000
+#ifndef MAX
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 
 void kvp_pools_free(struct kvp_pools *p)
 {
@@ -178,13 +182,16 @@ int kvp_exchange(int fd, int quiet_ms, struct kvp_pools *p)
                 return log_error_errno(EPROTO, "%s: the KVP driver took %zd of the registration's %zu bytes", WHO,
                                        n, sizeof(msg));
         for (;;) {
-                r = poll_in(fd, quiet_ms);
+                /* The driver answers the registration at once; the quiet
+                 * period only means "the host has nothing more". */
+                r = poll_in(fd, registered ? quiet_ms : MAX(quiet_ms, REGISTER_WAIT_MS));
                 if (r < 0)
                         return log_error_errno(r, "%s: cannot wait for the KVP driver: %m", WHO);
                 if (r == 0) {
                         if (!registered)
                                 return log_error_errno(ETIMEDOUT, "%s: the KVP driver did not answer the "
-                                                       "registration within %d ms", WHO, quiet_ms);
+                                                       "registration within %d ms", WHO,
+                                                       MAX(quiet_ms, REGISTER_WAIT_MS));
                         break;
                 }
                 memset(&msg, 0, sizeof(msg));
