@@ -47,6 +47,9 @@ static void load_driver(const char *dev)
         if (exec_run(argv, NULL, &res) < 0)
                 return;
         if (res.status != 0) {
+                size_t l = res.err ? strlen(res.err) : 0;
+                while (l > 0 && res.err[l - 1] == '\n')
+                        res.err[--l] = '\0';
                 log_warning("%s: modprobe hv_utils failed (exit status %d): %s", WHO, res.status,
                             res.err ? res.err : "");
                 exec_result_free(&res);
