@@ -18,6 +18,7 @@
 
 #include "ignis/cleanup.h"
 #include "ignis/log.h"
+#include "ignis/rootfs.h"
 #include "ignis/providers.h"
 #include "ignis/stages.h"
 #include "ignis/util.h"
@@ -49,6 +50,11 @@ static void remove_scratch(const char *dir)
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", dir, names[i]);
                 (void) unlink(p);
+        }
+        {
+                /* what the hyperv provider keeps for a second fetch stage */
+                _cleanup_free_ char *p = xasprintf("%s/hyperv-kvp", dir);
+                (void) root_remove_tree(AT_FDCWD, p);
         }
         if (rmdir(dir) < 0)
                 log_warning_errno(errno, "Cannot remove %s: %m", dir);

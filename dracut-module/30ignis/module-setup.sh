@@ -152,6 +152,8 @@ installkernel() {
     # (ignis modprobes the transport; named with what it needs, for a kernel
     # tree without depmod data).
     hostonly='' instmods vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
+    # hyperv platform: the KVP device (/dev/vmbus/hv_kvp) is hv_utils'.
+    hostonly='' instmods hv_utils
 
     # NIC drivers; with "all", or when the distro adds it, dracut's
     # kernel-network-modules installs every one.

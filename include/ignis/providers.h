@@ -31,9 +31,26 @@ struct fetched_config {
         char *data;
         size_t len;
         char *source;   /* "QEMU fw_cfg opt/com.coreos/config", "/usr/lib/ignition/user.ign" */
+        /* Files the platform wants in the target whatever the config says
+         * (Hyper-V's KVP pools): the fetch stage adds them to the config,
+         * so the files stage writes them. Set with or without a config. */
+        struct provider_file *files;
+        size_t n_files;
+};
+
+struct provider_file {
+        char *path;     /* absolute, in the target */
+        unsigned mode;
+        char *data;
+        size_t len;
 };
 
 void fetched_config_free(struct fetched_config *f);
+
+/* The stages' state directory (/run/ignis), where a provider whose source
+ * can be read only once per boot (Hyper-V's KVP) keeps what it read for a
+ * second fetch stage. NULL (the default): nothing is kept. */
+void provider_set_state_dir(const char *dir);
 
 /* One platform (src/providers/<id>.c), listed in src/providers/platforms.h. */
 struct provider {

@@ -38,6 +38,12 @@ int stage_read_state(const char *cache, bool *user_config_provided);
 const char *stage_platform(const char *cache, const char *platform, char **buf);
 void stage_platform_flags(const char *cache, const char *platform);
 void stage_platform_failed(const char *cache, const char *stage, const char *platform);
+/* The files a provider wants in the target (fetched_config.files) merged
+ * into c as storage.files entries (data: URLs, overwrite), after the user
+ * config, so the files stage writes them like any other. 0 or a negative
+ * errno (logged). */
+struct fetched_config;
+int stage_merge_provider_files(const struct fetched_config *fc, struct ig_config *c);
 
 /* The files stage against a root directory: users and groups, then files,
  * directories and links, then units, then the result file, then SELinux

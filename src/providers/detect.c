@@ -144,6 +144,15 @@ static const char *detect(void)
                                 break;
                         }
 
+        /* Azure's VMs say this too, with Azure's asset tag (the first rule):
+         * without it, this is Hyper-V itself. */
+        if (!found && values[0] && strcmp(values[0], "Microsoft Corporation") == 0 && values[2] &&
+            strcmp(values[2], "Virtual Machine") == 0) {
+                log_info("platform hyperv: DMI sys_vendor is \"Microsoft Corporation\" and product_name \"Virtual "
+                         "Machine\", without Azure's asset tag");
+                found = "hyperv";
+        }
+
         /* Platforms that say nothing in DMI (Proxmox VE, libvirt and plain
          * QEMU say "QEMU") are told apart by what they attach. */
         if (!found)

@@ -93,3 +93,25 @@ long provider_media_wait_s(long dflt)
 {
         return env_seconds("IGNIS_MEDIA_WAIT", dflt);
 }
+
+const char *provider_hyperv_kvp_device(void)
+{
+        return env_or("IGNIS_HYPERV_KVP_DEVICE", "/dev/vmbus/hv_kvp");
+}
+
+long provider_hyperv_quiet_ms(void)
+{
+        const char *v = getenv("IGNIS_HYPERV_KVP_QUIET_MS");
+        char *end;
+        long ms;
+
+        if (!v || !*v)
+                return 1000;
+        errno = 0;
+        ms = strtol(v, &end, 10);
+        if (errno || *end || ms <= 0 || ms > 3600 * 1000) {
+                log_warning("IGNIS_HYPERV_KVP_QUIET_MS=%s is not a number of milliseconds; using 1000", v);
+                return 1000;
+        }
+        return ms;
+}

@@ -37,6 +37,18 @@ const char *provider_udev_run_dir(void);
 /* systemd-networkd's DHCP leases directory, or $IGNIS_NETIF_LEASES_DIR. */
 const char *provider_leases_dir(void);
 
+/* $IGNIS_HYPERV_KVP_DEVICE, else /dev/vmbus/hv_kvp (a unix SOCK_SEQPACKET
+ * socket there is connected to instead: a test's model of the driver). */
+const char *provider_hyperv_kvp_device(void);
+/* How long the KVP exchange waits for the host's next message before it
+ * takes the pairs as complete: 1000 ms, or $IGNIS_HYPERV_KVP_QUIET_MS. */
+long provider_hyperv_quiet_ms(void);
+
+/* --- providers.c --- */
+
+/* What provider_set_state_dir() set, or NULL. */
+const char *provider_state_dir(void);
+
 /* --- decode.c --- */
 
 /* Base64 (whitespace between groups allowed, as services wrap lines) into a

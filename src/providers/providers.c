@@ -22,8 +22,26 @@ static const struct provider *const table[] = {
 #undef PLATFORM
 };
 
+static char *state_dir;
+
+void provider_set_state_dir(const char *dir)
+{
+        free(state_dir);
+        state_dir = dir ? xstrdup(dir) : NULL;
+}
+
+const char *provider_state_dir(void)
+{
+        return state_dir;
+}
+
 void fetched_config_free(struct fetched_config *f)
 {
+        for (size_t i = 0; i < f->n_files; i++) {
+                free(f->files[i].path);
+                free(f->files[i].data);
+        }
+        free(f->files);
         free(f->data);
         free(f->source);
         *f = (struct fetched_config) {};

@@ -353,6 +353,13 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         /* fetch-offline never touches the network: a remote fragment that a
          * local one references gives -ENETUNREACH (the network is needed). */
         fetch_settings_global()->offline = offline;
+        {
+                _cleanup_free_ char *dir = xstrdup(cache);
+                char *slash = strrchr(dir, '/');
+                if (slash)
+                        *slash = '\0';
+                provider_set_state_dir(slash ? dir : NULL);
+        }
 
         /* An id Ignition does not know is a typo in the boot entry: say so
          * now, not only when the provider turns out to be needed (and never
@@ -437,6 +444,9 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         if (r < 0)
                 goto out;
         ig_config_merge(&base, &user);
+        r = stage_merge_provider_files(&fc, &base);
+        if (r < 0)
+                goto out;
 
         r = remote_sources(&base, "the rendered config", offline);
         if (r < 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What the stages keep about the platform in the state directory (beside
  * the config cache, /run/ignis): the detected id, the need-report flag, and
- * the failure summary a platform report (Azure's NotReady) carries. */
+ * the failure summary a platform report (Azure's NotReady) carries; and the
+ * files a platform wants in the target, made part of the config. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+#include <zlib.h>
+
 #include "ignis/cleanup.h"
+#include "ignis/config.h"
+#include "ignis/dlopen-libs.h"
 #include "ignis/log.h"
 #include "ignis/providers.h"
 #include "ignis/stages.h"
@@ -108,4 +114,87 @@ void stage_platform_failed(const char *cache, const char *stage, const char *pla
                 return;
         summary = xasprintf("ignis: provisioning failed in stage %s: %s", stage, err ? err : "see the console log");
         (void) provider_report(platform, false, summary);
+}
+
+/* gzip, so that a pool file (mostly the NUL padding of its records) costs
+ * the cached config a few bytes per pair, not 3.4 KiB. */
+static int gzip_data(const char *data, size_t len, unsigned char **ret, size_t *ret_len)
+{
+        z_stream z = {};
+        size_t cap;
+        int zr;
+
+        if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+                return -ENOMEM;
+        cap = deflateBound(&z, len);
+        *ret = xmalloc(cap);
+        z.next_in = (unsigned char *) data;
+        z.avail_in = (uInt) len;
+        z.next_out = *ret;
+        z.avail_out = (uInt) cap;
+        zr = deflate(&z, Z_FINISH);
+        *ret_len = cap - z.avail_out;
+        deflateEnd(&z);
+        if (zr != Z_STREAM_END) {
+                free(*ret);
+                *ret = NULL;
+                return -EIO;
+        }
+        return 0;
+}
+
+int stage_merge_provider_files(const struct fetched_config *fc, struct ig_config *c)
+{
+        json_object *root, *files;
+        struct ig_config frag;
+        const char *text;
+        int r;
+
+        if (fc->n_files == 0)
+                return 0;
+        if (dlopen_crypto() < 0)
+                return log_error_errno(EOPNOTSUPP, "%s: cannot encode the platform's files without libcrypto",
+                                       fc->source ? fc->source : "the platform");
+        root = json_object_new_object();
+        files = json_object_new_array();
+        json_object_object_add(root, "ignition", json_object_new_object());
+        json_object_object_add(json_object_object_get(root, "ignition"), "version",
+                               json_object_new_string("3.1.0"));
+        json_object_object_add(root, "storage", json_object_new_object());
+        json_object_object_add(json_object_object_get(root, "storage"), "files", files);
+        for (size_t i = 0; i < fc->n_files; i++) {
+                const struct provider_file *f = &fc->files[i];
+                json_object *o = json_object_new_object(), *contents = json_object_new_object();
+                _cleanup_free_ unsigned char *gz = NULL, *b64 = NULL;
+                _cleanup_free_ char *url = NULL;
+                size_t gz_len;
+
+                r = gzip_data(f->data, f->len, &gz, &gz_len);
+                if (r < 0) {
+                        json_object_put(root);
+                        return log_error_errno(r, "Cannot compress the platform's file %s: %m", f->path);
+                }
+                b64 = xmalloc(4 * ((gz_len + 2) / 3) + 1);
+                sym_EVP_EncodeBlock(b64, gz, (int) gz_len);
+                url = xasprintf("data:;base64,%s", b64);
+                json_object_object_add(contents, "source", json_object_new_string(url));
+                json_object_object_add(contents, "compression", json_object_new_string("gzip"));
+                json_object_object_add(o, "path", json_object_new_string(f->path));
+                json_object_object_add(o, "mode", json_object_new_int((int) f->mode));
+                json_object_object_add(o, "overwrite", json_object_new_boolean(true));
+                json_object_object_add(o, "contents", contents);
+                json_object_array_add(files, o);
+                log_info("the platform's file %s (%zu bytes) is added to the config", f->path, f->len);
+        }
+        text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+        ig_config_init(&frag);
+        r = ig_config_load_report(text, strlen(text), NULL, "the platform's files", &frag);
+        json_object_put(root);
+        if (r < 0) {
+                ig_config_free(&frag);
+                return log_error_errno(r, "The platform's files cannot be added to the config");
+        }
+        ig_config_merge(c, &frag);
+        ig_config_free(&frag);
+        return 0;
 }

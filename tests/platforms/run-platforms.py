@@ -30,6 +30,9 @@ Case keys (all optional but "expect"):
   platform      --platform= (default "auto")
   args          the whole argument list instead of fetch-config; "{top}" and
                 "{http}" are substituted
+  steps         a list of such argument lists, run in order (each but the
+                last must succeed; the output is the concatenation): the
+                stages of one boot
   cmdline       the kernel command line file (default: empty)
   dmi           {"sys_vendor": "QEMU", ...}
   sysfs         {"relative/to/TOP/sys": text or {"b64": ...}}: other fake sysfs files
@@ -75,6 +78,27 @@ Case keys (all optional but "expect"):
                 (no route to 127.0.0.1, as before DHCP has finished); once
                 stderr shows that line, the loopback is brought up. Nothing
                 is timed: the route appears only after ignis said it waits.
+  hyperv_kvp    a model of the Hyper-V KVP driver (hv_utils' /dev/vmbus/hv_kvp,
+                which only a Hyper-V guest has: a mock, because the real one
+                cannot run here) at TOP/hv_kvp, a unix SOCK_SEQPACKET socket
+                (one message per read and write, like the device); ignis is
+                pointed at it by IGNIS_HYPERV_KVP_DEVICE (always set: without
+                this key it names nothing). It behaves as the kernel does:
+                takes the registration (a struct hv_kvp_msg of operation
+                KVP_OP_REGISTER1) first, answers it, then sends each of
+                "messages" ({"pool": 0, "key": K, "value": V}: KVP_OP_SET;
+                "op": "delete"/"enumerate"; "error": the answer's status it
+                requires, default "ok") and requires the answer before the
+                next. Then it closes the connection (the case gets
+                IGNIS_HYPERV_KVP_QUIET_MS=60000, so nothing depends on
+                timing), or with "quiet": true stays silent until ignis
+                closes (the default quiet period ends the exchange; the
+                first message goes out with the registration's answer, so
+                there is no gap before it). "refuse": true closes after
+                reading the registration; "truncate": N sends the first
+                message cut to N bytes. What the model got wrong is
+                reported as wrong requests; expect "answers": N checks how
+                many answers it got.
   expect:
     exit        exit status (default 0)
     json        a JSON subset the stdout must contain (objects: keys
@@ -88,6 +112,8 @@ Case keys (all optional but "expect"):
     body_contains, body_not  {"POST /path": [substrings]}: in that body / not
     files       {"relative/to/TOP": exact content or null (absent)}
     modes       {"relative/to/TOP": "0600"}
+    kvp_pools   {"relative/to/TOP": [[key, value], ...]}: a KVP pool file's
+                records (hv_kvp_daemon's format)
     wrong_ok    true: requests to unknown paths are part of the case
 """
 
@@ -101,6 +127,7 @@ import os
 import shutil
 import socket
 import socketserver
+import struct
 import subprocess
 import sys
 import tempfile
@@ -220,6 +247,109 @@ class Server:
         if self.unix:
             self.unix.shutdown()
             self.unix.server_close()
+
+
+# sizeof(struct hv_kvp_msg) and its offsets in <linux/hyperv.h> (uapi):
+# header {u8 operation, u8 pool, u16 pad} (or int error), then the body
+# union; kvp_set.data = {u32 value_type, u32 key_size, u32 value_size,
+# u8 key[512], u8 value[2048]}; kvp_delete = {u32 key_size, u8 key[512]}.
+KVP_MSG_SIZE = 7432
+KVP_OP = {"get": 0, "set": 1, "delete": 2, "enumerate": 3}
+KVP_OP_REGISTER1 = 100
+HV_STATUS = {"ok": 0, "fail": 0x80004005, "cont": 0x80070103}
+
+
+def kvp_message(m):
+    op = KVP_OP[m.get("op", "set")]
+    msg = bytearray(KVP_MSG_SIZE)
+    struct.pack_into("<BBH", msg, 0, op, m.get("pool", 0), 0)
+    key = m.get("key", "").encode() + b"\0"
+    if op == KVP_OP["set"]:
+        value = m.get("value", "").encode() + b"\0"
+        struct.pack_into("<III", msg, 4, 1, len(key), len(value))
+        msg[16:16 + len(key)] = key
+        msg[528:528 + len(value)] = value
+    elif op == KVP_OP["delete"]:
+        struct.pack_into("<I", msg, 4, len(key))
+        msg[8:8 + len(key)] = key
+    else:
+        struct.pack_into("<I", msg, 4, m.get("index", 0))
+    return bytes(msg)
+
+
+def kvp_pool_records(data):
+    """hv_kvp_daemon's pool file: [key, value] per 512 + 2048-byte record."""
+    if len(data) % 2560:
+        return "%d bytes, not whole records" % len(data)
+    recs = [data[i:i + 2560] for i in range(0, len(data), 2560)]
+    return [[r[:512].split(b"\0")[0].decode(), r[512:].split(b"\0")[0].decode()] for r in recs]
+
+
+class FakeKvp:
+    """The hv_utils KVP driver's side, on a SOCK_SEQPACKET socket."""
+
+    def __init__(self, path, spec):
+        self.spec = spec
+        self.wrong = []
+        self.answers = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.bind(path)
+        self.sock.listen(1)
+        self.sock.settimeout(120)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        # One registration per boot: a second connection is refused, as
+        # the host never pushes the pairs twice.
+        self.sock.close()
+        conn.settimeout(120)
+        try:
+            self.exchange(conn)
+        except OSError as e:
+            self.wrong.append("KVP: %s" % e)
+        finally:
+            conn.close()
+
+    def exchange(self, conn):
+        reg = conn.recv(KVP_MSG_SIZE + 1)
+        if len(reg) != KVP_MSG_SIZE or reg[0] != KVP_OP_REGISTER1:
+            self.wrong.append("KVP: the first message (%d bytes, operation %s) is not a registration"
+                              % (len(reg), reg[0] if reg else None))
+            return
+        if self.spec.get("refuse"):
+            return
+        answer = bytearray(KVP_MSG_SIZE)
+        answer[0] = KVP_OP_REGISTER1
+        answer[4:4 + 11] = b"3.1.ignis-t"
+        specs = self.spec.get("messages", [])
+        msgs = [kvp_message(m) for m in specs]
+        if "truncate" in self.spec:
+            msgs[0] = msgs[0][:self.spec["truncate"]]
+        conn.send(bytes(answer))
+        for i, (m, raw) in enumerate(zip(specs, msgs)):
+            conn.send(raw)
+            if len(raw) != KVP_MSG_SIZE:
+                return
+            got = conn.recv(KVP_MSG_SIZE + 1)
+            if len(got) != KVP_MSG_SIZE:
+                self.wrong.append("KVP: answer %d is %d bytes, want %d" % (i, len(got), KVP_MSG_SIZE))
+                return
+            status = struct.unpack_from("<I", got, 0)[0]
+            self.answers.append(status)
+            want = HV_STATUS[m.get("error", "ok")]
+            if status != want:
+                self.wrong.append("KVP: answer %d has status %#x, want %#x" % (i, status, want))
+        if self.spec.get("quiet") and conn.recv(KVP_MSG_SIZE + 1):
+            self.wrong.append("KVP: a message after the last answer")
+
+    def stop(self):
+        self.thread.join(timeout=150)
+        self.sock.close()
 
 
 CLONE_NEWNET = 0x40000000
@@ -371,6 +501,7 @@ def run_case(ignis, name, case, keep):
     mk_server = lambda: Server(case.get("routes", []), case.get("missing_status", 400))  # noqa: E731
     server = ns.call(mk_server) if ns else mk_server()
     expect = dict(case.get("expect", {}))
+    kvp = None
     try:
         for field, v in case.get("dmi", {}).items():
             with open(os.path.join(top, "sys/class/dmi/id", field), "w") as f:
@@ -409,6 +540,9 @@ def run_case(ignis, name, case, keep):
             expect = {"exit": 1, "output": ["Cannot mount the config medium"]}
         with open(os.path.join(top, "cmdline"), "w") as f:
             f.write(case.get("cmdline", "") + "\n")
+        if "hyperv_kvp" in case:
+            spec = json.loads(subst(json.dumps(case["hyperv_kvp"]), top, server.url))
+            kvp = FakeKvp(os.path.join(top, "hv_kvp"), spec)
 
         env = dict(os.environ)
         for k in list(env):
@@ -419,7 +553,10 @@ def run_case(ignis, name, case, keep):
             "IGNIS_FW_CFG_ROOT": top + "/fw_cfg", "IGNIS_NETIF_LEASES_DIR": top + "/leases",
             "IGNIS_SYSTEM_CONFIG_PREFIX": top + "/system",
             "IGNIS_MEDIA_WAIT": "0", "IGNIS_PROVIDER_TIMEOUT": "20",
+            "IGNIS_HYPERV_KVP_DEVICE": top + "/hv_kvp",
         })
+        if kvp and not case["hyperv_kvp"].get("quiet"):
+            env["IGNIS_HYPERV_KVP_QUIET_MS"] = "60000"
         # Every service address ignis knows points at a closed loopback port
         # unless the case names it: a case must never reach a real
         # link-local metadata service (this machine may have one).
@@ -436,18 +573,26 @@ def run_case(ignis, name, case, keep):
             env["IGNIS_ENDPOINT_" + e.upper().replace("-", "_")] = server.url
         for k, v in case.get("env", {}).items():
             env[k] = subst(v, top, server.url)
-        if "args" in case:
-            args = [subst(a, top, server.url) for a in case["args"]]
+        if "steps" in case:
+            steps = [[subst(a, top, server.url) for a in step] for step in case["steps"]]
+        elif "args" in case:
+            steps = [[subst(a, top, server.url) for a in case["args"]]]
         else:
-            args = ["fetch-config", "--platform=" + case.get("platform", "auto"),
-                    "--cmdline-file=" + top + "/cmdline"]
-        cmd = ["unshare", "-m"] + (["-n"] if case.get("netns") is True else []) + [testroot.PYTHON, testroot.JAIL, "--top", top, "--", ignis] + args
+            steps = [["fetch-config", "--platform=" + case.get("platform", "auto"),
+                      "--cmdline-file=" + top + "/cmdline"]]
         t0 = time.monotonic()
-        if ns:
-            rc, out, err = run_in_netns(cmd, env, ns, case.get("route_later"))
-        else:
-            p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-            rc, out, err = p.returncode, p.stdout, p.stderr
+        out, err = b"", b""
+        for i, args in enumerate(steps):
+            cmd = ["unshare", "-m"] + (["-n"] if case.get("netns") is True else []) + [testroot.PYTHON, testroot.JAIL, "--top", top, "--", ignis] + args
+            if ns:
+                rc, o, e = run_in_netns(cmd, env, ns, case.get("route_later"))
+            else:
+                p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+                rc, o, e = p.returncode, p.stdout, p.stderr
+            out, err = out + o, err + e
+            if i + 1 < len(steps) and rc != 0:
+                errs.append("step %d (%s) exited with %d" % (i + 1, " ".join(args), rc))
+                break
         took = time.monotonic() - t0
         out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
@@ -492,11 +637,22 @@ def run_case(ignis, name, case, keep):
             got = open(p2).read() if os.path.exists(p2) else None
             if got != want:
                 errs.append("%s is %r, want %r" % (rel, got, want))
+        for rel, want in expect.get("kvp_pools", {}).items():
+            p2 = os.path.join(top, rel)
+            got = kvp_pool_records(open(p2, "rb").read()) if os.path.exists(p2) else None
+            want = json.loads(subst(json.dumps(want), top, server.url))
+            if got != want:
+                errs.append("%s holds the records %r, want %r" % (rel, got, want))
         for rel, want in expect.get("modes", {}).items():
             p2 = os.path.join(top, rel)
             got = "%04o" % (os.stat(p2).st_mode & 0o7777) if os.path.exists(p2) else None
             if got != want:
                 errs.append("%s has mode %s, want %s" % (rel, got, want))
+        if kvp:
+            kvp.stop()
+            server.wrong += kvp.wrong
+            if "answers" in expect and len(kvp.answers) != expect["answers"]:
+                errs.append("the KVP model got %d answers, want %d" % (len(kvp.answers), expect["answers"]))
         if server.wrong and not expect.get("wrong_ok"):
             errs += ["wrong request: " + w for w in server.wrong]
         if expect.get("max_seconds") and took > expect["max_seconds"]:
@@ -507,6 +663,8 @@ def run_case(ignis, name, case, keep):
         note = "kernel cannot mount %s: checked the mount error instead" % ", ".join(missing) if missing else ""
         return errs, diags, note
     finally:
+        if kvp:
+            kvp.stop()
         server.stop()
         if ns:
             ns.close()
