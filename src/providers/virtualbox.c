@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* VirtualBox: the config is the guest property /Ignition/Config (set with
+ * `VBoxManage guestproperty set VM /Ignition/Config "$(cat config.ign)"`),
+ * read from the host's guest property service over HGCM
+ * (virtualbox-hgcm.c) through the vboxguest driver's device. As Ignition
+ * does, /Ignition/Config/Encoding must be unset or empty (kept for a
+ * future encoding: anything there is refused rather than misread). No
+ * network. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ignis/cleanup.h"
+#include "ignis/config.h"
+#include "ignis/exec.h"
+#include "ignis/log.h"
+#include "ignis/util.h"
+#include "internal.h"
+#include "virtualbox.h"
+
+#define WHO "platform virtualbox"
+/* An encoding is a short name; anything longer is not one either. */
+#define ENCODING_MAX 256
+
+int virtualbox_fetch_properties(const struct vbox_transport *t, const char *device, struct fetched_config *out)
+{
+        _cleanup_free_ char *encoding = NULL, *data = NULL;
+        struct vbox_session s;
+        size_t elen = 0, len = 0;
+        int r;
+
+        *out = (struct fetched_config) {};
+        r = vbox_connect(t, device, &s);
+        if (r < 0)
+                return r;
+        r = vbox_get_property(&s, VBOX_ENCODING_PROPERTY, ENCODING_MAX, &encoding, &elen);
+        if (r >= 0 && elen > 0)
+                r = log_error_errno(EINVAL, "%s: the guest property " VBOX_ENCODING_PROPERTY " is \"%.80s\": no "
+                                    "encoding is supported (as with Ignition); set " VBOX_CONFIG_PROPERTY
+                                    " to the JSON config itself and leave " VBOX_ENCODING_PROPERTY
+                                    " unset or empty", WHO, encoding);
+        if (r >= 0)
+                r = vbox_get_property(&s, VBOX_CONFIG_PROPERTY, IG_CONFIG_MAX_SIZE, &data, &len);
+        vbox_disconnect(&s);
+        if (r < 0)
+                return r;
+        if (!data || len == 0) {
+                log_info("%s: the guest property " VBOX_CONFIG_PROPERTY " is %s: no config", WHO,
+                         data ? "empty" : "not set");
+                return 0;
+        }
+        log_info("%s: read the guest property " VBOX_CONFIG_PROPERTY " (%zu bytes)", WHO, len);
+        out->data = TAKE_PTR(data);
+        out->len = len;
+        out->source = xstrdup("VirtualBox guest property " VBOX_CONFIG_PROPERTY);
+        return 0;
+}
+
+static bool sysfs_equals(const char *dir, const char *name, const char *want)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, name), *text = NULL;
+        size_t len;
+
+        if (read_full_file(path, 64, &text, &len) < 0)
+                return false;
+        while (len > 0 && strchr(" \n", text[len - 1]))
+                text[--len] = '\0';
+        return strcmp(text, want) == 0;
+}
+
+/* The VirtualBox guest device (VMMDev, PCI 80ee:cafe): what the vboxguest
+ * driver binds to. Only with it does loading the driver make sense. */
+static char *vmmdev_find(void)
+{
+        _cleanup_free_ char *root = xasprintf("%s/bus/pci/devices", provider_sysfs_root());
+        DIR *d = opendir(root);
+        struct dirent *de;
+        char *found = NULL;
+
+        if (!d)
+                return NULL;
+        while (!found && (de = readdir(d))) {
+                _cleanup_free_ char *dev = xasprintf("%s/%s", root, de->d_name);
+
+                if (de->d_name[0] != '.' && sysfs_equals(dev, "vendor", "0x80ee") &&
+                    sysfs_equals(dev, "device", "0xcafe"))
+                        found = xstrdup(de->d_name);
+        }
+        closedir(d);
+        return found;
+}
+
+static int virtualbox_fetch(struct fetched_config *out)
+{
+        _cleanup_free_ char *pci = NULL, *vendor = NULL, *product = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *device = provider_vboxguest_device();
+        struct vbox_transport t;
+        int r;
+
+        *out = (struct fetched_config) {};
+        r = vbox_device_open(device, &fd, &t);
+        if (r == -ENOENT && (pci = vmmdev_find())) {
+                /* udev loads the driver for the device, maybe not yet; the
+                 * device node appears once the driver has bound it. */
+                char *argv[] = { "modprobe", "vboxguest", NULL };
+                struct exec_result res;
+
+                log_info("%s: %s does not exist yet: loading vboxguest for the VirtualBox guest device (PCI %s)",
+                         WHO, device, pci);
+                if (exec_run(argv, NULL, &res) == 0)
+                        exec_result_free(&res);
+                r = vbox_device_open(device, &fd, &t);
+                if (r == -ENOENT)
+                        return log_error_errno(ENODEV, "%s: %s does not exist although the VirtualBox guest device "
+                                               "is present (PCI %s): the vboxguest driver is not loaded (is it in "
+                                               "the initramfs?), so the guest property " VBOX_CONFIG_PROPERTY
+                                               " cannot be read", WHO, device, pci);
+        }
+        if (r == -ENOENT) {
+                vendor = dmi_read("sys_vendor");
+                product = dmi_read("product_name");
+                return log_error_errno(ENODEV, "%s: %s does not exist: this is not a VirtualBox virtual machine "
+                                       "(no VirtualBox guest device on PCI; DMI sys_vendor \"%s\", product_name "
+                                       "\"%s\") or the vboxguest driver is not loaded, so the guest property "
+                                       VBOX_CONFIG_PROPERTY " cannot be read (check ignition.platform.id)", WHO,
+                                       device, vendor ? vendor : "(none)", product ? product : "(none)");
+        }
+        if (r < 0)
+                return r;
+        return virtualbox_fetch_properties(&t, device, out);
+}
+
+const struct provider provider_virtualbox = { "virtualbox", virtualbox_fetch, false };
