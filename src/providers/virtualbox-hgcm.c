@@ -159,9 +159,12 @@ void vbox_disconnect(const struct vbox_session *s)
 
         init_header(&d.hdr, sizeof(d.u.in), 0);
         r = s->t->ioctl(s->t->ctx, VBG_IOCTL_HGCM_DISCONNECT, &d.hdr);
-        if (r < 0 || d.hdr.rc != VINF_SUCCESS)
-                log_warning("%s: disconnecting from the guest property service failed (%s, status %d)", WHO,
-                            r < 0 ? strerror(-r) : "the driver took the request", d.hdr.rc);
+        if (r < 0)
+                log_warning_errno(r, "%s: disconnecting from the guest property service: the vboxguest driver "
+                                  "refused the request: %m", WHO);
+        else if (d.hdr.rc != VINF_SUCCESS)
+                log_warning("%s: disconnecting from the guest property service: the host answered %s (%d)", WHO,
+                            status_name(d.hdr.rc), d.hdr.rc);
 }
 
 /* One GET_PROP call with a buffer of size bytes: the VBox status in *rc
