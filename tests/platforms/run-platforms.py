@@ -57,6 +57,9 @@ Case keys (all optional but "expect"):
   host_not_vmware  true: the case relies on this machine not being a VMware
                 VM (the CPU's hypervisor signature, which no fake can
                 change); skipped, said so, on one that is
+  host_no_vboxguest  true: the case reads this machine's own /dev and relies
+                on it having no /dev/vboxguest (not a VirtualBox VM with its
+                driver loaded); skipped, said so, on one that has it
   env           extra environment ("{http}" and "{top}" substituted)
   setup_files   {"relative/to/TOP": text}: files made before the run
   netns         true: ignis runs in a new network namespace (nothing
@@ -502,6 +505,9 @@ def main():
                 case = json.load(f)
             if case.get("host_not_vmware") and host_is_vmware():
                 print("ok %d - %s # SKIP this machine is a VMware VM; the case needs one that is not" % (n, name))
+                continue
+            if case.get("host_no_vboxguest") and os.path.exists("/dev/vboxguest"):
+                print("ok %d - %s # SKIP this machine has /dev/vboxguest; the case needs one without" % (n, name))
                 continue
             errs, diags, note = run_case(ignis, name, case, a.keep)
             desc = case.get("description", "") + (" (%s)" % note if note else "")
