@@ -110,8 +110,17 @@ static int virtualbox_fetch(struct fetched_config *out)
 
                 log_info("%s: %s does not exist yet: loading vboxguest for the VirtualBox guest device (PCI %s)",
                          WHO, device, pci);
-                if (exec_run(argv, NULL, &res) == 0)
+                r = exec_run(argv, NULL, &res);
+                if (r < 0)
+                        log_warning_errno(r, "%s: cannot run modprobe: %m", WHO);
+                else {
+                        if (res.status != 0) {
+                                _cleanup_free_ char *err = exec_tidy_output(res.err ? res.err : "", NULL);
+                                log_warning("%s: modprobe vboxguest failed with exit status %d: %s", WHO,
+                                            res.status, err);
+                        }
                         exec_result_free(&res);
+                }
                 r = vbox_device_open(device, &fd, &t);
                 if (r == -ENOENT)
                         return log_error_errno(ENODEV, "%s: %s does not exist although the VirtualBox guest device "

@@ -62,6 +62,8 @@ Case keys (all optional but "expect"):
                 driver loaded); skipped, said so, on one that has it
   env           extra environment ("{http}" and "{top}" substituted)
   setup_files   {"relative/to/TOP": text}: files made before the run
+  setup_scripts {"relative/to/TOP": text}: the same, executable (a stand-in
+                for a tool ignis runs, found first in an "env" PATH)
   netns         true: ignis runs in a new network namespace (nothing
                 reachable, not even the case's server); "lo-up": in one
                 whose loopback is up (a route to 127.0.0.1, nothing
@@ -371,6 +373,12 @@ def run_case(ignis, name, case, keep):
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "w") as f:
                 f.write(text)
+        for rel, text in case.get("setup_scripts", {}).items():
+            p = os.path.join(top, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f:
+                f.write(text)
+            os.chmod(p, 0o755)
         for i, m in enumerate(case.get("media", [])):
             loops.append(make_medium(top, i, m))
         missing = [fs for fs in case.get("needs_fs", []) if not kernel_can_mount(fs)]
