@@ -2,10 +2,11 @@
 #pragma once
 
 /* VirtualBox guest properties through the vboxguest driver (see
- * virtualbox.c for the provider, virtualbox-hgcm.c for the protocol). The
- * protocol only ever sees a transport that performs one ioctl on the
- * device, so that it can be driven by the real /dev/vboxguest or by a unit
- * test's model of the driver and the host's property service. */
+ * virtualbox.c for the provider, virtualbox-config.c for what it reads,
+ * virtualbox-hgcm.c for the protocol). The protocol only ever sees a
+ * transport that performs one ioctl on the device, so that it can be driven
+ * by the real /dev/vboxguest or by a model of the driver and the host's
+ * property service (the unit test, the fuzzer). */
 
 #include <stdint.h>
 #include <stddef.h>
@@ -57,7 +58,7 @@ void vbox_disconnect(const struct vbox_session *s);
  * (logged). */
 int vbox_device_open(const char *path, int *fd, struct vbox_transport *t);
 
-/* virtualbox.c: the config from /Ignition/Config over t (with
+/* virtualbox-config.c: the config from /Ignition/Config over t (with
  * /Ignition/Config/Encoding empty or unset): 0 with out->data set or NULL
  * (no config), or a negative errno (logged, naming the property). */
 int virtualbox_fetch_properties(const struct vbox_transport *t, const char *device, struct fetched_config *out);

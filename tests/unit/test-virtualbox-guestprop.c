@@ -54,9 +54,9 @@ static char *captured(void)
         return buf;
 }
 
-static int fetch(struct fake *f, struct fetched_config *out, char **log)
+static int fetch(struct vbox_fake *f, struct fetched_config *out, char **log)
 {
-        struct vbox_transport t = { .ioctl = fake_ioctl, .ctx = f };
+        struct vbox_transport t = { .ioctl = vbox_fake_ioctl, .ctx = f };
         int r;
 
         capture();
@@ -66,7 +66,7 @@ static int fetch(struct fake *f, struct fetched_config *out, char **log)
 }
 
 /* every rule kept, and the session ended */
-static bool clean(const struct fake *f)
+static bool clean(const struct vbox_fake *f)
 {
         return f->violations == 0 && f->connects == 1 && f->disconnects == 1 && f->client == 0;
 }
@@ -75,7 +75,7 @@ static bool clean(const struct fake *f)
 
 static void test_plain(void)
 {
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG } };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG } };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);
@@ -95,7 +95,7 @@ static void test_plain(void)
 static void test_flags(void)
 {
         /* a property the host made read-only for the guest: flags after the value */
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .flags = { "RDONLYGUEST" } };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .flags = { "RDONLYGUEST" } };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);
@@ -119,7 +119,7 @@ static char *big_config(size_t n)
 static void test_grow(void)
 {
         char *config = big_config(100000);
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { config }, .flags = { "TRANSIENT" } };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { config }, .flags = { "TRANSIENT" } };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);
@@ -135,7 +135,7 @@ static void test_grow(void)
 static void test_growing(void)
 {
         char *config = big_config(5000);
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { config }, .grow_by = 10 };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { config }, .grow_by = 10 };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);
@@ -149,7 +149,7 @@ static void test_growing(void)
 
 static void test_missing(void)
 {
-        struct fake f = { .names = { "/VirtualBox/GuestInfo/OS/Product" }, .values = { "Linux" } };
+        struct vbox_fake f = { .names = { "/VirtualBox/GuestInfo/OS/Product" }, .values = { "Linux" } };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);
@@ -158,7 +158,7 @@ static void test_missing(void)
         tap_ok(strstr(log, "the guest property /Ignition/Config is not set: no config") != NULL, "and said so");
         fetched_config_free(&out);
 
-        struct fake g = { .names = { "/Ignition/Config", "/Ignition/Config/Encoding" }, .values = { "", "" } };
+        struct vbox_fake g = { .names = { "/Ignition/Config", "/Ignition/Config/Encoding" }, .values = { "", "" } };
         r = fetch(&g, &out, &log);
         tap_ok(r == 0 && !out.data && clean(&g), "empty /Ignition/Config (and empty encoding): no config");
         tap_ok(strstr(log, "the guest property /Ignition/Config is empty: no config") != NULL, "and said so");
@@ -167,7 +167,7 @@ static void test_missing(void)
 
 static void test_encoding(void)
 {
-        struct fake f = { .names = { "/Ignition/Config", "/Ignition/Config/Encoding" },
+        struct vbox_fake f = { .names = { "/Ignition/Config", "/Ignition/Config/Encoding" },
                           .values = { "eyJpZ25pdGlvbiI6e319", "base64" } };
         struct fetched_config out;
         char *log;
@@ -196,7 +196,7 @@ static void test_failed_ioctls(void)
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .fail = true,
+                struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .fail = true,
                                   .fail_nr = cases[i].nr, .fail_skip = cases[i].skip,
                                   .fail_errno = cases[i].err };
                 struct fetched_config out;
@@ -213,7 +213,7 @@ static void test_failed_ioctls(void)
 
 static void test_host_errors(void)
 {
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .connect_rc = -2900 };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .connect_rc = -2900 };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);
@@ -223,7 +223,7 @@ static void test_host_errors(void)
         tap_ok(strstr(log, "connecting to the guest property service VBoxGuestPropSvc: the host answered "
                            "VERR_HGCM_SERVICE_NOT_FOUND (-2900)") != NULL, "naming the host's status");
 
-        struct fake g = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .get_rc = VERR_PERMISSION_DENIED };
+        struct vbox_fake g = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .get_rc = VERR_PERMISSION_DENIED };
         r = fetch(&g, &out, &log);
         tap_ok(r == -EACCES && !out.data && clean(&g), "GET_PROP refused by the host: an error, r=%d", r);
         tap_ok(strstr(log, "reading the guest property /Ignition/Config/Encoding: the host answered "
@@ -233,7 +233,7 @@ static void test_host_errors(void)
 
 static void test_bad_replies(void)
 {
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .unterminated = true };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .unterminated = true };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);
@@ -243,13 +243,13 @@ static void test_bad_replies(void)
                "which says so");
         fetched_config_free(&out);
 
-        struct fake g = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .claim_more = true };
+        struct vbox_fake g = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .claim_more = true };
         r = fetch(&g, &out, &log);
         tap_ok(r == -EPROTO && !out.data && clean(&g), "a reply claiming more than the buffer holds: an error");
         tap_ok(strstr(log, "the host claims") != NULL, "which says so");
         fetched_config_free(&out);
 
-        struct fake h = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .overflow_no_more = true };
+        struct vbox_fake h = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .overflow_no_more = true };
         r = fetch(&h, &out, &log);
         /* one call for the (unset) encoding, one for the config */
         tap_ok(r == -EPROTO && !out.data && clean(&h) && h.calls == 2,
@@ -262,8 +262,8 @@ static void test_bad_replies(void)
 static void test_too_large(void)
 {
         char *config = big_config(20000);
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { config } };
-        struct vbox_transport t = { .ioctl = fake_ioctl, .ctx = &f };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { config } };
+        struct vbox_transport t = { .ioctl = vbox_fake_ioctl, .ctx = &f };
         struct vbox_session s;
         char *value = NULL, *log;
         size_t len;
@@ -285,7 +285,7 @@ static void test_too_large(void)
 
 static void test_disconnect_fails(void)
 {
-        struct fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .disconnect_fails = true };
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .disconnect_fails = true };
         struct fetched_config out;
         char *log;
         int r = fetch(&f, &out, &log);

@@ -23,9 +23,9 @@
 
 #include "virtualbox.h"
 
-#define FAKE_CLIENT_ID 0x2a
+#define VBOX_FAKE_CLIENT_ID 0x2a
 
-struct fake {
+struct vbox_fake {
         /* the host's properties */
         const char *names[4], *values[4], *flags[4];
         /* faults */
@@ -40,6 +40,9 @@ struct fake {
         bool claim_more;                /* on success, claim more bytes than the buffer holds */
         bool overflow_no_more;          /* VERR_BUFFER_OVERFLOW, asking for no more than given */
         size_t grow_by;                 /* the value grows by this many bytes after every GET_PROP */
+        const uint8_t *script;          /* the fuzzer: GET_PROP answers taken from these bytes */
+        size_t script_len;
+        bool quiet;                     /* violations are expected: do not print them */
         /* what happened */
         unsigned versions, connects, disconnects, calls, violations;
         uint32_t client;                /* connected client, 0: none */
@@ -48,34 +51,35 @@ struct fake {
         char grown[1 << 16];            /* the value once it grows */
 };
 
-static inline void fake_violation(struct fake *f, const char *what)
+static inline void vbox_fake_violation(struct vbox_fake *f, const char *what)
 {
         f->violations++;
-        printf("# model: violation: %s\n", what);
+        if (!f->quiet)
+                printf("# model: violation: %s\n", what);
 }
 
 /* What the driver checks for every request before looking at it
  * (vbg_misc_device_ioctl): -EINVAL, or 0. */
-static inline int fake_check_hdr(struct fake *f, unsigned long req, const struct vbg_ioctl_hdr *h, size_t want)
+static inline int vbox_fake_check_hdr(struct vbox_fake *f, unsigned long req, const struct vbg_ioctl_hdr *h, size_t want)
 {
         uint32_t size = h->size_in > h->size_out ? h->size_in : h->size_out;
 
         if (h->version != VBG_IOCTL_HDR_VERSION || h->type != VBG_IOCTL_HDR_TYPE_DEFAULT) {
-                fake_violation(f, "header version or type");
+                vbox_fake_violation(f, "header version or type");
                 return -EINVAL;
         }
         if (h->size_in < sizeof(*h) || (h->size_out && h->size_out < sizeof(*h))) {
-                fake_violation(f, "header sizes below the header's");
+                vbox_fake_violation(f, "header sizes below the header's");
                 return -EINVAL;
         }
         if (_IOC_SIZE(req) != size || (want && size != want)) {
-                fake_violation(f, "the request's size does not match the ioctl's");
+                vbox_fake_violation(f, "the request's size does not match the ioctl's");
                 return -EINVAL;
         }
         return 0;
 }
 
-static inline bool fake_fails(struct fake *f, unsigned nr)
+static inline bool vbox_fake_fails(struct vbox_fake *f, unsigned nr)
 {
         if (!f->fail || nr != f->fail_nr)
                 return false;
@@ -86,7 +90,46 @@ static inline bool fake_fails(struct fake *f, unsigned nr)
         return true;
 }
 
-static inline int fake_get_prop(struct fake *f, struct vbg_ioctl_hgcm_call *c)
+static inline uint8_t vbox_fake_byte(struct vbox_fake *f)
+{
+        if (f->script_len == 0)
+                return 0;
+        f->script_len--;
+        return *f->script++;
+}
+
+/* A host whose answer comes from the script: an op byte (bits 0-1: not
+ * found, overflow, success, any other status; bit 7: a size above 64 KiB),
+ * the size it claims (2 or 3 bytes), and on success up to that many bytes
+ * of the script written into the buffer (never beyond it). */
+static inline int vbox_fake_scripted(struct vbox_fake *f, struct vmmdev_hgcm_function_parameter *p, char *buf,
+                                     uint32_t size)
+{
+        uint8_t op = vbox_fake_byte(f);
+        uint32_t claim = vbox_fake_byte(f);
+        size_t n;
+
+        claim |= (uint32_t) vbox_fake_byte(f) << 8;
+        if (op & 0x80)
+                claim |= (uint32_t) vbox_fake_byte(f) << 16;
+        p[3].u.value32 = claim;
+        switch (op & 3) {
+        case 0:
+                return VERR_NOT_FOUND;
+        case 1:
+                return VERR_BUFFER_OVERFLOW;
+        case 2:
+                n = claim < size ? claim : size;
+                n = n < f->script_len ? n : f->script_len;
+                memcpy(buf, f->script, n);
+                f->script += n;
+                f->script_len -= n;
+                return VINF_SUCCESS;
+        }
+        return -(int) vbox_fake_byte(f);
+}
+
+static inline int vbox_fake_get_prop(struct vbox_fake *f, struct vbg_ioctl_hgcm_call *c)
 {
         struct vmmdev_hgcm_function_parameter *p = (void *) (c + 1);
         const char *name = (const char *) (uintptr_t) p[0].u.pointer.u.linear_addr;
@@ -97,11 +140,11 @@ static inline int fake_get_prop(struct fake *f, struct vbg_ioctl_hgcm_call *c)
         if (c->parm_count != 4 || p[0].type != VMMDEV_HGCM_PARM_TYPE_LINADDR_IN ||
             p[1].type != VMMDEV_HGCM_PARM_TYPE_LINADDR || p[2].type != VMMDEV_HGCM_PARM_TYPE_64BIT ||
             p[3].type != VMMDEV_HGCM_PARM_TYPE_32BIT || !name || (!buf && size)) {
-                fake_violation(f, "GET_PROP parameters");
+                vbox_fake_violation(f, "GET_PROP parameters");
                 return VERR_INVALID_PARAMETER;
         }
         if (namesz == 0 || strnlen(name, namesz) != namesz - 1) {
-                fake_violation(f, "the name's size does not include exactly its NUL");
+                vbox_fake_violation(f, "the name's size does not include exactly its NUL");
                 return VERR_INVALID_PARAMETER;
         }
         if (f->calls <= 8)
@@ -110,6 +153,8 @@ static inline int fake_get_prop(struct fake *f, struct vbg_ioctl_hgcm_call *c)
         strcat(f->asked, ";");
         if (f->get_rc)
                 return f->get_rc;
+        if (f->script_len > 0)
+                return vbox_fake_scripted(f, p, buf, size);
         for (i = 0; i < 4 && f->names[i]; i++)
                 if (strcmp(f->names[i], name) == 0)
                         break;
@@ -153,23 +198,23 @@ static inline int fake_get_prop(struct fake *f, struct vbg_ioctl_hgcm_call *c)
         return VINF_SUCCESS;
 }
 
-static inline int fake_ioctl(void *ctx, unsigned long req, void *arg)
+static inline int vbox_fake_ioctl(void *ctx, unsigned long req, void *arg)
 {
-        struct fake *f = ctx;
+        struct vbox_fake *f = ctx;
         struct vbg_ioctl_hdr *h = arg;
         unsigned nr = _IOC_NR(req);
         int r;
 
         if (_IOC_TYPE(req) != 'V') {
-                fake_violation(f, "not a vboxguest ioctl");
+                vbox_fake_violation(f, "not a vboxguest ioctl");
                 return -ENOTTY;
         }
-        if (fake_fails(f, nr))
+        if (vbox_fake_fails(f, nr))
                 return -f->fail_errno;
         if (req == VBG_IOCTL_DRIVER_VERSION_INFO) {
                 struct vbg_ioctl_driver_version_info *v = arg;
 
-                if ((r = fake_check_hdr(f, req, h, sizeof(*v))) < 0)
+                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*v))) < 0)
                         return r;
                 f->versions++;
                 if (v->u.in.min_version > VBG_IOC_VERSION || (v->u.in.min_version >> 16) != (VBG_IOC_VERSION >> 16)) {
@@ -184,33 +229,33 @@ static inline int fake_ioctl(void *ctx, unsigned long req, void *arg)
         if (req == VBG_IOCTL_HGCM_CONNECT) {
                 struct vbg_ioctl_hgcm_connect *c = arg;
 
-                if ((r = fake_check_hdr(f, req, h, sizeof(*c))) < 0)
+                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*c))) < 0)
                         return r;
                 f->connects++;
                 if (c->u.in.loc.type != VMMDEV_HGCM_LOC_LOCALHOST_EXISTING ||
                     strcmp(c->u.in.loc.u.localhost.service_name, "VBoxGuestPropSvc") != 0) {
-                        fake_violation(f, "connect: not the guest property service");
+                        vbox_fake_violation(f, "connect: not the guest property service");
                         h->rc = -2900;  /* VERR_HGCM_SERVICE_NOT_FOUND */
                         return 0;
                 }
                 if (f->client) {
-                        fake_violation(f, "connect while connected");
+                        vbox_fake_violation(f, "connect while connected");
                         return -EINVAL;
                 }
                 h->rc = f->connect_rc;
                 if (f->connect_rc == VINF_SUCCESS) {
-                        f->client = FAKE_CLIENT_ID;
-                        c->u.out.client_id = FAKE_CLIENT_ID;
+                        f->client = VBOX_FAKE_CLIENT_ID;
+                        c->u.out.client_id = VBOX_FAKE_CLIENT_ID;
                 }
                 return 0;
         }
         if (req == VBG_IOCTL_HGCM_DISCONNECT) {
                 struct vbg_ioctl_hgcm_disconnect *d = arg;
 
-                if ((r = fake_check_hdr(f, req, h, sizeof(*d))) < 0)
+                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*d))) < 0)
                         return r;
                 if (!f->client || d->u.in.client_id != f->client) {
-                        fake_violation(f, "disconnect of a client that is not connected");
+                        vbox_fake_violation(f, "disconnect of a client that is not connected");
                         return -EINVAL;
                 }
                 f->disconnects++;
@@ -221,28 +266,28 @@ static inline int fake_ioctl(void *ctx, unsigned long req, void *arg)
         if ((req & ~((unsigned long) _IOC_SIZEMASK << _IOC_SIZESHIFT)) == VBG_IOCTL_HGCM_CALL(0)) {
                 struct vbg_ioctl_hgcm_call *c = arg;
 
-                if ((r = fake_check_hdr(f, req, h, 0)) < 0)
+                if ((r = vbox_fake_check_hdr(f, req, h, 0)) < 0)
                         return r;
                 /* vbg_ioctl_hgcm_call() */
                 if (h->size_in < sizeof(*c) || h->size_in != h->size_out ||
                     (size_t) c->parm_count * sizeof(struct vmmdev_hgcm_function_parameter) >
                             h->size_in - sizeof(*c)) {
-                        fake_violation(f, "call: sizes");
+                        vbox_fake_violation(f, "call: sizes");
                         return -EINVAL;
                 }
                 if (!f->client || c->client_id != f->client) {
-                        fake_violation(f, "call: not a connected client");
+                        vbox_fake_violation(f, "call: not a connected client");
                         return -EINVAL;
                 }
                 f->calls++;
                 if (c->function != VBOX_GUESTPROP_FN_GET_PROP) {
-                        fake_violation(f, "call: not GET_PROP");
+                        vbox_fake_violation(f, "call: not GET_PROP");
                         h->rc = VERR_NOT_SUPPORTED;
                         return 0;
                 }
-                h->rc = fake_get_prop(f, c);
+                h->rc = vbox_fake_get_prop(f, c);
                 return 0;
         }
-        fake_violation(f, "unknown ioctl");
+        vbox_fake_violation(f, "unknown ioctl");
         return -ENOTTY;
 }
