@@ -79,6 +79,16 @@ static inline int vbox_fake_check_hdr(struct vbox_fake *f, unsigned long req, co
         return 0;
 }
 
+/* vbg_ioctl_chk(): a fixed-size request's sizes in and out, exactly. */
+static inline int vbox_fake_check_sizes(struct vbox_fake *f, const struct vbg_ioctl_hdr *h, size_t in, size_t out)
+{
+        if (h->size_in != sizeof(*h) + in || h->size_out != sizeof(*h) + out) {
+                vbox_fake_violation(f, "the header's sizes in and out are not the request's");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static inline bool vbox_fake_fails(struct vbox_fake *f, unsigned nr)
 {
         if (!f->fail || nr != f->fail_nr)
@@ -214,7 +224,8 @@ static inline int vbox_fake_ioctl(void *ctx, unsigned long req, void *arg)
         if (req == VBG_IOCTL_DRIVER_VERSION_INFO) {
                 struct vbg_ioctl_driver_version_info *v = arg;
 
-                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*v))) < 0)
+                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*v))) < 0 ||
+                    (r = vbox_fake_check_sizes(f, h, sizeof(v->u.in), sizeof(v->u.out))) < 0)
                         return r;
                 f->versions++;
                 if (v->u.in.min_version > VBG_IOC_VERSION || (v->u.in.min_version >> 16) != (VBG_IOC_VERSION >> 16)) {
@@ -229,7 +240,8 @@ static inline int vbox_fake_ioctl(void *ctx, unsigned long req, void *arg)
         if (req == VBG_IOCTL_HGCM_CONNECT) {
                 struct vbg_ioctl_hgcm_connect *c = arg;
 
-                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*c))) < 0)
+                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*c))) < 0 ||
+                    (r = vbox_fake_check_sizes(f, h, sizeof(c->u.in), sizeof(c->u.out))) < 0)
                         return r;
                 f->connects++;
                 if (c->u.in.loc.type != VMMDEV_HGCM_LOC_LOCALHOST_EXISTING ||
@@ -252,7 +264,8 @@ static inline int vbox_fake_ioctl(void *ctx, unsigned long req, void *arg)
         if (req == VBG_IOCTL_HGCM_DISCONNECT) {
                 struct vbg_ioctl_hgcm_disconnect *d = arg;
 
-                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*d))) < 0)
+                if ((r = vbox_fake_check_hdr(f, req, h, sizeof(*d))) < 0 ||
+                    (r = vbox_fake_check_sizes(f, h, sizeof(d->u.in), 0)) < 0)
                         return r;
                 if (!f->client || d->u.in.client_id != f->client) {
                         vbox_fake_violation(f, "disconnect of a client that is not connected");
