@@ -52,3 +52,21 @@ int virtualbox_fetch_properties(const struct vbox_transport *t, const char *devi
         out->source = xstrdup("VirtualBox guest property " VBOX_CONFIG_PROPERTY);
         return 0;
 }
+
+int virtualbox_delete_properties(const struct vbox_transport *t, const char *device)
+{
+        struct vbox_session s;
+        int r;
+
+        r = vbox_connect(t, device, &s);
+        if (r < 0)
+                return r;
+        r = vbox_delete_property(&s, VBOX_ENCODING_PROPERTY);
+        if (r >= 0)
+                r = vbox_delete_property(&s, VBOX_CONFIG_PROPERTY);
+        vbox_disconnect(&s);
+        if (r >= 0)
+                log_info("%s: deleted the guest properties " VBOX_CONFIG_PROPERTY " and " VBOX_ENCODING_PROPERTY
+                         " (the config is no longer readable in the VM)", WHO);
+        return r;
+}

@@ -10,6 +10,9 @@
  *                        VERR_BUFFER_OVERFLOW: too small, the size says
  *                        how much is needed; VERR_NOT_FOUND: no such
  *                        property.
+ *                        DEL_PROP (4): name (in); deleting a property
+ *                        that does not exist succeeds, one the host made
+ *                        read-only for the guest is VERR_PERMISSION_DENIED.
  *   HGCM_DISCONNECT
  *
  * Every request starts with a header (version, sizes in and out, the VBox
@@ -253,6 +256,37 @@ int vbox_get_property(const struct vbox_session *s, const char *name, size_t max
         buf[vlen] = '\0';
         *len = vlen;
         *value = TAKE_PTR(buf);
+        return 0;
+}
+
+int vbox_delete_property(const struct vbox_session *s, const char *name)
+{
+        struct {
+                struct vbg_ioctl_hgcm_call call;
+                struct vmmdev_hgcm_function_parameter parms[1];
+        } m = {};
+        int r;
+
+        init_header(&m.call.hdr, sizeof(m) - sizeof(m.call.hdr), sizeof(m) - sizeof(m.call.hdr));
+        m.call.client_id = s->client_id;
+        m.call.function = VBOX_GUESTPROP_FN_DEL_PROP;
+        m.call.timeout_ms = CALL_TIMEOUT_MS;
+        m.call.parm_count = 1;
+        m.parms[0].type = VMMDEV_HGCM_PARM_TYPE_LINADDR_IN;
+        m.parms[0].u.pointer.size = (uint32_t) strlen(name) + 1;
+        m.parms[0].u.pointer.u.linear_addr = (uintptr_t) name;
+
+        r = s->t->ioctl(s->t->ctx, VBG_IOCTL_HGCM_CALL(sizeof(m)), &m);
+        if (r < 0)
+                return log_error_errno(r, "%s: deleting the guest property %s: the vboxguest driver (%s) refused "
+                                       "the call: %m", WHO, name, s->device);
+        if (m.call.hdr.rc == VERR_PERMISSION_DENIED)
+                return log_error_errno(EACCES, "%s: deleting the guest property %s: the host answered "
+                                       "VERR_PERMISSION_DENIED: it was set read-only for the guest (its flags "
+                                       "RDONLYGUEST or READONLY)", WHO, name);
+        if (m.call.hdr.rc != VINF_SUCCESS)
+                return log_error_errno(status_errno(m.call.hdr.rc), "%s: deleting the guest property %s: the host "
+                                       "answered %s (%d)", WHO, name, status_name(m.call.hdr.rc), m.call.hdr.rc);
         return 0;
 }
 

@@ -51,16 +51,16 @@ static char *vmmdev_find(void)
         return found;
 }
 
-static int virtualbox_fetch(struct fetched_config *out)
+/* Opens the device into *fd and *t, loading the driver if the guest device
+ * is there but the driver not yet. 0 or a negative errno (logged, saying
+ * why when there is no device, and that the property cannot be "read" or
+ * "deleted": what). */
+static int open_device(const char *device, const char *what, int *fd, struct vbox_transport *t)
 {
         _cleanup_free_ char *pci = NULL, *vendor = NULL, *product = NULL;
-        _cleanup_close_ int fd = -1;
-        const char *device = provider_vboxguest_device();
-        struct vbox_transport t;
         int r;
 
-        *out = (struct fetched_config) {};
-        r = vbox_device_open(device, &fd, &t);
+        r = vbox_device_open(device, fd, t);
         if (r == -ENOENT && (pci = vmmdev_find())) {
                 /* udev loads the driver for the device, maybe not yet; the
                  * device node appears once the driver has bound it. */
@@ -80,12 +80,12 @@ static int virtualbox_fetch(struct fetched_config *out)
                         }
                         exec_result_free(&res);
                 }
-                r = vbox_device_open(device, &fd, &t);
+                r = vbox_device_open(device, fd, t);
                 if (r == -ENOENT)
                         return log_error_errno(ENODEV, "%s: %s does not exist although the VirtualBox guest device "
                                                "is present (PCI %s): the vboxguest driver is not loaded (is it in "
                                                "the initramfs?), so the guest property " VBOX_CONFIG_PROPERTY
-                                               " cannot be read", WHO, device, pci);
+                                               " cannot be %s", WHO, device, pci, what);
         }
         if (r == -ENOENT) {
                 vendor = dmi_read("sys_vendor");
@@ -93,12 +93,37 @@ static int virtualbox_fetch(struct fetched_config *out)
                 return log_error_errno(ENODEV, "%s: %s does not exist: this is not a VirtualBox virtual machine "
                                        "(no VirtualBox guest device on PCI; DMI sys_vendor \"%s\", product_name "
                                        "\"%s\") or the vboxguest driver is not loaded, so the guest property "
-                                       VBOX_CONFIG_PROPERTY " cannot be read (check ignition.platform.id)", WHO,
-                                       device, vendor ? vendor : "(none)", product ? product : "(none)");
+                                       VBOX_CONFIG_PROPERTY " cannot be %s (check ignition.platform.id)", WHO,
+                                       device, vendor ? vendor : "(none)", product ? product : "(none)", what);
         }
+        return r;
+}
+
+static int virtualbox_fetch(struct fetched_config *out)
+{
+        _cleanup_close_ int fd = -1;
+        const char *device = provider_vboxguest_device();
+        struct vbox_transport t;
+        int r;
+
+        *out = (struct fetched_config) {};
+        r = open_device(device, "read", &fd, &t);
         if (r < 0)
                 return r;
         return virtualbox_fetch_properties(&t, device, out);
+}
+
+int provider_virtualbox_delete_config(void)
+{
+        _cleanup_close_ int fd = -1;
+        const char *device = provider_vboxguest_device();
+        struct vbox_transport t;
+        int r;
+
+        r = open_device(device, "deleted", &fd, &t);
+        if (r < 0)
+                return r;
+        return virtualbox_delete_properties(&t, device);
 }
 
 const struct provider provider_virtualbox = { "virtualbox", virtualbox_fetch, false };

@@ -49,6 +49,9 @@ int vbox_connect(const struct vbox_transport *t, const char *device, struct vbox
  * The buffer grows as the host asks (VERR_BUFFER_OVERFLOW). -EFBIG for a
  * longer value, -EPROTO for a reply that breaks the protocol. */
 int vbox_get_property(const struct vbox_session *s, const char *name, size_t max, char **value, size_t *len);
+/* vbox_delete_property(): deletes property name (one that does not exist
+ * is no error); -EACCES when the host made it read-only for the guest. */
+int vbox_delete_property(const struct vbox_session *s, const char *name);
 /* vbox_disconnect(): ends the session (a failure is logged as a warning:
  * what was read stays valid). */
 void vbox_disconnect(const struct vbox_session *s);
@@ -62,3 +65,8 @@ int vbox_device_open(const char *path, int *fd, struct vbox_transport *t);
  * /Ignition/Config/Encoding empty or unset): 0 with out->data set or NULL
  * (no config), or a negative errno (logged, naming the property). */
 int virtualbox_fetch_properties(const struct vbox_transport *t, const char *device, struct fetched_config *out);
+/* The same two properties deleted (once provisioning succeeded: any root
+ * process in the VM can read them). 0 or a negative errno (logged). */
+int virtualbox_delete_properties(const struct vbox_transport *t, const char *device);
+/* virtualbox.c: the same through the VM's device. */
+int provider_virtualbox_delete_config(void);

@@ -326,6 +326,61 @@ static void test_not_the_device(void)
         tap_ok(r == -ENOENT, "no device: -ENOENT for the caller to explain");
 }
 
+static int delete(struct vbox_fake *f, char **log)
+{
+        struct vbox_transport t = { .ioctl = vbox_fake_ioctl, .ctx = f };
+        int r;
+
+        capture();
+        r = virtualbox_delete_properties(&t, DEV);
+        *log = captured();
+        return r;
+}
+
+static void test_delete(void)
+{
+        struct vbox_fake f = { .names = { "/Ignition/Config", "/Ignition/Config/Encoding", "/Other" },
+                               .values = { CONFIG, "", "kept" } };
+        struct fetched_config out;
+        char *log;
+        int r = delete(&f, &log);
+
+        tap_ok(r == 0 && clean(&f), "delete-config: both properties deleted, r=%d", r);
+        tap_ok(strcmp(f.asked, "del:/Ignition/Config/Encoding;del:/Ignition/Config;") == 0,
+               "the encoding first, then the config: %s", f.asked);
+        tap_ok(strstr(log, "deleted the guest properties /Ignition/Config and /Ignition/Config/Encoding") != NULL,
+               "and said so");
+        tap_ok(strcmp(f.names[2], "/Other") == 0, "other properties are left alone");
+        f.connects = f.disconnects = 0;
+        r = fetch(&f, &out, &log);
+        tap_ok(r == 0 && !out.data, "a fetch afterwards finds no config");
+        fetched_config_free(&out);
+
+        struct vbox_fake g = { .names = { "/Other" }, .values = { "x" } };
+        r = delete(&g, &log);
+        tap_ok(r == 0 && clean(&g), "delete-config when neither is set: done, no error");
+}
+
+static void test_delete_refused(void)
+{
+        struct vbox_fake f = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .flags = { "RDONLYGUEST" } };
+        char *log;
+        int r = delete(&f, &log);
+
+        tap_ok(r == -EACCES && clean(&f), "a property read-only for the guest: an error, r=%d", r);
+        tap_ok(strstr(log, "deleting the guest property /Ignition/Config: the host answered VERR_PERMISSION_DENIED: "
+                           "it was set read-only for the guest") != NULL, "naming the property and why");
+        tap_ok(!strstr(log, "vbox-secret"), "the config is not logged");
+
+        struct vbox_fake g = { .names = { "/Ignition/Config" }, .values = { CONFIG }, .fail = true, .fail_nr = 7,
+                               .fail_skip = 1, .fail_errno = EIO };
+        r = delete(&g, &log);
+        tap_ok(r == -EIO && g.violations == 0 && g.client == 0 && strcmp(g.names[0], "/Ignition/Config") == 0,
+               "the driver refuses the second call: an error, the config left as it was, disconnected");
+        tap_ok(strstr(log, "deleting the guest property /Ignition/Config: the vboxguest driver (" DEV
+                           ") refused the call: Input/output error") != NULL, "naming the step");
+}
+
 int main(void)
 {
         test_plain();
@@ -340,5 +395,7 @@ int main(void)
         test_too_large();
         test_disconnect_fails();
         test_not_the_device();
+        test_delete();
+        test_delete_refused();
         return tap_done();
 }

@@ -11,8 +11,9 @@
  * what the driver refuses with an errno before the host sees a call) and
  * the service's documented behaviour (GET_PROP with name, buffer,
  * timestamp and size; "value\0flags\0" in the buffer; VERR_BUFFER_OVERFLOW
- * with the needed size; VERR_NOT_FOUND), it checks every field the client
- * sets and counts what breaks the rules as a violation. */
+ * with the needed size; VERR_NOT_FOUND; DEL_PROP, refused for a property
+ * read-only for the guest), it checks every field the client sets and
+ * counts what breaks the rules as a violation. */
 
 #include <errno.h>
 #include <linux/vboxguest.h>
@@ -46,7 +47,7 @@ struct vbox_fake {
         /* what happened */
         unsigned versions, connects, disconnects, calls, violations;
         uint32_t client;                /* connected client, 0: none */
-        char asked[512];                /* "name;" per GET_PROP */
+        char asked[512];                /* "name;" per GET_PROP, "del:name;" per DEL_PROP */
         uint32_t sizes[8];              /* the buffer size of each GET_PROP */
         char grown[1 << 16];            /* the value once it grows */
 };
@@ -208,6 +209,34 @@ static inline int vbox_fake_get_prop(struct vbox_fake *f, struct vbg_ioctl_hgcm_
         return VINF_SUCCESS;
 }
 
+/* DEL_PROP: gone, or refused when the host made it read-only for the
+ * guest; deleting what does not exist succeeds. */
+static inline int vbox_fake_del_prop(struct vbox_fake *f, struct vbg_ioctl_hgcm_call *c)
+{
+        struct vmmdev_hgcm_function_parameter *p = (void *) (c + 1);
+        const char *name = (const char *) (uintptr_t) p[0].u.pointer.u.linear_addr;
+        uint32_t namesz = p[0].u.pointer.size;
+        size_t i;
+
+        if (c->parm_count != 1 || p[0].type != VMMDEV_HGCM_PARM_TYPE_LINADDR_IN || !name || namesz == 0 ||
+            strnlen(name, namesz) != namesz - 1) {
+                vbox_fake_violation(f, "DEL_PROP parameters");
+                return VERR_INVALID_PARAMETER;
+        }
+        strncat(f->asked, "del:", sizeof(f->asked) - strlen(f->asked) - 1);
+        strncat(f->asked, name, sizeof(f->asked) - strlen(f->asked) - 2);
+        strcat(f->asked, ";");
+        for (i = 0; i < 4 && f->names[i]; i++)
+                if (strcmp(f->names[i], name) == 0)
+                        break;
+        if (i == 4 || !f->names[i])
+                return VINF_SUCCESS;
+        if (f->flags[i] && (strstr(f->flags[i], "RDONLYGUEST") || strstr(f->flags[i], "READONLY")))
+                return VERR_PERMISSION_DENIED;
+        f->names[i] = "(deleted)";
+        return VINF_SUCCESS;
+}
+
 static inline int vbox_fake_ioctl(void *ctx, unsigned long req, void *arg)
 {
         struct vbox_fake *f = ctx;
@@ -293,8 +322,12 @@ static inline int vbox_fake_ioctl(void *ctx, unsigned long req, void *arg)
                         return -EINVAL;
                 }
                 f->calls++;
+                if (c->function == VBOX_GUESTPROP_FN_DEL_PROP) {
+                        h->rc = vbox_fake_del_prop(f, c);
+                        return 0;
+                }
                 if (c->function != VBOX_GUESTPROP_FN_GET_PROP) {
-                        vbox_fake_violation(f, "call: not GET_PROP");
+                        vbox_fake_violation(f, "call: not GET_PROP or DEL_PROP");
                         h->rc = VERR_NOT_SUPPORTED;
                         return 0;
                 }
