@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ignis/cleanup.h"
@@ -17,6 +16,7 @@
 #include "virtualbox.h"
 
 #define WHO "platform virtualbox"
+
 static bool sysfs_equals(const char *dir, const char *name, const char *want)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, name), *text = NULL;
