@@ -639,8 +639,9 @@ static void fuzz_vmware(const uint8_t *data, size_t size)
 
 /* data[0]: faults (bit 0: the driver refuses the ioctl of number data[1] %
  * 8 after data[1] >> 3 & 3 of them went through; bit 1: the host refuses
- * the connection; bit 2: the disconnection); the rest: the host's answers
- * to GET_PROP (vbox-fake-host.h's script). */
+ * the connection; bit 2: the disconnection; bit 3: delete-config instead,
+ * against properties that are read-only for the guest when bit 4 is set);
+ * the rest: the host's answers to GET_PROP (vbox-fake-host.h's script). */
 static void fuzz_virtualbox(const uint8_t *data, size_t size)
 {
         struct vbox_fake f = { .quiet = true };
@@ -658,6 +659,18 @@ static void fuzz_virtualbox(const uint8_t *data, size_t size)
         f.disconnect_fails = data[0] & 4;
         f.script = data + 2;
         f.script_len = size - 2;
+
+        if (data[0] & 8) {
+                f.names[0] = "/Ignition/Config";
+                f.values[0] = (const char *) "";
+                f.flags[0] = data[0] & 16 ? "RDONLYGUEST" : "";
+                r = virtualbox_delete_properties(&t, "/dev/vboxguest");
+                FUZZ_CHECK(r <= 0, "virtualbox_delete_properties returned %d", r);
+                FUZZ_CHECK(f.violations == 0, "the client broke the driver's rules %u times", f.violations);
+                FUZZ_CHECK(r < 0 || strcmp(f.names[0], "(deleted)") == 0, "success without deleting the config");
+                FUZZ_CHECK(!(data[0] & 16) || r < 0, "a read-only config deleted");
+                return;
+        }
 
         r = virtualbox_fetch_properties(&t, "/dev/vboxguest", &out);
         FUZZ_CHECK(r <= 0, "virtualbox_fetch_properties returned %d", r);
