@@ -5,7 +5,7 @@
 # (*.ign, *.json) as arguments. tests/docs/check-docs.py checks that every
 # option `ignis COMMAND --help` prints is offered here.
 
-_ignis_commands="validate apply run plan fetch-config report delete-config version"
+_ignis_commands="validate apply run plan fetch-config report version"
 
 _ignis_options() {
     case $1 in
@@ -15,7 +15,6 @@ _ignis_options() {
         plan) echo "--json --strict --help" ;;
         fetch-config) echo "--platform= --output= -o --cmdline-file= --help" ;;
         report) echo "--platform= --result= --summary= --state-dir= --help" ;;
-        delete-config) echo "--platform= --state-dir= --help" ;;
         "") echo "--help --version" ;;
     esac
 }

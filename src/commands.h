@@ -8,5 +8,4 @@ int cmd_version(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_fetch_config(int argc, char **argv);
 int cmd_report(int argc, char **argv);
-int cmd_delete_config(int argc, char **argv);
 int cmd_boot_network(int argc, char **argv);

@@ -20,7 +20,6 @@ static void usage(FILE *f)
               "  fetch-config       fetch and print the config the first boot would use\n"
               "  report --result=ok|failed\n"
               "                     report the outcome to the platform (Azure)\n"
-              "  delete-config      delete the config kept in the hypervisor (VirtualBox)\n"
               "  version            print the version and the libraries in use\n"
               "\n"
               "Options:\n"
@@ -43,7 +42,6 @@ int main(int argc, char **argv)
                 { "plan", cmd_plan },
                 { "fetch-config", cmd_fetch_config },
                 { "report", cmd_report },
-                { "delete-config", cmd_delete_config },
                 /* Not in the usage: for the dracut module's generator. */
                 { "boot-network", cmd_boot_network },
         };

@@ -377,7 +377,6 @@ install() {
     ignis_install_unit ignis-mount.service
     ignis_install_unit ignis-files.service
     ignis_install_unit ignis-report.service
-    ignis_install_unit ignis-delete-config.service
     if [[ $networkd ]]; then
         $SYSTEMCTL -q --root="$initdir" add-wants ignis-complete.target ignis-network.path || exit 1
     fi

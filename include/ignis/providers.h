@@ -82,13 +82,6 @@ int provider_qemu_fetch(const char *sysfs_root, struct fetched_config *out);
 int provider_report(const char *platform, bool result_ok, const char *summary);
 /* Whether the platform takes such a report (azure). */
 bool provider_has_report(const char *platform);
-/* Deletes the config the platform keeps in the hypervisor, readable by any
- * root process in the VM (virtualbox: the /Ignition/Config guest property),
- * once provisioning succeeded, as Ignition's ignition-rmcfg does. 0 (deleted,
- * or nothing kept there) or a negative errno (logged). */
-int provider_delete_config(const char *platform);
-/* Whether the platform keeps such a config (virtualbox). */
-bool provider_has_delete_config(const char *platform);
 /* Cloud metadata services (src/providers/aws.c, gcp.c). Each returns 0 with
  * the user data, 0 with no data when the instance has none (404), or a
  * negative errno (logged). Endpoints can be moved for tests by environment

@@ -11,7 +11,6 @@
 #include "ignis/log.h"
 #include "ignis/providers.h"
 #include "internal.h"
-#include "virtualbox.h"
 
 #define PLATFORM(id) extern const struct provider provider_##id;
 #include "platforms.h"
@@ -112,21 +111,6 @@ int provider_fetch(const char *platform, struct fetched_config *out)
         if (r < 0)
                 fetched_config_free(out);
         return r;
-}
-
-bool provider_has_delete_config(const char *platform)
-{
-        /* vmware keeps guestinfo too: not deleted (yet), see docs/platforms.md */
-        return platform && strcmp(platform, "virtualbox") == 0;
-}
-
-int provider_delete_config(const char *platform)
-{
-        if (!provider_has_delete_config(platform)) {
-                log_info("platform %s: ignis deletes no config there", platform ? platform : "(none)");
-                return 0;
-        }
-        return provider_virtualbox_delete_config();
 }
 
 static int metal_fetch(struct fetched_config *out)

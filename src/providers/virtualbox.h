@@ -68,5 +68,6 @@ int virtualbox_fetch_properties(const struct vbox_transport *t, const char *devi
 /* The same two properties deleted (once provisioning succeeded: any root
  * process in the VM can read them). 0 or a negative errno (logged). */
 int virtualbox_delete_properties(const struct vbox_transport *t, const char *device);
-/* virtualbox.c: the same through the VM's device. */
+/* virtualbox.c: the same through the VM's device, for the provider's
+ * delete-config hook (Ignition's ignition-rmcfg). */
 int provider_virtualbox_delete_config(void);

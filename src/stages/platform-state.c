@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What the stages keep about the platform in the state directory (beside
- * the config cache, /run/ignis): the detected id, the need-report and
- * need-delete-config flags, and the failure summary a platform report
- * (Azure's NotReady) carries. */
+ * the config cache, /run/ignis): the detected id, the need-report flag, and
+ * the failure summary a platform report (Azure's NotReady) carries. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,13 +76,6 @@ void stage_platform_flags(const char *cache, const char *platform)
                 write_state(cache, "need-report", "");
         else {
                 _cleanup_free_ char *path = state_path(cache, "need-report");
-                (void) unlink(path);
-        }
-        /* the same for ignis-delete-config.service */
-        if (provider_has_delete_config(platform))
-                write_state(cache, "need-delete-config", "");
-        else {
-                _cleanup_free_ char *path = state_path(cache, "need-delete-config");
                 (void) unlink(path);
         }
 }
