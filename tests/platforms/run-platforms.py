@@ -54,12 +54,12 @@ Case keys (all optional but "expect"):
                 and is recorded as wrong.
                 "privileged_port": true: a request from a source port
                 >= 1024 gets 403 (Scaleway) and is recorded as wrong.
-  host_not_vmware  true: the case relies on this machine not being a VMware
-                VM (the CPU's hypervisor signature, which no fake can
-                change); skipped, said so, on one that is
   host_no_vboxguest  true: the case reads this machine's own /dev and relies
                 on it having no /dev/vboxguest (not a VirtualBox VM with its
                 driver loaded); skipped, said so, on one that has it
+  host_not_vmware  true: the case relies on this machine not being a VMware
+                VM (the CPU's hypervisor signature, which no fake can
+                change); skipped, said so, on one that is
   env           extra environment ("{http}" and "{top}" substituted)
   setup_files   {"relative/to/TOP": text}: files made before the run
   setup_scripts {"relative/to/TOP": text}: the same, executable (a stand-in
