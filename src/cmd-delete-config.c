@@ -2,9 +2,10 @@
 /* ignis delete-config [--platform=ID|auto] [--state-dir=DIR]
  *
  * Takes the config out of where the platform keeps it readable from inside
- * the guest (VMware guestinfo: any process can read it through the
- * backdoor, so the config's password hashes, keys and tokens would stay
- * readable to every local user), as Ignition's ignition-rmcfg does. The
+ * the guest (VMware guestinfo, which any process can read through the
+ * backdoor; VirtualBox guest properties, which any root process can read),
+ * as Ignition's ignition-rmcfg does: the config's password hashes, keys and
+ * tokens would stay readable otherwise. The
  * initramfs unit ignis-delete-config.service runs it once every stage has
  * succeeded; after a failure the config stays, to be looked at. */
 
@@ -23,8 +24,9 @@ static void usage(FILE *f)
         fputs("Usage: ignis delete-config [--platform=ID|auto] [--state-dir=DIR]\n"
               "\n"
               "Deletes the config from where the platform keeps it readable from inside the\n"
-              "machine (vmware: guestinfo and the OVF environment), after a successful first\n"
-              "boot. Other platforms keep none: nothing to do.\n"
+              "machine (vmware: guestinfo and the OVF environment; virtualbox: the guest\n"
+              "properties /Ignition/Config and /Ignition/Config/Encoding), after a successful\n"
+              "first boot. Other platforms keep none: nothing to do.\n"
               "\n"
               "  --platform=ID       the platform; auto (default): the one the fetch stage\n"
               "                      used (STATE_DIR/platform), else detected\n"

@@ -20,7 +20,7 @@ static void usage(FILE *f)
               "  fetch-config       fetch and print the config the first boot would use\n"
               "  report --result=ok|failed\n"
               "                     report the outcome to the platform (Azure)\n"
-              "  delete-config      delete the config from where the platform keeps it (VMware)\n"
+              "  delete-config      delete the config from where the platform keeps it (VMware, VirtualBox)\n"
               "  version            print the version and the libraries in use\n"
               "\n"
               "Options:\n"

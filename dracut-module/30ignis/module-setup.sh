@@ -144,6 +144,9 @@ depends() {
 installkernel() {
     # qemu platform: the config is in fw_cfg (ignis also modprobes it).
     hostonly='' instmods qemu_fw_cfg
+    # virtualbox platform: the guest property service is reached through
+    # the vboxguest driver's device (udev loads it, ignis too).
+    hostonly='' instmods vboxguest
     # Config media: OpenStack config drives and NoCloud seeds (iso9660 or
     # vfat), Azure's provisioning CD (udf), on CD-ROM drives behind the
     # usual controllers (Hyper-V generation 1: ata_piix; q35: ahci).

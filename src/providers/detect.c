@@ -69,6 +69,8 @@ static const struct rule {
         { "sys_vendor", EQUALS, "KubeVirt", "kubevirt" },
         { "product_name", CONTAINS, "VMware", "vmware" },
         { "sys_vendor", EQUALS, "VMware, Inc.", "vmware" },
+        { "product_name", EQUALS, "VirtualBox", "virtualbox" },
+        { "sys_vendor", EQUALS, "innotek GmbH", "virtualbox" },
 };
 
 static const char *const dmi_fields[] = {

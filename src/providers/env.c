@@ -30,6 +30,17 @@ const char *provider_dev_root(void)
         return env_or("IGNIS_DEV_ROOT", "/dev");
 }
 
+const char *provider_vboxguest_device(void)
+{
+        static char *dflt;
+
+        if (getenv("IGNIS_VBOXGUEST_DEVICE") && *getenv("IGNIS_VBOXGUEST_DEVICE"))
+                return getenv("IGNIS_VBOXGUEST_DEVICE");
+        if (!dflt)
+                dflt = xasprintf("%s/vboxguest", provider_dev_root());
+        return dflt;
+}
+
 const char *provider_fw_cfg_root(void)
 {
         static char *dflt;

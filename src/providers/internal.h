@@ -30,6 +30,8 @@ long metadata_budget_s(void);
 /* How long to wait for a config medium to appear: dflt seconds, or
  * $IGNIS_MEDIA_WAIT. */
 long provider_media_wait_s(long dflt);
+/* VirtualBox's guest driver: $IGNIS_VBOXGUEST_DEVICE, else <dev>/vboxguest. */
+const char *provider_vboxguest_device(void);
 /* QEMU's fw_cfg directory: $IGNIS_FW_CFG_ROOT, else <sysfs>/firmware/qemu_fw_cfg. */
 const char *provider_fw_cfg_root(void);
 /* udev's runtime directory (its "queue" flag), or $IGNIS_UDEV_RUN_DIR. */

@@ -157,6 +157,11 @@ int vmware_fetch_guestinfo(const struct vmw_transport *t, struct fetched_config 
         r = decode(&data, &enc);
         if (r < 0)
                 goto done;
+        if (data.len == 0) {
+                /* base64 of nothing (blanks only): as empty data */
+                log_info("%s: %s decodes to nothing: no config", WHO, data.where);
+                goto done;
+        }
         out->data = TAKE_PTR(data.v);
         out->len = data.len;
         out->source = xasprintf("VMware %s", data.where);

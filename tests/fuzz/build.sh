@@ -41,7 +41,8 @@ LIBS="$(pkg-config --libs json-c zlib) -ldl -lpthread"
 SOURCES="$SRC/src/config/*.c $SRC/src/util/log.c $SRC/src/util/fileio.c $SRC/src/util/dlopen-libs.c
          $SRC/src/fetch/proxy.c $SRC/src/fetch/url-message.c $SRC/src/fetch/http-response.c
          $SRC/src/providers/xml.c $SRC/src/providers/decode.c $SRC/src/providers/env.c
-         $SRC/src/providers/dhcp-lease.c $SRC/src/providers/vmware-rpc.c $SRC/src/providers/vmware-guestinfo.c"
+         $SRC/src/providers/dhcp-lease.c $SRC/src/providers/vmware-rpc.c $SRC/src/providers/vmware-guestinfo.c
+         $SRC/src/providers/virtualbox-hgcm.c $SRC/src/providers/virtualbox-config.c"
 # shellcheck disable=SC2086,SC2016  # $SOURCES is a glob list; the inner sh expands its own $1..$4
 for f in $SOURCES; do echo "$f"; done | \
         xargs -P "$(nproc)" -I{} sh -c '"$1" $2 -fsanitize=fuzzer-no-link -c "$3" -o "$4/obj/$(basename "$3" .c).o"' \

@@ -18,6 +18,10 @@
  *   7  the VMware GuestRPC client and guestinfo logic against a model of
  *      the hypervisor (tests/unit/vmw-fake-host.h) whose guestinfo values
  *      and faults come from the input
+ *   8  the VirtualBox HGCM client and /Ignition/Config logic against a
+ *      model of the vboxguest driver (tests/unit/vbox-fake-host.h) whose
+ *      answers to GET_PROP (statuses, claimed sizes, reply bytes) and
+ *      faults come from the input
  *
  * Beyond "no crash, no leak, no undefined behaviour": bounded output,
  * decode(encode(x)) == x against encoders written here, the gzip limit at
@@ -40,10 +44,12 @@
 #include "ignis/util.h"
 #include "fetch-internal.h"
 #include "internal.h"
+#include "../unit/vbox-fake-host.h"
 #include "../unit/vmw-fake-host.h"
+#include "virtualbox.h"
 #include "vmware.h"
 
-#define N_TARGETS 8
+#define N_TARGETS 9
 
 /* ---------- 0: XML ---------- */
 
@@ -647,6 +653,64 @@ static void fuzz_vmware(const uint8_t *data, size_t size)
         free(rest);
 }
 
+/* ---------- 8: VirtualBox guest properties ---------- */
+
+/* data[0]: faults (bit 0: the driver refuses the ioctl of number data[1] %
+ * 8 after data[1] >> 3 & 3 of them went through; bit 1: the host refuses
+ * the connection; bit 2: the disconnection; bit 3: delete-config instead,
+ * against properties that are read-only for the guest when bit 4 is set);
+ * the rest: the host's answers to GET_PROP (vbox-fake-host.h's script). */
+static void fuzz_virtualbox(const uint8_t *data, size_t size)
+{
+        struct vbox_fake f = { .quiet = true };
+        struct vbox_transport t = { .ioctl = vbox_fake_ioctl, .ctx = &f };
+        struct fetched_config out;
+        int r;
+
+        if (size < 2)
+                return;
+        f.fail = data[0] & 1;
+        f.fail_nr = data[1] % 8;
+        f.fail_skip = data[1] >> 3 & 3;
+        f.fail_errno = EIO;
+        f.connect_rc = data[0] & 2 ? VERR_PERMISSION_DENIED : VINF_SUCCESS;
+        f.disconnect_fails = data[0] & 4;
+        f.script = data + 2;
+        f.script_len = size - 2;
+
+        if (data[0] & 8) {
+                f.names[0] = "/Ignition/Config";
+                f.values[0] = (const char *) "";
+                f.flags[0] = data[0] & 16 ? "RDONLYGUEST" : "";
+                r = virtualbox_delete_properties(&t, "/dev/vboxguest");
+                FUZZ_CHECK(r <= 0, "virtualbox_delete_properties returned %d", r);
+                FUZZ_CHECK(f.violations == 0, "the client broke the driver's rules %u times", f.violations);
+                FUZZ_CHECK(r < 0 || strcmp(f.names[0], "(deleted)") == 0, "success without deleting the config");
+                FUZZ_CHECK(!(data[0] & 16) || r < 0, "a read-only config deleted");
+                return;
+        }
+
+        r = virtualbox_fetch_properties(&t, "/dev/vboxguest", &out);
+        FUZZ_CHECK(r <= 0, "virtualbox_fetch_properties returned %d", r);
+        FUZZ_CHECK(r == 0 || !out.data, "an error (%d) with a config", r);
+        FUZZ_CHECK(f.violations == 0, "the client broke the driver's rules %u times", f.violations);
+        /* the session is always ended, unless the driver refused that */
+        FUZZ_CHECK(f.client == 0 || (f.fail && f.fail_nr == _IOC_NR(VBG_IOCTL_HGCM_DISCONNECT)),
+                   "the connection was left open");
+        if (out.data) {
+                FUZZ_CHECK(out.len > 0 && out.data[out.len] == '\0' && strlen(out.data) == out.len,
+                           "config of %zu bytes not one NUL-terminated string", out.len);
+                FUZZ_CHECK(out.len <= IG_CONFIG_MAX_SIZE, "config of %zu bytes", out.len);
+                FUZZ_CHECK(out.source && strcmp(out.source, "VirtualBox guest property /Ignition/Config") == 0,
+                           "source %s", out.source ? out.source : "(none)");
+        }
+        /* no answers scripted, no faults: no properties, no config */
+        if (size == 2 && !(data[0] & 7))
+                FUZZ_CHECK(r == 0 && !out.data, "no properties: r=%d", r);
+        free(out.data);
+        free(out.source);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static bool once;
@@ -666,6 +730,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 5: fuzz_headers(data + 1, size - 1); break;
         case 6: fuzz_dhcp_lease(data + 1, size - 1); break;
         case 7: fuzz_vmware(data + 1, size - 1); break;
+        case 8: fuzz_virtualbox(data + 1, size - 1); break;
         }
         return 0;
 }

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-XML, B64, GZIP, NOPROXY, URL, HEADERS, LEASE, VMWARE = range(8)
+XML, B64, GZIP, NOPROXY, URL, HEADERS, LEASE, VMWARE, VIRTUALBOX = range(9)
 XML_NAMES = ["CustomData", "Incarnation", "ContainerId", "InstanceId", "UserData", "a"]
 
 src, out = sys.argv[1], sys.argv[2]
@@ -97,6 +97,20 @@ for faults in (0, 0x01, 0x0a, 0x40, 0x80):
     seed(VMWARE, bytes([faults, 9, 6]) + b"\0" + base64.b64encode(CONFIG.encode()) + b"\0base64")
     seed(VMWARE, bytes([faults, 9, 1]) + OVF.encode())
     seed(VMWARE, bytes([faults, 9, 7]) + OVF.encode() + b"\0" + CONFIG.encode() + b"\0")
+
+# VirtualBox: fault byte, ioctl byte, then the host's GET_PROP answers: an
+# op (0 not found, 1 overflow, 2 success, 3 another status), the size it
+# claims (2 bytes), the reply bytes on success.
+def vbox_answer(op, claim, reply=b""):
+    return bytes([op, claim & 0xff, claim >> 8 & 0xff]) + reply
+
+
+body = CONFIG.encode() + b"\0\0"
+for faults in (0, 0x01, 0x02, 0x04):
+    seed(VIRTUALBOX, bytes([faults, 0x0f]) + vbox_answer(0, 0) + vbox_answer(2, len(body), body))
+    seed(VIRTUALBOX, bytes([faults, 0x0f]) + vbox_answer(0, 0) + vbox_answer(1, len(body)) +
+         vbox_answer(2, len(body), body))
+    seed(VIRTUALBOX, bytes([faults, 0x0f]) + vbox_answer(2, 8, b"base64\0\0"))
 
 for s in seeds:
     with open(os.path.join(out, hashlib.sha1(s).hexdigest()), "wb") as f:

@@ -63,12 +63,17 @@ Case keys (all optional but "expect"):
                 and is recorded as wrong.
                 "privileged_port": true: a request from a source port
                 >= 1024 gets 403 (Scaleway) and is recorded as wrong.
+  host_no_vboxguest  true: the case reads this machine's own /dev and relies
+                on it having no /dev/vboxguest (not a VirtualBox VM with its
+                driver loaded); skipped, said so, on one that has it
   host_not_vmware  true: the case relies on this machine not being a VMware
                 VM (the CPU's hypervisor signature, which no fake can
                 change); skipped, said so, on one that is
   env           extra environment ("{http}", "{port}" (the server's) and
                 "{top}" substituted)
   setup_files   {"relative/to/TOP": text}: files made before the run
+  setup_scripts {"relative/to/TOP": text}: the same, executable (a stand-in
+                for a tool ignis runs, found first in an "env" PATH)
   netns         true: ignis runs in a new network namespace (nothing
                 reachable, not even the case's server); "lo-up": in one
                 whose loopback is up (a route to 127.0.0.1, nothing
@@ -533,6 +538,12 @@ def run_case(ignis, name, case, keep):
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "w") as f:
                 f.write(text)
+        for rel, text in case.get("setup_scripts", {}).items():
+            p = os.path.join(top, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f:
+                f.write(text)
+            os.chmod(p, 0o755)
         for i, m in enumerate(case.get("media", [])):
             loops.append(make_medium(top, i, m))
         missing = [fs for fs in case.get("needs_fs", []) if not kernel_can_mount(fs)]
@@ -698,6 +709,9 @@ def main():
                 case = json.load(f)
             if case.get("host_not_vmware") and host_is_vmware():
                 print("ok %d - %s # SKIP this machine is a VMware VM; the case needs one that is not" % (n, name))
+                continue
+            if case.get("host_no_vboxguest") and os.path.exists("/dev/vboxguest"):
+                print("ok %d - %s # SKIP this machine has /dev/vboxguest; the case needs one without" % (n, name))
                 continue
             errs, diags, note = run_case(ignis, name, case, a.keep)
             desc = case.get("description", "") + (" (%s)" % note if note else "")

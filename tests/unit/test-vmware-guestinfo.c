@@ -177,6 +177,14 @@ static void test_missing(void)
         r = fetch(&g, &out, &log);
         tap_ok(r == 0 && !out.data && clean(&g), "empty guestinfo.ignition.config.data: no config");
         fetched_config_free(&out);
+
+        /* found by fuzz-net: it came back as a config of 0 bytes */
+        struct fake h = { .keys = { "ignition.config.data", "ignition.config.data.encoding" },
+                          .vals = { "\n", "b64" } };
+        r = fetch(&h, &out, &log);
+        tap_ok(r == 0 && !out.data && clean(&h), "base64 data that decodes to nothing: no config");
+        tap_ok(strstr(log, "decodes to nothing: no config") != NULL, "and said so");
+        fetched_config_free(&out);
 }
 
 #define OVF_HEAD                                                                                                  \
