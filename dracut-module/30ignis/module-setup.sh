@@ -327,6 +327,8 @@ install() {
         $SYSTEMCTL -q --root "$initdir" disable systemd-networkd.service systemd-networkd.socket \
             systemd-networkd-wait-online.service systemd-network-generator.service 2> /dev/null
         inst_simple "$moddir/ignis-network.path" "$systemdsystemunitdir/ignis-network.path"
+        # Wanted by the generator with networkd at boot.
+        inst_simple "$moddir/ignis-net-coldplug.service" "$systemdsystemunitdir/ignis-net-coldplug.service"
     fi
     if [[ $networkd == dracut ]]; then
         # dracut's systemd-sysusers module creates networkd's accounts at

@@ -69,7 +69,7 @@ def generator(cmdline, units_present=True, ignis=None, top=None, keep=False):
     units = os.path.join(top, "units")
     os.makedirs(units, exist_ok=True)
     if units_present:
-        for u in ("systemd-networkd.service", "systemd-network-generator.service"):
+        for u in ("systemd-networkd.service", "systemd-network-generator.service", "ignis-net-coldplug.service"):
             open(os.path.join(units, u), "w").close()
     with open(os.path.join(top, "cmdline"), "w") as f:
         f.write(cmdline + "\n")
@@ -81,7 +81,7 @@ def generator(cmdline, units_present=True, ignis=None, top=None, keep=False):
         f.write(open(os.path.join(MOD, "99-ignis-dhcp.network")).read())
     env = dict(os.environ, IGNIS_PROC_CMDLINE=os.path.join(top, "cmdline"), IGNIS_ENV_FILE=os.path.join(top, "env"),
                IGNIS_GENERATOR_LOG=os.path.join(top, "log"), IGNIS_UNIT_DIR=units, IGNIS_NETWORK_DIR=netdir,
-               IGNIS_BIN=ignis or IGNIS)
+               IGNIS_BIN=ignis or IGNIS, IGNIS_MODULES_LOAD_DIR=os.path.join(top, "modules-load.d"))
     p = subprocess.run([os.path.join(MOD, "ignis-generator"), out], env=env, capture_output=True, text=True)
     p.log = open(os.path.join(top, "log")).read() if os.path.exists(os.path.join(top, "log")) else ""
     wants = sorted(os.listdir(os.path.join(out, "initrd.target.wants"))) \
@@ -107,6 +107,19 @@ for cmdline, want in (("ignition.firstboot", True), ("ignition.firstboot=1", Tru
     ok(p.returncode == 0 and queued == want,
        f"[{cmdline}]: {'a first boot' if want else 'not a first boot'}", (p, p.log, queued))
 
+# qemu_fw_cfg through systemd-modules-load on a first boot that may read fw_cfg
+for cmdline, want in (("ignition.firstboot ignition.platform.id=qemu", True), ("ignition.firstboot", True),
+                      ("ignition.firstboot ignition.platform.id=auto", True),
+                      ("ignition.firstboot ignition.platform.id=aws", False),
+                      ("ignition.platform.id=qemu", False)):
+    top = tempfile.mkdtemp(prefix="ignis-gen-")
+    p, wants, copied = generator(cmdline, top=top, keep=True)
+    conf = os.path.join(top, "modules-load.d", "ignis.conf")
+    got = open(conf).read() if os.path.exists(conf) else None
+    subprocess.run(["rm", "-rf", top])
+    ok(p.returncode == 0 and got == ("qemu_fw_cfg\n" if want else None),
+       f"[{cmdline}]: {'qemu_fw_cfg in modules-load.d' if want else 'no modules-load.d file'}", (p, got))
+
 p, wants, copied = generator("ignition.firstboot ignition.platform.id=metal")
 ok(p.returncode == 0 and wants == [] and copied,
    "first boot, no ip=: the DHCP .network stays, nothing started", (p, wants, copied))
@@ -130,7 +143,8 @@ ok(p.returncode == 0 and wants == [], "rd.neednet=0, not a first boot: nothing",
 # decision is the built binary's (the fetch stage's provider table), so this
 # runs the real ignis; a local config must never start the network.
 ok(os.access(IGNIS, os.X_OK), "the built ignis is given", IGNIS)
-NETD = ["systemd-networkd.service"]
+# networkd, and udev's coldplug taking the network devices first
+NETD = ["ignis-net-coldplug.service", "systemd-networkd.service"]
 for cmdline, want, why in [
         ("ignition.firstboot ignition.platform.id=aws", NETD, "platform aws"),
         ("ignition.firstboot=1 ignition.platform.id=gcp", NETD, "platform gcp"),
@@ -162,7 +176,8 @@ for cmdline, want, why in [
         good = good and "systemd-networkd" not in p.log
     ok(good, f"{cmdline}: {'networkd with the boot' if want else 'no network at boot'}", (p, p.log, wants))
 p, wants, kept = generator("ignition.firstboot ignition.platform.id=aws ip=eth0:dhcp")
-ok(p.returncode == 0 and wants == ["systemd-network-generator.service", "systemd-networkd.service"] and not kept,
+ok(p.returncode == 0 and wants == ["ignis-net-coldplug.service", "systemd-network-generator.service",
+                                   "systemd-networkd.service"] and not kept,
    "aws with ip=: networkd and systemd-network-generator with the boot", (p, wants, kept))
 p, wants, kept = generator("ignition.firstboot ignition.platform.id=aws", units_present=False)
 ok(p.returncode == 0 and wants == [], "aws without networkd in the initramfs: nothing linked, ignis not asked",
