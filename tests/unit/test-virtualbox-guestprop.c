@@ -14,45 +14,12 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "capture.h"
 #include "tap.h"
 #include "vbox-fake-host.h"
 #include "virtualbox.h"
 
 #define DEV "/dev/vboxguest"
-
-/* stderr of a call, for the messages */
-static int saved_fd = -1;
-static FILE *cap;
-
-static void capture(void)
-{
-        fflush(stderr);
-        cap = tmpfile();
-        saved_fd = dup(2);
-        dup2(fileno(cap), 2);
-}
-
-/* What the code under test wrote to stderr, echoed as TAP comments. */
-static char *captured(void)
-{
-        static char buf[8192];
-        size_t n;
-
-        fflush(stderr);
-        dup2(saved_fd, 2);
-        close(saved_fd);
-        rewind(cap);
-        n = fread(buf, 1, sizeof(buf) - 1, cap);
-        buf[n] = '\0';
-        fclose(cap);
-        for (char *line = buf, *nl; *line; line = nl + 1) {
-                nl = strchr(line, '\n');
-                printf("#   %.*s\n", nl ? (int) (nl - line) : (int) strlen(line), line);
-                if (!nl)
-                        break;
-        }
-        return buf;
-}
 
 static int fetch(struct vbox_fake *f, struct fetched_config *out, char **log)
 {

@@ -14,48 +14,10 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "capture.h"
 #include "tap.h"
 #include "vmw-fake-host.h"
 #include "vmware.h"
-
-/* stderr of a call, for the messages */
-static int saved_fd = -1;
-static FILE *cap;
-
-static void capture(void)
-{
-        fflush(stderr);
-        cap = tmpfile();
-        saved_fd = dup(2);
-        dup2(fileno(cap), 2);
-}
-
-/* What the code under test wrote to stderr (a sanitizer's report too). */
-static char *captured_quiet(bool echo)
-{
-        static char buf[8192];
-        size_t n;
-
-        fflush(stderr);
-        dup2(saved_fd, 2);
-        close(saved_fd);
-        rewind(cap);
-        n = fread(buf, 1, sizeof(buf) - 1, cap);
-        buf[n] = '\0';
-        fclose(cap);
-        for (char *line = buf, *nl; echo && *line; line = nl + 1) {
-                nl = strchr(line, '\n');
-                fprintf(stdout, "#   %.*s\n", nl ? (int) (nl - line) : (int) strlen(line), line);
-                if (!nl)
-                        break;
-        }
-        return buf;
-}
-
-static char *captured(void)
-{
-        return captured_quiet(true);
-}
 
 static int fetch(struct fake *f, struct fetched_config *out, char **log)
 {
