@@ -92,6 +92,12 @@ bool provider_needs_network(const char *platform);
  * its magic bytes) comes back decompressed. */
 int provider_fetch(const char *platform, struct fetched_config *out);
 
+/* ignition.config.device=LABEL + ignition.config.path=PATH (Ignition
+ * 2.27): the file PATH on the filesystem labelled LABEL, which may take
+ * 30 s ($IGNIS_MEDIA_WAIT) to appear. 0 with out->data set, or a negative
+ * errno (logged): a bad label, no such filesystem, no such file. */
+int provider_config_device_fetch(const char *label, const char *path, struct fetched_config *out);
+
 /* QEMU: fw_cfg item opt/com.coreos/config under sysfs_root
  * (/sys/firmware/qemu_fw_cfg); loads qemu_fw_cfg if the directory is
  * missing. */

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -22,6 +23,7 @@
 #include "ignis/config.h"
 #include "ignis/dlopen-libs.h"
 #include "ignis/log.h"
+#include "ignis/rootfs.h"
 #include "ignis/util.h"
 #include "internal.h"
 
@@ -198,13 +200,26 @@ int medium_read(const struct medium *m, const char *const *paths, size_t n, char
                 rmdir(dir);
                 return r;
         }
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                _cleanup_free_ char *p = xasprintf("%s/%s", dir, paths[i]);
-                int k = read_full_file(p, IG_CONFIG_MAX_SIZE, &data[i], &len[i]);
-                if (k == -ENOENT || k == -ENOTDIR)
-                        continue;
-                if (k < 0)
-                        r = log_error_errno(k, "Cannot read /%s on the config medium %s: %m", paths[i], m->dev);
+        {
+                /* Every path resolved inside the medium: "..", absolute
+                 * symlinks and the like stay on it (a path may come from the
+                 * kernel command line, the medium from anywhere). */
+                struct root mr = { .fd = -1 };
+                r = root_open(dir, &mr);
+                for (size_t i = 0; i < n && r >= 0; i++) {
+                        _cleanup_close_ int fd = root_open_regular(&mr, paths[i], O_RDONLY | O_CLOEXEC, NULL);
+                        int k = fd;
+                        if (fd == -ENOENT || fd == -ENOTDIR)
+                                continue;
+                        if (fd == ROOT_ENOTREG || fd == -ELOOP)
+                                k = -EISDIR;
+                        if (fd >= 0)
+                                k = read_full_fd(fd, IG_CONFIG_MAX_SIZE, &data[i], &len[i]);
+                        if (k < 0)
+                                r = log_error_errno(k, "Cannot read /%s on the config medium %s%s: %m", paths[i],
+                                                    m->dev, k == -EISDIR ? " (not a regular file)" : "");
+                }
+                root_close(&mr);
         }
         if (umount2(dir, 0) < 0) {
                 log_warning_errno(errno, "Cannot unmount the config medium from %s: %m; detaching it", dir);

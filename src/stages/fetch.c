@@ -344,7 +344,7 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
         struct fetched_config fc = {};
         struct ig_config user, base;
         _cleanup_free_ char *platform_dir = NULL;
-        const char *url = NULL;
+        const char *url = NULL, *device = NULL, *device_path = NULL;
         bool provided = false, need_net = false;
         int r;
 
@@ -371,8 +371,18 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                 goto out;
         }
 
+        /* ignition.config.device + .path (Ignition 2.27): both or neither;
+         * ignition.config.url wins over them. Empty values count as unset. */
+        if (cmdline_get(cl, "ignition.config.device", &device) && device && !*device)
+                device = NULL;
+        if (cmdline_get(cl, "ignition.config.path", &device_path) && device_path && !*device_path)
+                device_path = NULL;
         if (cmdline_get(cl, "ignition.config.url", &url) && url && *url) {
                 struct ig_resource res = { .source = (char *) url };
+
+                if (device || device_path)
+                        log_warning("ignition.config.url takes precedence: ignition.config.device and "
+                                    "ignition.config.path are ignored");
 
                 if (resource_is_remote(&res)) {
                         _cleanup_free_ char *shown = url_for_message(url);
@@ -387,6 +397,13 @@ int stage_fetch(const char *platform, const struct cmdline *cl, const char *cach
                                 goto out;
                 }
                 r = from_cmdline_url(url, &fc);
+        } else if (device || device_path) {
+                if (!device || !device_path)
+                        r = log_error_errno(EINVAL, "ignition.config.device and ignition.config.path must be "
+                                            "given together (only %s is on the kernel command line)",
+                                            device ? "ignition.config.device" : "ignition.config.path");
+                else
+                        r = provider_config_device_fetch(device, device_path, &fc);
         } else {
                 r = from_system_dirs(&fc);
                 if (r == 0 && offline && provider_needs_network(platform)) {
