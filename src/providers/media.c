@@ -211,7 +211,7 @@ int medium_read(const struct medium *m, const char *const *paths, size_t n, char
                         int k = fd;
                         if (fd == -ENOENT || fd == -ENOTDIR)
                                 continue;
-                        if (fd == ROOT_ENOTREG || fd == -ELOOP)
+                        if (fd == ROOT_ENOTREG)
                                 k = -EISDIR;
                         if (fd >= 0)
                                 k = read_full_fd(fd, IG_CONFIG_MAX_SIZE, &data[i], &len[i]);
