@@ -11,12 +11,10 @@
 
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "ignis/cleanup.h"
 #include "ignis/log.h"
 #include "ignis/providers.h"
-#include "ignis/util.h"
 #include "commands.h"
 
 static void usage(FILE *f)
@@ -46,8 +44,7 @@ int cmd_delete_config(int argc, char **argv)
                 {}
         };
         const char *platform = NULL, *dir = "/run/ignis";
-        _cleanup_free_ char *cached = NULL, *failure = NULL, *path = NULL;
-        size_t len;
+        _cleanup_free_ char *cached = NULL, *failure = NULL;
         int opt;
 
         optind = 1;
@@ -71,17 +68,11 @@ int cmd_delete_config(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        path = xasprintf("%s/failure", dir);
-        if (read_full_file(path, 64 * 1024, &failure, &len) >= 0) {
+        failure = state_read_line(dir, "failure");
+        if (failure) {
                 log_error("delete-config: a stage failed (%s): the config is kept", failure);
                 return 1;
         }
-        if (!platform || !*platform || strcmp(platform, "auto") == 0) {
-                free(path);
-                path = xasprintf("%s/platform", dir);
-                if (read_full_file(path, 256, &cached, &len) >= 0)
-                        cached[strcspn(cached, "\n ")] = '\0';
-                platform = cached && *cached ? cached : provider_resolve(platform);
-        }
+        platform = state_platform(dir, platform, &cached);
         return provider_delete_config(platform) < 0 ? 1 : 0;
 }

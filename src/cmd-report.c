@@ -36,7 +36,7 @@ static void usage(FILE *f)
               f);
 }
 
-static char *read_line(const char *dir, const char *name)
+char *state_read_line(const char *dir, const char *name)
 {
         _cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
         char *text = NULL;
@@ -47,6 +47,15 @@ static char *read_line(const char *dir, const char *name)
         while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
                 text[--len] = '\0';
         return text;
+}
+
+const char *state_platform(const char *dir, const char *platform, char **buf)
+{
+        *buf = NULL;
+        if (platform && *platform && strcmp(platform, "auto") != 0)
+                return platform;
+        *buf = state_read_line(dir, "platform");
+        return *buf && **buf ? *buf : provider_resolve(platform);
 }
 
 int cmd_report(int argc, char **argv)
@@ -93,11 +102,8 @@ int cmd_report(int argc, char **argv)
                 return 2;
         }
         ok = strcmp(result, "ok") == 0;
-        if (!platform || !*platform || strcmp(platform, "auto") == 0) {
-                cached = read_line(dir, "platform");
-                platform = cached ? cached : provider_resolve(platform);
-        }
-        failure = read_line(dir, "failure");
+        platform = state_platform(dir, platform, &cached);
+        failure = state_read_line(dir, "failure");
         if (ok && failure) {
                 /* The unit ordered after the stages may still start when one
                  * of them failed: never call that a success. */
